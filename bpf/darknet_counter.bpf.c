@@ -1,0 +1,285 @@
+/* darknet_counter.bpf.c: XDP program that counts darknet packets by protocol, port and source class. */
+#include "parsing.bpf.h"
+#include "classify.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Verdict for counted darknet packets (XDP_DROP, or XDP_PASS with --action
+ * pass); fixed at load, so the verifier sees a constant. */
+const volatile __u32 dn_action = XDP_DROP;
+
+/* All counters are per-CPU arrays: an XDP program runs to completion on one
+ * CPU without preemption by itself, so plain increments of this CPU's slot
+ * cannot race, and user space sums the CPUs. No atomics, no shared lines. */
+#define PERCPU_ARRAY(name, entries, value_type)            \
+	struct {                                           \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);   \
+		__uint(max_entries, entries);              \
+		__type(key, __u32);                        \
+		__type(value, value_type);                 \
+	} name SEC(".maps")
+
+/* dn_class_key(family, proto, class) -> packets, bytes */
+PERCPU_ARRAY(class_counters, DN_CLASS_KEYS, struct dn_count);
+/* TCP destination port -> packets per class: one cache line per port */
+PERCPU_ARRAY(tcp_port_counters, DN_NR_PORTS, struct dn_tcp_port);
+/* UDP destination port -> packets per enum dn_udp_slot */
+PERCPU_ARRAY(udp_port_counters, DN_NR_PORTS, struct dn_udp_port);
+/* family * 256 + ICMP(v6) type -> packets per class */
+PERCPU_ARRAY(icmp_counters, DN_FAMILY_MAX * DN_NR_ICMP_TYPES, struct dn_icmp_type);
+/* darknet prefix id -> packets, bytes */
+PERCPU_ARRAY(prefix_counters, DN_MAX_PREFIX_IDS, struct dn_count);
+/* research-scanner org id -> packets, bytes (id 0 unused) */
+PERCPU_ARRAY(org_counters, DN_MAX_SCANNER_ORGS + 1, struct dn_count);
+/* enum dn_reason -> packets, bytes of frames not counted as darknet traffic */
+PERCPU_ARRAY(reason_counters, DN_REASON_MAX, struct dn_count);
+
+/* Inner maps. User space (user/listmaps.c) builds a new one per list load
+ * and swaps it into slot 0 of the outer array, so a packet sees one whole
+ * list or the other. LPM tries must be NO_PREALLOC; their max_entries is
+ * not part of the inner-map compatibility check, the dir array's is. */
+#define LPM_TRIE(key_type, entries)                        \
+	struct {                                           \
+		__uint(type, BPF_MAP_TYPE_LPM_TRIE);       \
+		__uint(max_entries, entries);              \
+		__uint(map_flags, BPF_F_NO_PREALLOC);      \
+		__uint(key_size, sizeof(key_type));        \
+		__uint(value_size, sizeof(__u32));         \
+	}
+
+/* One byte per IPv4 /24, eight per entry (see darknet_counter.h). */
+#define SCANNER_DIR                                        \
+	struct {                                           \
+		__uint(type, BPF_MAP_TYPE_ARRAY);          \
+		__uint(max_entries, DN_SCANNER_DIR_ENTRIES); \
+		__type(key, __u32);                        \
+		__type(value, __u64);                      \
+	}
+
+/* Inner tries give key_size rather than a key type: a struct reached only
+ * through the pointers of __array() gets a BTF forward declaration, and
+ * libbpf could not size it. */
+#define LIST_SLOT(name, inner)                             \
+	struct {                                           \
+		__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);  \
+		__uint(max_entries, 1);                    \
+		__type(key, __u32);                        \
+		__array(values, inner);                    \
+	} name SEC(".maps")
+
+/* slot 0: destination -> darknet prefix id; empty = no darknet */
+LIST_SLOT(darknet_v4, LPM_TRIE(struct dn_lpm_v4, DN_MAX_DARKNET_PREFIXES));
+LIST_SLOT(darknet_v6, LPM_TRIE(struct dn_lpm_v6, DN_MAX_DARKNET_PREFIXES));
+/* slot 0: source /24 -> org byte; empty = no IPv4 scanner list */
+LIST_SLOT(scanner_v4_dir, SCANNER_DIR);
+/* slot 0: source -> org id, every IPv4 scanner prefix */
+LIST_SLOT(scanner_v4_long, LPM_TRIE(struct dn_lpm_v4, DN_MAX_SCANNER_PREFIXES));
+/* slot 0: source -> org id */
+LIST_SLOT(scanner_v6, LPM_TRIE(struct dn_lpm_v6, DN_MAX_SCANNER_PREFIXES));
+
+/* org id -> name, and prefix id -> prefix: written and read by user space
+ * only, kept here so that they live (and are pinned) with the counters. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DN_MAX_SCANNER_ORGS + 1);
+	__type(key, __u32);
+	__type(value, struct dn_org_name);
+} org_names SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DN_MAX_PREFIX_IDS);
+	__type(key, __u32);
+	__type(value, struct dn_prefix_info);
+} prefix_info SEC(".maps");
+
+static __always_inline void count(void *map, __u32 key, __u32 bytes)
+{
+	struct dn_count *c = bpf_map_lookup_elem(map, &key);
+
+	if (c) {
+		c->packets++;
+		c->bytes += bytes;
+	}
+}
+
+static __always_inline int pass(__u32 reason, __u32 bytes)
+{
+	count(&reason_counters, reason, bytes);
+	return XDP_PASS;
+}
+
+/* Look the address up in the trie in slot 0 of outer. Returns the value
+ * (prefix or org id) or -1. The outer lookup is inlined by the verifier,
+ * so an empty slot costs no helper call. */
+static __always_inline long slot_lookup(void *outer, void *key)
+{
+	__u32 zero = 0, *val;
+	void *inner = bpf_map_lookup_elem(outer, &zero);
+
+	if (!inner)
+		return -1;
+	val = bpf_map_lookup_elem(inner, key);
+	return val ? *val : -1;
+}
+
+static __always_inline long darknet_prefix(const struct pkt *p)
+{
+	const struct ipv6hdr *ip6 = p->l3;
+	const struct iphdr *ip = p->l3;
+	struct dn_lpm_v6 k6 = { .prefixlen = 128 };
+	struct dn_lpm_v4 k4 = { .prefixlen = 32 };
+
+	if (p->family == DN_FAMILY_IPV4) {
+		k4.addr = ip->daddr;
+		return slot_lookup(&darknet_v4, &k4);
+	}
+	__builtin_memcpy(k6.addr, &ip6->daddr, sizeof(k6.addr));
+	return slot_lookup(&darknet_v6, &k6);
+}
+
+/* Research-scanner org of an IPv4 source: the /24 byte of the direct table
+ * (two inlined array lookups, no helper call), and the trie only for the
+ * /24s that hold a longer prefix. */
+static __always_inline __u32 scanner_org_v4(__be32 saddr)
+{
+	struct dn_lpm_v4 k4 = { .prefixlen = 32, .addr = saddr };
+	__u32 a = bpf_ntohl(saddr), zero = 0, entry = a >> 11, org;
+	__u64 *bytes;
+	void *dir;
+	long id;
+
+	dir = bpf_map_lookup_elem(&scanner_v4_dir, &zero);
+	if (!dir)
+		return 0;
+	bytes = bpf_map_lookup_elem(dir, &entry);
+	if (!bytes)
+		return 0;
+	/* byte (a >> 8) & 7 of the u64, i.e. a shift of 8 * that */
+	org = (*bytes >> ((a >> 5) & 56)) & 0xff;
+	if (org != DN_SCANNER_LONGER)
+		return org;
+	id = slot_lookup(&scanner_v4_long, &k4);
+	return id < 0 ? 0 : id;
+}
+
+static __always_inline __u32 scanner_org(const struct pkt *p)
+{
+	const struct ipv6hdr *ip6 = p->l3;
+	const struct iphdr *ip = p->l3;
+	struct dn_lpm_v6 k6 = { .prefixlen = 128 };
+	long id;
+
+	if (p->family == DN_FAMILY_IPV4)
+		return scanner_org_v4(ip->saddr);
+	__builtin_memcpy(k6.addr, &ip6->saddr, sizeof(k6.addr));
+	id = slot_lookup(&scanner_v6, &k6);
+	return id < 0 ? 0 : id;
+}
+
+/* Source class, first match wins, in the order of issue 2. *org is set for
+ * DN_CLASS_RESEARCH. The cheap header tests run before the scanner lookup,
+ * which runs before the fingerprints, as the order demands. */
+static __always_inline __u32 classify(const struct pkt *p, __u32 *org)
+{
+	const struct iphdr *ip = p->l3;
+	__u32 cls;
+	bool syn;
+
+	if (spoofed(p))
+		return DN_CLASS_SPOOFED;
+	if (p->frag)
+		return DN_CLASS_FRAGMENT;
+	if (backscatter(p))
+		return DN_CLASS_BACKSCATTER;
+	*org = scanner_org(p);
+	if (*org)
+		return DN_CLASS_RESEARCH;
+	syn = p->tcp && DN_TCP_FLAGS(p->tcp) == DN_TH_SYN;
+	if (p->family == DN_FAMILY_IPV4) {
+		if (syn && (cls = syn_fingerprint(ip, p->tcp)) != DN_CLASS_MAX)
+			return cls;
+		if (ip->id == bpf_htons(DN_ZMAP_IP_ID))   /* any protocol */
+			return DN_CLASS_ZMAP;
+	}
+	if (p->tcp)
+		return syn ? DN_CLASS_SCAN : DN_CLASS_TCP_OTHER;
+	if (p->udp)
+		return DN_CLASS_UDP_PROBE;
+	return p->icmp ? DN_CLASS_ICMP_REQUEST : DN_CLASS_OTHER;
+}
+
+/* The classes a UDP packet can have map onto enum dn_udp_slot: the first
+ * four share their numbers, udp_probe is the last slot. */
+_Static_assert(DN_UDP_SLOT_SPOOFED == DN_CLASS_SPOOFED &&
+	       DN_UDP_SLOT_BACKSCATTER == DN_CLASS_BACKSCATTER &&
+	       DN_UDP_SLOT_RESEARCH == DN_CLASS_RESEARCH &&
+	       DN_UDP_SLOT_ZMAP == DN_CLASS_ZMAP, "UDP slots follow classes");
+_Static_assert(DN_CLASS_TCP_OTHER < DN_TCP_PORT_SLOTS, "TCP classes fit a port line");
+
+/* Per-port or per-type packets: one cache line (TCP) or two at most. */
+static __always_inline void count_l4(const struct pkt *p, __u32 cls)
+{
+	struct dn_tcp_port *tp;
+	struct dn_udp_port *up;
+	struct dn_icmp_type *it;
+	__u32 key;
+
+	if (p->tcp) {
+		key = bpf_ntohs(p->tcp->dest);
+		tp = bpf_map_lookup_elem(&tcp_port_counters, &key);
+		/* A TCP class is < DN_TCP_PORT_SLOTS; the mask shows the verifier. */
+		if (tp)
+			tp->packets[cls & (DN_TCP_PORT_SLOTS - 1)]++;
+	} else if (p->udp) {
+		key = bpf_ntohs(p->udp->dest);
+		up = bpf_map_lookup_elem(&udp_port_counters, &key);
+		if (cls == DN_CLASS_UDP_PROBE)
+			cls = DN_UDP_SLOT_UDP_PROBE;
+		if (up && cls < DN_UDP_PORT_SLOTS)
+			up->packets[cls]++;
+	} else if (p->icmp) {
+		key = p->family * DN_NR_ICMP_TYPES + p->icmp[0];
+		it = bpf_map_lookup_elem(&icmp_counters, &key);
+		if (it && cls < DN_CLASS_MAX)
+			it->packets[cls]++;
+	}
+}
+
+SEC("xdp")
+int darknet_counter(struct xdp_md *ctx)
+{
+	struct cursor c = {
+		.pos = (void *)(long)ctx->data,
+		.end = (void *)(long)ctx->data_end,
+	};
+	struct pkt p = { .len = c.end - c.pos };
+	__u32 cls, org = 0;
+	long prefix;
+	int r;
+
+	r = parse_eth(&c);
+	if (r == bpf_htons(ETH_P_IP))
+		r = parse_ipv4(&c, &p);
+	else if (r == bpf_htons(ETH_P_IPV6))
+		r = parse_ipv6(&c, &p);
+	else if (r >= 0)
+		return pass(DN_REASON_NOT_IP, p.len);
+	if (r < 0)
+		return pass(-r, p.len);
+
+	prefix = darknet_prefix(&p);
+	if (prefix < 0)
+		return pass(DN_REASON_NOT_DARKNET, p.len);
+	r = parse_l4(&c, &p);
+	if (r < 0)
+		return pass(-r, p.len);
+
+	cls = classify(&p, &org);
+	count(&class_counters, dn_class_key(p.family, p.proto, cls), p.len);
+	count(&prefix_counters, prefix, p.len);
+	if (cls == DN_CLASS_RESEARCH)
+		count(&org_counters, org, p.len);
+	count_l4(&p, cls);
+	return dn_action;
+}

@@ -1,0 +1,198 @@
+/* parsing.bpf.h: BPF-only header cursor over Ethernet, VLAN, IPv4, IPv6 extension headers and L4. */
+#ifndef DN_PARSING_BPF_H
+#define DN_PARSING_BPF_H
+
+#include <stdbool.h>
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "darknet_counter.h"
+
+/* Parsers return the next protocol (>= 0) or -reason. NOT_IP and
+ * NOT_DARKNET are decided by the caller, never returned, so a negative
+ * value is never ambiguous with protocol 0 (IPv6 hop-by-hop). */
+_Static_assert(DN_REASON_FIRST_MALFORMED > 0, "reasons returned negated");
+
+#define DN_IPV4_OFFSET_MASK 0x1fff   /* fragment offset bits of frag_off */
+#define DN_IPV6_OFFSET_MASK 0xfff8   /* fragment offset bits of frag_off */
+
+struct cursor {
+	void *pos;
+	void *end;
+};
+
+struct vlan_tag {
+	__be16 tci;
+	__be16 encap_proto;
+};
+
+/* The IPv6 fragment header (RFC 8200 4.5); not in the UAPI headers. */
+struct ipv6_frag_hdr {
+	__u8 nexthdr;
+	__u8 reserved;
+	__be16 frag_off;
+	__be32 identification;
+};
+
+/* What parsing found: everything classification and counting need. The
+ * transport header has one pointer per kind, NULL unless that kind's header
+ * was bounds-checked: the verifier tracks "pointer or NULL" per path, while
+ * a protocol number tested later is often a different register, and clang
+ * is free to turn per-protocol constants back into that number. */
+struct pkt {
+	void *l3;             /* struct iphdr or struct ipv6hdr */
+	struct tcphdr *tcp;
+	struct udphdr *udp;
+	__u8 *icmp;           /* ICMP (IPv4) or ICMPv6 (IPv6) header: type first */
+	__u32 len;            /* frame bytes: data_end - data */
+	__u8 family;          /* enum dn_family */
+	__u8 proto;           /* upper-layer protocol (after IPv6 extension headers) */
+	__u8 frag;            /* not the first fragment: no transport header */
+};
+
+static __always_inline bool is_vlan(__be16 proto)
+{
+	return proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD);
+}
+
+/* Ethernet plus up to DN_MAX_VLAN_DEPTH tags. Returns the ethertype, still
+ * in network order (callers compare with bpf_htons() constants). */
+static __always_inline int parse_eth(struct cursor *c)
+{
+	struct ethhdr *eth = c->pos;
+	struct vlan_tag *tag;
+	__be16 proto;
+
+	if ((void *)(eth + 1) > c->end)
+		return -DN_REASON_TRUNCATED_L2;
+	c->pos = eth + 1;
+	proto = eth->h_proto;
+#pragma unroll
+	for (int i = 0; i < DN_MAX_VLAN_DEPTH; i++) {
+		if (!is_vlan(proto))
+			return proto;
+		tag = c->pos;
+		if ((void *)(tag + 1) > c->end)
+			return -DN_REASON_TRUNCATED_L2;
+		c->pos = tag + 1;
+		proto = tag->encap_proto;
+	}
+	return is_vlan(proto) ? -DN_REASON_VLAN_TOO_DEEP : proto;
+}
+
+static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p)
+{
+	struct iphdr *ip = c->pos;
+	__u32 vihl, hlen;
+
+	if ((void *)(ip + 1) > c->end)
+		return -DN_REASON_TRUNCATED_L3;
+	/* Version and IHL by hand: one byte load, no bitfield byte-order games. */
+	vihl = *(__u8 *)ip;
+	if (vihl >> 4 != 4)
+		return -DN_REASON_BAD_VERSION;
+	hlen = (vihl & 0xf) * 4;
+	if (hlen < sizeof(*ip))
+		return -DN_REASON_BAD_IHL;
+	if (c->pos + hlen > c->end)
+		return -DN_REASON_TRUNCATED_L3;
+	if (bpf_ntohs(ip->tot_len) < hlen)
+		return -DN_REASON_BAD_LENGTH;
+	c->pos += hlen;
+	p->l3 = ip;
+	p->family = DN_FAMILY_IPV4;
+	p->proto = ip->protocol;
+	p->frag = (ip->frag_off & bpf_htons(DN_IPV4_OFFSET_MASK)) != 0;
+	return ip->protocol;
+}
+
+static __always_inline bool is_ipv6_ext(__u8 nh)
+{
+	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING ||
+	       nh == IPPROTO_FRAGMENT || nh == IPPROTO_DSTOPTS;
+}
+
+/* IPv6 and a bounded walk over its extension headers. Stops at the first
+ * upper-layer protocol or at a fragment header with a nonzero offset, whose
+ * next header is then the packet's protocol. */
+static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p)
+{
+	struct ipv6hdr *ip6 = c->pos;
+	struct ipv6_opt_hdr *opt;
+	struct ipv6_frag_hdr *fh;
+	void *first_ext;
+	__u8 nh;
+
+	if ((void *)(ip6 + 1) > c->end)
+		return -DN_REASON_TRUNCATED_L3;
+	if (*(__u8 *)ip6 >> 4 != 6)
+		return -DN_REASON_BAD_VERSION;
+	c->pos = first_ext = ip6 + 1;
+	nh = ip6->nexthdr;
+	for (int i = 0; i < DN_MAX_IPV6_EXT_HDRS && is_ipv6_ext(nh); i++) {
+		/* Every extension header is at least 8 bytes; check those first
+		 * so that the length byte may be read. */
+		if (c->pos + 8 > c->end)
+			return -DN_REASON_EXT_TRUNCATED;
+		if (nh == IPPROTO_FRAGMENT) {
+			fh = c->pos;
+			c->pos += sizeof(*fh);
+			nh = fh->nexthdr;
+			if (fh->frag_off & bpf_htons(DN_IPV6_OFFSET_MASK)) {
+				p->frag = 1;
+				break;
+			}
+		} else {
+			opt = c->pos;
+			c->pos += (opt->hdrlen + 1) * 8;
+			nh = opt->nexthdr;
+			if (c->pos > c->end)
+				return -DN_REASON_EXT_TRUNCATED;
+		}
+	}
+	if (!p->frag && is_ipv6_ext(nh))
+		return -DN_REASON_EXT_TOO_LONG;
+	if (c->pos - first_ext > bpf_ntohs(ip6->payload_len))
+		return -DN_REASON_BAD_LENGTH;
+	p->l3 = ip6;
+	p->family = DN_FAMILY_IPV6;
+	p->proto = nh;
+	return nh;
+}
+
+static __always_inline bool is_icmp(const struct pkt *p)
+{
+	return p->proto == (p->family == DN_FAMILY_IPV4 ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+}
+
+/* The transport header of a darknet packet, for the protocols that have
+ * one. Both bounds checks use constant sizes: the verifier learns nothing
+ * from "pos + variable > end", which is what clang makes of per-protocol
+ * sizes. 8 bytes is the UDP and the ICMP(v6) header. */
+static __always_inline int parse_l4(struct cursor *c, struct pkt *p)
+{
+	bool tcp = p->proto == IPPROTO_TCP;
+
+	if (p->frag || !(tcp || p->proto == IPPROTO_UDP || is_icmp(p)))
+		return 0;
+	if (c->pos + 8 > c->end)
+		return -DN_REASON_TRUNCATED_L4;
+	if (tcp) {
+		if (c->pos + sizeof(struct tcphdr) > c->end)
+			return -DN_REASON_TRUNCATED_L4;
+		p->tcp = c->pos;
+	} else if (p->proto == IPPROTO_UDP) {
+		p->udp = c->pos;
+	} else {
+		p->icmp = c->pos;
+	}
+	return p->proto;
+}
+
+#endif /* DN_PARSING_BPF_H */

@@ -1,0 +1,159 @@
+/* darknet_counter.h: map layouts and names shared by the XDP program and user space. */
+#ifndef DARKNET_COUNTER_H
+#define DARKNET_COUNTER_H
+
+/* Kernel and user side both include this file: fixed-width UAPI types and
+ * #defines only. Every struct here is a map key or value, i.e. a wire format
+ * between the two sides: fields are host byte order unless a comment says
+ * otherwise, and padding is explicit. */
+#include <linux/types.h>
+
+/* Bump whenever a map, struct or enum below changes meaning or size: pinned
+ * state lives under a path that carries this number, so an incompatible
+ * binary never reads another layout's counters. */
+#define DN_LAYOUT_VERSION 1
+
+#define DN_MAX_VLAN_DEPTH 2      /* 802.1Q and 802.1ad (QinQ) */
+#define DN_MAX_IPV6_EXT_HDRS 6   /* hop-by-hop, routing, fragment, dest opts... */
+
+#define DN_MAX_DARKNET_PREFIXES 4096  /* per family, per interface */
+#define DN_MAX_PREFIX_IDS (2 * DN_MAX_DARKNET_PREFIXES) /* v4 and v6 share ids */
+#define DN_MAX_SCANNER_PREFIXES (1u << 20) /* per family */
+#define DN_MAX_SCANNER_ORGS 254       /* org ids 1..254; 0 = no org */
+#define DN_ORG_NAME_LEN 32
+#define DN_NR_PORTS 65536
+#define DN_NR_IPPROTO 256
+#define DN_NR_ICMP_TYPES 256
+
+enum dn_family {
+	DN_FAMILY_IPV4,
+	DN_FAMILY_IPV6,
+	DN_FAMILY_MAX,
+};
+
+/* Source classes. Precedence (first match wins) is decided in the datapath
+ * and documented there; the numbering here is a layout choice: the eight
+ * classes a TCP packet can have come first, so that a TCP port's counters
+ * are exactly one 64-byte cache line (struct dn_tcp_port). */
+enum dn_class {
+	DN_CLASS_SPOOFED,
+	DN_CLASS_BACKSCATTER,
+	DN_CLASS_RESEARCH,
+	DN_CLASS_ZMAP,
+	DN_CLASS_MIRAI,
+	DN_CLASS_MASSCAN,
+	DN_CLASS_SCAN,
+	DN_CLASS_TCP_OTHER,
+	DN_CLASS_UDP_PROBE,
+	DN_CLASS_FRAGMENT,
+	DN_CLASS_ICMP_REQUEST,
+	DN_CLASS_OTHER,
+	DN_CLASS_MAX,
+};
+
+#define DN_TCP_PORT_SLOTS 8 /* classes DN_CLASS_SPOOFED..DN_CLASS_TCP_OTHER */
+
+/* A UDP packet can only be spoofed, backscatter, research, zmap or a probe. */
+enum dn_udp_slot {
+	DN_UDP_SLOT_SPOOFED,
+	DN_UDP_SLOT_BACKSCATTER,
+	DN_UDP_SLOT_RESEARCH,
+	DN_UDP_SLOT_ZMAP,
+	DN_UDP_SLOT_UDP_PROBE,
+	DN_UDP_PORT_SLOTS,
+};
+
+/* Where a frame that is not counted as darknet traffic went. Every frame the
+ * program sees lands in exactly one place: a class counter, or one of these. */
+enum dn_reason {
+	DN_REASON_NOT_IP,          /* passed: not IPv4/IPv6 */
+	DN_REASON_NOT_DARKNET,     /* passed: destination outside the darknet */
+	DN_REASON_TRUNCATED_L2,    /* malformed: Ethernet/VLAN header cut short */
+	DN_REASON_VLAN_TOO_DEEP,   /* malformed: more than DN_MAX_VLAN_DEPTH tags */
+	DN_REASON_TRUNCATED_L3,    /* malformed: IP header cut short */
+	DN_REASON_BAD_VERSION,     /* malformed: IP version != ethertype's */
+	DN_REASON_BAD_IHL,         /* malformed: IPv4 IHL < 5 */
+	DN_REASON_BAD_LENGTH,      /* malformed: IP length field < header length */
+	DN_REASON_EXT_TRUNCATED,   /* malformed: IPv6 extension header cut short */
+	DN_REASON_EXT_TOO_LONG,    /* malformed: more than DN_MAX_IPV6_EXT_HDRS */
+	DN_REASON_TRUNCATED_L4,    /* malformed: darknet packet, L4 header cut short */
+	DN_REASON_MAX,
+};
+#define DN_REASON_FIRST_MALFORMED DN_REASON_TRUNCATED_L2
+
+/* Packets and frame bytes (data_end - data, the size on the wire less FCS). */
+struct dn_count {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* class_counters key: one slot per (family, IP protocol, class). The protocol
+ * is the upper-layer one after IPv6 extension headers; for a fragment, the
+ * one its IP or fragment header names. */
+static inline __u32 dn_class_key(__u32 family, __u32 ipproto, __u32 cls)
+{
+	return (family * DN_NR_IPPROTO + ipproto) * DN_CLASS_MAX + cls;
+}
+#define DN_CLASS_KEYS (DN_FAMILY_MAX * DN_NR_IPPROTO * DN_CLASS_MAX)
+
+/* tcp_port_counters value, indexed by destination port (host order). */
+struct dn_tcp_port {
+	__u64 packets[DN_TCP_PORT_SLOTS];
+};
+
+/* udp_port_counters value, indexed by destination port (host order). */
+struct dn_udp_port {
+	__u64 packets[DN_UDP_PORT_SLOTS];
+};
+
+/* icmp_counters key: family * 256 + ICMP(v6) type. */
+struct dn_icmp_type {
+	__u64 packets[DN_CLASS_MAX];
+};
+
+/* LPM trie keys. Addresses are in network byte order, as LPM tries compare
+ * them bytewise from the most significant bit. */
+struct dn_lpm_v4 {
+	__u32 prefixlen;
+	__u32 addr;
+};
+
+struct dn_lpm_v6 {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+/* IPv4 research-scanner table in the spirit of DIR-24-8: one byte per /24,
+ * packed eight to a u64 so that the whole of IPv4 is 2^21 array entries
+ * (16 MiB). Byte value 0 = no scanner, 1..254 = org id, DN_SCANNER_LONGER =
+ * this /24 holds a prefix longer than /24: look it up in the trie. */
+#define DN_SCANNER_DIR_ENTRIES (1u << 21)
+#define DN_SCANNER_LONGER 255
+
+/* Holds one name per org id so that a restarted daemon reads back the
+ * org <-> id mapping the pinned counters were made with. */
+struct dn_org_name {
+	char name[DN_ORG_NAME_LEN];
+};
+
+/* Holds the prefix of each darknet prefix id, for the same reason. */
+struct dn_prefix_info {
+	__u8 in_use;       /* 1: this id names a prefix; 0 (a fresh map): unused */
+	__u8 family;       /* enum dn_family */
+	__u8 prefixlen;
+	__u8 pad;
+	__u8 addr[16];     /* network byte order; IPv4 in the first four */
+};
+
+#ifndef __bpf__
+_Static_assert(sizeof(struct dn_count) == 16, "dn_count is a map value");
+_Static_assert(sizeof(struct dn_tcp_port) == 64, "one cache line per TCP port");
+_Static_assert(sizeof(struct dn_udp_port) == 40, "dn_udp_port is a map value");
+_Static_assert(sizeof(struct dn_icmp_type) == 96, "dn_icmp_type is a map value");
+_Static_assert(sizeof(struct dn_lpm_v4) == 8, "dn_lpm_v4 is a map key");
+_Static_assert(sizeof(struct dn_lpm_v6) == 20, "dn_lpm_v6 is a map key");
+_Static_assert(sizeof(struct dn_org_name) == DN_ORG_NAME_LEN, "org name");
+_Static_assert(sizeof(struct dn_prefix_info) == 20, "dn_prefix_info");
+#endif
+
+#endif /* DARKNET_COUNTER_H */

@@ -1,0 +1,277 @@
+/* auth.c: HTTP basic authentication against bcrypt hashes (exporter-toolkit's basic_auth_users). */
+#define _GNU_SOURCE
+#include <crypt.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <gnutls/crypto.h>
+#include "auth.h"
+#include "log.h"
+
+#define AUTH_DIGEST_LEN 32   /* HMAC-SHA256 */
+#define AUTH_DEFAULT_COST 10 /* htpasswd -B and exporter-toolkit's default */
+
+struct auth_user {
+	char *name;
+	char hash[AUTH_BCRYPT_LEN + 1];
+};
+
+struct auth_cache_entry {
+	bool used;
+	uint8_t digest[AUTH_DIGEST_LEN];
+};
+
+struct auth_db {
+	struct auth_user *users;
+	size_t nr_users;
+	/* A bcrypt setting ("$2b$CC$" + salt) of the cost most users have:
+	 * an unknown user pays the same bcrypt as a known one, so response
+	 * times do not tell which user names exist. */
+	char dummy[CRYPT_GENSALT_OUTPUT_SIZE];
+	int dummy_cost;
+	/* The cache holds HMAC(key, user NUL password), never the password:
+	 * a memory dump does not reveal credentials. */
+	uint8_t key[32];
+	pthread_mutex_t lock;   /* cache, next and stats; users are read-only */
+	struct auth_cache_entry cache[AUTH_CACHE_SIZE];
+	unsigned int next;      /* round-robin replacement */
+	struct auth_stats stats;
+};
+
+bool auth_ct_equal(const void *a, const void *b, size_t len)
+{
+	const volatile uint8_t *x = a, *y = b;
+	uint8_t diff = 0;
+
+	/* no early exit: the time does not say where the first difference is */
+	for (size_t i = 0; i < len; i++)
+		diff |= x[i] ^ y[i];
+	return diff == 0;
+}
+
+static bool is_bcrypt_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '/';
+}
+
+bool auth_is_bcrypt(const char *h)
+{
+	int cost;
+
+	if (strlen(h) != AUTH_BCRYPT_LEN || h[0] != '$' || h[1] != '2' ||
+	    !strchr("aby", h[2]) || h[3] != '$' || h[6] != '$')
+		return false;
+	if (h[4] < '0' || h[4] > '9' || h[5] < '0' || h[5] > '9')
+		return false;
+	cost = (h[4] - '0') * 10 + (h[5] - '0');
+	if (cost < 4 || cost > 31)
+		return false;
+	for (int i = 7; i < AUTH_BCRYPT_LEN; i++)
+		if (!is_bcrypt_char(h[i]))
+			return false;
+	return true;
+}
+
+static int hash_cost(const char *hash)
+{
+	return (hash[4] - '0') * 10 + (hash[5] - '0');
+}
+
+static int make_dummy(struct auth_db *db, int cost)
+{
+	/* NULL random bytes: libxcrypt takes them from the kernel */
+	if (!crypt_gensalt_rn("$2b$", cost, NULL, 0, db->dummy, sizeof(db->dummy)))
+		return -errno ?: -EINVAL;
+	db->dummy_cost = cost;
+	return 0;
+}
+
+int auth_create(struct auth_db **out)
+{
+	struct auth_db *db = calloc(1, sizeof(*db));
+	int ret;
+
+	if (!db)
+		return -ENOMEM;
+	if (getrandom(db->key, sizeof(db->key), 0) != sizeof(db->key)) {
+		free(db);
+		return -EIO;
+	}
+	ret = make_dummy(db, AUTH_DEFAULT_COST);
+	if (ret) {
+		free(db);
+		return ret;
+	}
+	pthread_mutex_init(&db->lock, NULL);
+	*out = db;
+	return 0;
+}
+
+/* The cost most users share (ties: the higher). */
+static int common_cost(const struct auth_db *db)
+{
+	int best = AUTH_DEFAULT_COST, best_n = 0;
+
+	for (size_t i = 0; i < db->nr_users; i++) {
+		int c = hash_cost(db->users[i].hash), n = 0;
+
+		for (size_t j = 0; j < db->nr_users; j++)
+			n += hash_cost(db->users[j].hash) == c;
+		if (n > best_n || (n == best_n && c > best)) {
+			best = c;
+			best_n = n;
+		}
+	}
+	return best;
+}
+
+int auth_add_user(struct auth_db *db, const char *name, const char *hash)
+{
+	struct auth_user *users;
+
+	/* RFC 7617: a user-id with ':' cannot be sent in basic auth */
+	if (!name[0] || strchr(name, ':') || !auth_is_bcrypt(hash))
+		return -EINVAL;
+	for (size_t i = 0; i < db->nr_users; i++)
+		if (!strcmp(db->users[i].name, name))
+			return -EEXIST;
+	users = realloc(db->users, (db->nr_users + 1) * sizeof(*users));
+	if (!users)
+		return -ENOMEM;
+	db->users = users;
+	users[db->nr_users].name = strdup(name);
+	if (!users[db->nr_users].name)
+		return -ENOMEM;
+	memcpy(users[db->nr_users].hash, hash, AUTH_BCRYPT_LEN + 1);
+	db->nr_users++;
+	return common_cost(db) == db->dummy_cost ? 0 : make_dummy(db, common_cost(db));
+}
+
+size_t auth_nr_users(const struct auth_db *db)
+{
+	return db->nr_users;
+}
+
+/* Every user name is compared, so the time does not depend on which one
+ * (if any) matches. */
+static const struct auth_user *find_user(const struct auth_db *db, const char *name)
+{
+	const struct auth_user *found = NULL;
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < db->nr_users; i++) {
+		const struct auth_user *u = &db->users[i];
+		bool same = strlen(u->name) == len && auth_ct_equal(u->name, name, len);
+
+		if (same)
+			found = u;
+	}
+	return found;
+}
+
+static int cache_digest(const struct auth_db *db, const char *user, const char *pass,
+			uint8_t digest[AUTH_DIGEST_LEN])
+{
+	gnutls_hmac_hd_t h;
+
+	if (gnutls_hmac_init(&h, GNUTLS_MAC_SHA256, db->key, sizeof(db->key)) < 0)
+		return -EIO;
+	/* the NUL keeps ("ab", "c") and ("a", "bc") apart */
+	gnutls_hmac(h, user, strlen(user) + 1);
+	gnutls_hmac(h, pass, strlen(pass));
+	gnutls_hmac_deinit(h, digest);
+	return 0;
+}
+
+/* Call with db->lock held. Scans every entry whatever matches. */
+static bool cache_lookup(const struct auth_db *db, const uint8_t *digest)
+{
+	bool hit = false;
+
+	for (int i = 0; i < AUTH_CACHE_SIZE; i++)
+		hit |= db->cache[i].used &
+		       auth_ct_equal(db->cache[i].digest, digest, AUTH_DIGEST_LEN);
+	return hit;
+}
+
+static void cache_insert(struct auth_db *db, const uint8_t *digest)
+{
+	struct auth_cache_entry *e = &db->cache[db->next];
+
+	e->used = true;
+	memcpy(e->digest, digest, AUTH_DIGEST_LEN);
+	db->next = (db->next + 1) % AUTH_CACHE_SIZE;
+}
+
+/* bcrypt pass with the salt and cost of hash and compare the whole result
+ * with hash in constant time. crypt_rn keeps its state in data: thread-safe. */
+static bool bcrypt_matches(const char *pass, const char *hash)
+{
+	struct crypt_data *data = calloc(1, sizeof(*data));
+	const char *out;
+	bool ok = false;
+
+	if (!data)
+		return false;
+	out = crypt_rn(pass, hash, data, sizeof(*data));
+	if (out && strlen(out) == strlen(hash))
+		ok = auth_ct_equal(out, hash, strlen(hash));
+	explicit_bzero(data, sizeof(*data));   /* it held the password */
+	free(data);
+	return ok;
+}
+
+int auth_check(void *ctx, const char *user, const char *pass)
+{
+	struct auth_db *db = ctx;
+	uint8_t digest[AUTH_DIGEST_LEN];
+	const struct auth_user *u;
+	bool hit, ok;
+
+	if (!user || !pass || strlen(pass) > AUTH_MAX_PASSWORD ||
+	    cache_digest(db, user, pass, digest))
+		return 401;
+	pthread_mutex_lock(&db->lock);
+	hit = cache_lookup(db, digest);
+	db->stats.cache_hits += hit;
+	db->stats.bcrypt_runs += !hit;
+	pthread_mutex_unlock(&db->lock);
+	if (hit)
+		return 0;
+	/* bcrypt outside the lock: concurrent checks do not queue behind it */
+	u = find_user(db, user);
+	ok = bcrypt_matches(pass, u ? u->hash : db->dummy) && u;
+	if (!ok) {
+		/* the user name is the client's bytes: kept out of the log */
+		pr_debug("http: basic auth failed\n");
+		return 401;
+	}
+	pthread_mutex_lock(&db->lock);
+	cache_insert(db, digest);
+	pthread_mutex_unlock(&db->lock);
+	return 0;
+}
+
+void auth_get_stats(struct auth_db *db, struct auth_stats *st)
+{
+	pthread_mutex_lock(&db->lock);
+	*st = db->stats;
+	st->dummy_cost = db->dummy_cost;
+	pthread_mutex_unlock(&db->lock);
+}
+
+void auth_free(struct auth_db *db)
+{
+	if (!db)
+		return;
+	for (size_t i = 0; i < db->nr_users; i++)
+		free(db->users[i].name);
+	free(db->users);
+	pthread_mutex_destroy(&db->lock);
+	explicit_bzero(db, sizeof(*db));   /* cache key and digests */
+	free(db);
+}

@@ -1,0 +1,43 @@
+/* auth.h: HTTP basic authentication against bcrypt hashes (exporter-toolkit's basic_auth_users). */
+#ifndef DN_AUTH_H
+#define DN_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Successful (user, password) checks remembered so that a scrape every 15 s
+ * does not pay a bcrypt each time; only a keyed digest is stored. */
+#define AUTH_CACHE_SIZE 64
+/* bcrypt reads at most 72 bytes of a password; longer ones are refused
+ * rather than silently truncated (as Go's bcrypt does). */
+#define AUTH_MAX_PASSWORD 72
+#define AUTH_BCRYPT_LEN 60
+
+struct auth_db;
+
+/* An empty user table with a fresh random cache key. 0 or -errno. */
+int auth_create(struct auth_db **db);
+/* Add a user. 0, -EINVAL (hash is not bcrypt, or name is empty or has a
+ * ':' and could never log in), -EEXIST or -ENOMEM. Not thread-safe: add all
+ * users before the HTTP server starts. */
+int auth_add_user(struct auth_db *db, const char *name, const char *hash);
+size_t auth_nr_users(const struct auth_db *db);
+
+struct auth_stats {
+	unsigned long bcrypt_runs;   /* checks that paid a bcrypt */
+	unsigned long cache_hits;    /* checks answered from the cache */
+	int dummy_cost;              /* bcrypt cost paid for unknown users */
+};
+void auth_get_stats(struct auth_db *db, struct auth_stats *st);
+/* An http_auth_fn: 0 when user/pass match a configured user, else 401.
+ * Unknown users cost one bcrypt of the usual cost, like known ones.
+ * Thread-safe. */
+int auth_check(void *db, const char *user, const char *pass);
+void auth_free(struct auth_db *db);
+
+/* "$2a$", "$2b$" or "$2y$", cost 04..31, 53 characters of salt and hash. */
+bool auth_is_bcrypt(const char *hash);
+/* Compare len bytes in time that depends on len only. */
+bool auth_ct_equal(const void *a, const void *b, size_t len);
+
+#endif

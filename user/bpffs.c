@@ -1,0 +1,81 @@
+/* bpffs.c: making sure bpffs is mounted and the pin directories exist. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include "darknet_counter.h"
+#include "bpffs.h"
+
+static int is_bpffs(const char *path)
+{
+	struct statfs st;
+
+	return !statfs(path, &st) && st.f_type == BPF_FS_MAGIC;
+}
+
+int bpffs_ensure(const char *root, char *err, size_t errlen)
+{
+	const char *mnt = "/sys/fs/bpf";
+
+	if (strncmp(root, mnt, strlen(mnt)))
+		return is_bpffs(root) || !bpffs_mkdirs(root) ? 0 : -errno;
+	if (is_bpffs(mnt))
+		return 0;
+	if (mount("bpf", mnt, "bpf", 0, "mode=0700")) {
+		int e = errno;
+
+		snprintf(err, errlen, "bpffs is not mounted at %s and mounting it failed: %s "
+			 "(mount it with: mount -t bpf bpf %s)", mnt, strerror(e), mnt);
+		return -e;
+	}
+	return 0;
+}
+
+int bpffs_mkdirs(const char *dir)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s", dir);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return mkdir(path, 0700) && errno != EEXIST ? -errno : 0;
+}
+
+int bpffs_remove_dir(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	return rmdir(dir) && errno != ENOENT ? -errno : 0;
+}
+
+void bpffs_iface_dir(char *buf, size_t len, const char *root, const char *ifname,
+		     const char *netns)
+{
+	if (netns)
+		snprintf(buf, len, "%s/v%d/%s@%s", root, DN_LAYOUT_VERSION, ifname, netns);
+	else
+		snprintf(buf, len, "%s/v%d/%s", root, DN_LAYOUT_VERSION, ifname);
+}

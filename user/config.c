@@ -1,0 +1,264 @@
+/* config.c: the daemon's command line, parsed into one struct; one table drives --help. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/if_link.h>
+#include <linux/bpf.h>
+#include "config.h"
+
+enum {
+	OPT_DARKNET = 256, OPT_DARKNET_FILE, OPT_SCANNERS, OPT_ACTION, OPT_MODE,
+	OPT_LISTEN, OPT_PATH, OPT_WEB_CONFIG, OPT_NETNS, OPT_PIN_ROOT, OPT_USER,
+	OPT_MAX_PORT_SERIES, OPT_WATCH_PORTS, OPT_RELOAD_INTERVAL, OPT_DETACH_ON_EXIT,
+	OPT_VERSION,
+};
+
+struct option_doc {
+	struct option opt;
+	const char *arg;
+	const char *help;
+};
+
+static const struct option_doc options[] = {
+	{ { "darknet", required_argument, NULL, OPT_DARKNET }, "CIDR",
+	  "darknet prefix, IPv4 or IPv6 (repeatable); none: every IP packet counts" },
+	{ { "darknet-file", required_argument, NULL, OPT_DARKNET_FILE }, "FILE",
+	  "file of darknet prefixes, one CIDR a line, '#' comments (repeatable)" },
+	{ { "scanners", required_argument, NULL, OPT_SCANNERS }, "PATH",
+	  "research-scanner list ('CIDR ORG' lines) or a directory of them (repeatable)" },
+	{ { "action", required_argument, NULL, OPT_ACTION }, "drop|pass",
+	  "verdict for counted darknet packets (default drop)" },
+	{ { "xdp-mode", required_argument, NULL, OPT_MODE }, "native|skb|auto",
+	  "XDP attach mode; auto tries native, then skb (default auto)" },
+	{ { "web.listen-address", required_argument, NULL, OPT_LISTEN }, "HOST:PORT",
+	  "address to serve metrics on (default " DN_DEFAULT_LISTEN ")" },
+	{ { "web.telemetry-path", required_argument, NULL, OPT_PATH }, "PATH",
+	  "path of the metrics (default /metrics)" },
+	{ { "web.config.file", required_argument, NULL, OPT_WEB_CONFIG }, "FILE",
+	  "exporter-toolkit web config: TLS and basic auth" },
+	{ { "netns", required_argument, NULL, OPT_NETNS }, "NAME",
+	  "attach to interfaces of network namespace NAME; serve HTTP in this one" },
+	{ { "bpffs-dir", required_argument, NULL, OPT_PIN_ROOT }, "DIR",
+	  "where pinned state lives (default " DN_DEFAULT_PIN_ROOT ")" },
+	{ { "user", required_argument, NULL, OPT_USER }, "USER",
+	  "run as USER once attached and bound" },
+	{ { "max-port-series", required_argument, NULL, OPT_MAX_PORT_SERIES }, "N",
+	  "port series per (iface, proto, class) before folding into port=\"other\"" },
+	{ { "watch-ports", required_argument, NULL, OPT_WATCH_PORTS }, "LIST",
+	  "ports that always get their own series, e.g. 23,2323,8000-8100" },
+	{ { "reload-interval", required_argument, NULL, OPT_RELOAD_INTERVAL }, "SEC",
+	  "check list files for changes every SEC seconds, 0 = only on SIGHUP (default 30)" },
+	{ { "detach-on-exit", no_argument, NULL, OPT_DETACH_ON_EXIT }, NULL,
+	  "detach and remove pinned state on exit (default: keep counting)" },
+	{ { "verbose", no_argument, NULL, 'v' }, NULL,
+	  "debug logs, libbpf's and libxdp's messages included" },
+	{ { "version", no_argument, NULL, OPT_VERSION }, NULL, "print the version" },
+	{ { "help", no_argument, NULL, 'h' }, NULL, "this help" },
+};
+#define NR_OPTIONS (sizeof(options) / sizeof(options[0]))
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: darknet-counter [OPTIONS] IFACE...\n"
+		"       darknet-counter status [--bpffs-dir DIR]\n"
+		"       darknet-counter detach [--netns NAME] IFACE...\n\n"
+		"Counts darknet packets per port, protocol and source class in XDP\n"
+		"and serves them as Prometheus metrics.\n\nOptions:\n");
+	for (size_t i = 0; i < NR_OPTIONS; i++) {
+		char left[64];
+
+		snprintf(left, sizeof(left), "--%s%s%s", options[i].opt.name,
+			 options[i].arg ? " " : "", options[i].arg ? options[i].arg : "");
+		fprintf(out, "  %s%-34s %s\n", options[i].opt.val == 'v' ? "-v, " :
+			options[i].opt.val == 'h' ? "-h, " : "    ", left, options[i].help);
+	}
+}
+
+static int parse_uint(const char *opt, const char *text, unsigned int max,
+		      unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (errno || end == text || *end || v > max || text[0] == '-') {
+		fprintf(stderr, "darknet-counter: --%s: '%s' is not a number in 0..%u\n",
+			opt, text, max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static int push_path(const char **paths, int *n, const char *opt, const char *path)
+{
+	if (*n >= DN_MAX_LIST_PATHS) {
+		fprintf(stderr, "darknet-counter: --%s given more than %d times\n",
+			opt, DN_MAX_LIST_PATHS);
+		return -EINVAL;
+	}
+	paths[(*n)++] = path;
+	return 0;
+}
+
+static int add_darknet(struct dn_config *cfg, const char *text)
+{
+	struct dn_prefix p;
+	char err[128];
+
+	if (prefix_parse(text, &p, err, sizeof(err))) {
+		fprintf(stderr, "darknet-counter: --darknet %s: %s\n", text, err);
+		return -EINVAL;
+	}
+	return prefix_list_add(&cfg->darknets, &p, "");
+}
+
+static int parse_one(struct dn_config *cfg, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_DARKNET:
+		return add_darknet(cfg, arg);
+	case OPT_DARKNET_FILE:
+		return push_path(cfg->darknet_files, &cfg->nr_darknet_files,
+				 "darknet-file", arg);
+	case OPT_SCANNERS:
+		return push_path(cfg->scanner_paths, &cfg->nr_scanner_paths,
+				 "scanners", arg);
+	case OPT_ACTION:
+		if (!strcmp(arg, "drop"))
+			cfg->action = XDP_DROP;
+		else if (!strcmp(arg, "pass"))
+			cfg->action = XDP_PASS;
+		else
+			goto bad_choice;
+		return 0;
+	case OPT_MODE:
+		if (!strcmp(arg, "native"))
+			cfg->mode = XDP_MODE_NATIVE;
+		else if (!strcmp(arg, "skb"))
+			cfg->mode = XDP_MODE_SKB;
+		else if (!strcmp(arg, "auto"))
+			cfg->mode = XDP_MODE_UNSPEC;
+		else
+			goto bad_choice;
+		return 0;
+	case OPT_LISTEN: cfg->listen_address = arg; return 0;
+	case OPT_PATH:
+		if (arg[0] != '/') {
+			fprintf(stderr, "darknet-counter: --web.telemetry-path must start with '/'\n");
+			return -EINVAL;
+		}
+		cfg->telemetry_path = arg;
+		return 0;
+	case OPT_WEB_CONFIG: cfg->web_config_file = arg; return 0;
+	case OPT_NETNS: cfg->netns = arg; return 0;
+	case OPT_PIN_ROOT: cfg->pin_root = arg; return 0;
+	case OPT_USER: cfg->user = arg; return 0;
+	case OPT_MAX_PORT_SERIES:
+		return parse_uint("max-port-series", arg, DN_NR_PORTS, &cfg->max_port_series);
+	case OPT_WATCH_PORTS: cfg->watch_ports = arg; return 0;
+	case OPT_RELOAD_INTERVAL:
+		return parse_uint("reload-interval", arg, 86400, &cfg->reload_interval);
+	case OPT_DETACH_ON_EXIT: cfg->detach_on_exit = true; return 0;
+	case 'v': cfg->verbose++; return 0;
+	default:
+		return -EINVAL;
+	}
+bad_choice:
+	fprintf(stderr, "darknet-counter: invalid value '%s' for --%s\n", arg,
+		c == OPT_ACTION ? "action" : "xdp-mode");
+	return -EINVAL;
+}
+
+static enum dn_command parse_command(int *argi, int argc, char **argv)
+{
+	if (*argi < argc && !strcmp(argv[*argi], "status")) {
+		(*argi)++;
+		return DN_CMD_STATUS;
+	}
+	if (*argi < argc && !strcmp(argv[*argi], "detach")) {
+		(*argi)++;
+		return DN_CMD_DETACH;
+	}
+	return DN_CMD_RUN;
+}
+
+static int check_rules(const struct dn_config *cfg)
+{
+	if (cfg->command == DN_CMD_STATUS && cfg->nr_ifaces) {
+		fprintf(stderr, "darknet-counter: status takes no interface\n");
+		return -EINVAL;
+	}
+	if (cfg->command != DN_CMD_STATUS && !cfg->nr_ifaces) {
+		fprintf(stderr, "darknet-counter: no interface given (try --help)\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int config_parse(struct dn_config *cfg, int argc, char **argv)
+{
+	struct option longopts[NR_OPTIONS + 1];
+	int c, err, first = 1;
+
+	*cfg = (struct dn_config){
+		.action = XDP_DROP,
+		.mode = XDP_MODE_UNSPEC,
+		.listen_address = DN_DEFAULT_LISTEN,
+		.telemetry_path = "/metrics",
+		.pin_root = DN_DEFAULT_PIN_ROOT,
+		.max_port_series = DN_DEFAULT_MAX_PORT_SERIES,
+		.reload_interval = 30,
+	};
+	prefix_list_init(&cfg->darknets);
+	for (size_t i = 0; i < NR_OPTIONS; i++)
+		longopts[i] = options[i].opt;
+	memset(&longopts[NR_OPTIONS], 0, sizeof(longopts[0]));
+
+	cfg->command = parse_command(&first, argc, argv);
+	optind = first;
+	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return 1;
+		}
+		if (c == OPT_VERSION) {
+			printf("darknet-counter %s\n", DN_VERSION);
+			return 1;
+		}
+		if (c == '?')
+			return -EINVAL;   /* getopt printed the reason */
+		err = parse_one(cfg, c, optarg);
+		if (err)
+			return err;
+	}
+	for (; optind < argc; optind++) {
+		if (cfg->nr_ifaces >= DN_MAX_IFACES) {
+			fprintf(stderr, "darknet-counter: more than %d interfaces\n",
+				DN_MAX_IFACES);
+			return -EINVAL;
+		}
+		cfg->ifaces[cfg->nr_ifaces++] = argv[optind];
+	}
+	return check_rules(cfg);
+}
+
+void config_free(struct dn_config *cfg)
+{
+	prefix_list_free(&cfg->darknets);
+}
+
+const char *config_mode_name(enum xdp_attach_mode mode)
+{
+	switch (mode) {
+	case XDP_MODE_NATIVE: return "native";
+	case XDP_MODE_SKB: return "skb";
+	case XDP_MODE_HW: return "hw";
+	default: return "auto";
+	}
+}

@@ -1,0 +1,51 @@
+/* config.h: the daemon's command line, parsed into one struct. */
+#ifndef DN_CONFIG_H
+#define DN_CONFIG_H
+
+#include <stdbool.h>
+#include <xdp/libxdp.h>
+#include "prefix.h"
+
+#define DN_MAX_IFACES 16
+#define DN_MAX_LIST_PATHS 16
+#define DN_DEFAULT_LISTEN ":9917"
+#define DN_DEFAULT_PIN_ROOT "/sys/fs/bpf/darknet-counter"
+#define DN_DEFAULT_MAX_PORT_SERIES 1024
+
+enum dn_command {
+	DN_CMD_RUN,     /* darknet-counter [options] IFACE... */
+	DN_CMD_STATUS,  /* darknet-counter status */
+	DN_CMD_DETACH,  /* darknet-counter detach IFACE... */
+};
+
+struct dn_config {
+	enum dn_command command;
+	const char *ifaces[DN_MAX_IFACES];
+	int nr_ifaces;
+	struct dn_prefix_list darknets;      /* from --darknet */
+	const char *darknet_files[DN_MAX_LIST_PATHS];
+	int nr_darknet_files;
+	const char *scanner_paths[DN_MAX_LIST_PATHS];
+	int nr_scanner_paths;
+	unsigned int action;                 /* XDP_DROP or XDP_PASS */
+	enum xdp_attach_mode mode;           /* XDP_MODE_UNSPEC means auto */
+	const char *listen_address;
+	const char *telemetry_path;
+	const char *web_config_file;
+	const char *netns;                   /* attach in this named netns */
+	const char *pin_root;
+	const char *user;                    /* drop to this user after setup */
+	unsigned int max_port_series;
+	const char *watch_ports;
+	unsigned int reload_interval;        /* seconds between list mtime checks */
+	bool detach_on_exit;
+	int verbose;
+};
+
+/* Parse argv into cfg. Returns 0 to run, 1 when --help/--version was
+ * handled (exit 0), or -EINVAL after printing a one-line error. */
+int config_parse(struct dn_config *cfg, int argc, char **argv);
+void config_free(struct dn_config *cfg);
+const char *config_mode_name(enum xdp_attach_mode mode);
+
+#endif

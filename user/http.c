@@ -1,0 +1,405 @@
+/* http.c: the metrics HTTP server (libmicrohttpd) with its hardening limits. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdbool.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <microhttpd.h>
+#include <zlib.h>
+#include "log.h"
+#include "http.h"
+
+struct http_server {
+	struct MHD_Daemon *mhd;
+	struct http_options opts;
+};
+
+static int split_address(const char *address, char *host, size_t hostlen,
+			 const char **port)
+{
+	const char *colon = strrchr(address, ':');
+	size_t n;
+
+	if (!colon || !colon[1])
+		return -EINVAL;
+	*port = colon + 1;
+	n = colon - address;
+	if (n >= 2 && address[0] == '[' && address[n - 1] == ']') {
+		address++;
+		n -= 2;
+	}
+	if (n >= hostlen)
+		return -EINVAL;
+	memcpy(host, address, n);
+	host[n] = '\0';
+	return 0;
+}
+
+static int bind_first(struct addrinfo *res, int *fd)
+{
+	int err = -EADDRNOTAVAIL, one = 1, zero = 0;
+
+	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+		int s = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
+
+		if (s < 0) {
+			err = -errno;
+			continue;
+		}
+		setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		/* ":PORT" binds "::" and must take IPv4 too */
+		if (ai->ai_family == AF_INET6)
+			setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+		if (!bind(s, ai->ai_addr, ai->ai_addrlen) && !listen(s, 128)) {
+			*fd = s;
+			return 0;
+		}
+		err = -errno;
+		close(s);
+	}
+	return err;
+}
+
+int http_listen(const char *address, int *fd, char *err, size_t errlen)
+{
+	struct addrinfo hints = {
+		.ai_family = AF_UNSPEC,
+		.ai_socktype = SOCK_STREAM,
+		.ai_flags = AI_PASSIVE | AI_NUMERICSERV,
+	}, *res;
+	char host[256];
+	const char *port;
+	int ret;
+
+	if (split_address(address, host, sizeof(host), &port)) {
+		snprintf(err, errlen, "--web.listen-address %s: expected HOST:PORT", address);
+		return -EINVAL;
+	}
+	if (!host[0])
+		hints.ai_family = AF_INET6;
+	ret = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
+	if (ret) {
+		snprintf(err, errlen, "--web.listen-address %s: %s", address, gai_strerror(ret));
+		return -EINVAL;
+	}
+	ret = bind_first(res, fd);
+	freeaddrinfo(res);
+	if (ret)
+		snprintf(err, errlen, "cannot listen on %s: %s", address, strerror(-ret));
+	return ret;
+}
+
+int http_gzip(const char *in, size_t len, char **out, size_t *outlen)
+{
+	z_stream zs = {0};
+	size_t cap = compressBound(len) + 32;   /* + gzip header and trailer */
+	int ret;
+
+	*out = malloc(cap);
+	if (!*out)
+		return -ENOMEM;
+	/* windowBits 15 + 16 asks zlib for a gzip wrapper, not raw zlib */
+	if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK) {
+		free(*out);
+		return -ENOMEM;
+	}
+	zs.next_in = (Bytef *)in;
+	zs.avail_in = len;
+	zs.next_out = (Bytef *)*out;
+	zs.avail_out = cap;
+	ret = deflate(&zs, Z_FINISH);
+	*outlen = zs.total_out;
+	deflateEnd(&zs);
+	if (ret != Z_STREAM_END) {
+		free(*out);
+		return -EIO;
+	}
+	return 0;
+}
+
+static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned int status,
+				 const char *text)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text),
+		(void *)text, MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static bool wants_gzip(struct MHD_Connection *conn)
+{
+	const char *ae = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_ACCEPT_ENCODING);
+
+	return ae && strcasestr(ae, "gzip");
+}
+
+static enum MHD_Result send_body(struct MHD_Connection *conn, http_body_fn fn,
+				 void *ctx, const char *type)
+{
+	struct MHD_Response *r;
+	char *body, *gz;
+	size_t len, gzlen;
+	bool gzip = wants_gzip(conn);
+	enum MHD_Result ret;
+
+	if (fn(ctx, &body, &len))
+		return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				 "failed to read the counters; see the daemon's log\n");
+	if (gzip && !http_gzip(body, len, &gz, &gzlen)) {
+		free(body);
+		body = gz;
+		len = gzlen;
+	} else {
+		gzip = false;
+	}
+	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+	if (gzip)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result check_auth(struct http_server *srv, struct MHD_Connection *conn,
+				  bool *denied)
+{
+	char *pass = NULL, *user;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	int status;
+
+	*denied = false;
+	if (!srv->opts.auth)
+		return MHD_YES;
+	user = MHD_basic_auth_get_username_password(conn, &pass);
+	status = srv->opts.auth(srv->opts.auth_ctx, user, pass);
+	MHD_free(user);
+	MHD_free(pass);
+	if (!status)
+		return MHD_YES;
+	*denied = true;
+	r = MHD_create_response_from_buffer(strlen("Unauthorized\n"), "Unauthorized\n",
+					    MHD_RESPMEM_PERSISTENT);
+	ret = MHD_queue_basic_auth_fail_response(conn, "darknet-counter", r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Client certificates, as exporter-toolkit's client_auth_type. libmicrohttpd
+ * only knows "request one when a CA is set", so each connection gets its
+ * GnuTLS request level before its handshake (tls_notify), and a verifying
+ * type checks the chain inside the handshake (tls_verify): a bad certificate
+ * fails the handshake as it does with Go's crypto/tls. handle() checks again
+ * on every request, so a resumed or renegotiated session cannot skip it. */
+static gnutls_session_t conn_session(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+
+	return ci ? ci->tls_session : NULL;
+}
+
+static bool client_auth_requires(enum http_client_auth a)
+{
+	return a == HTTP_CLIENT_CERT_REQUIRE_ANY || a == HTTP_CLIENT_CERT_REQUIRE_VERIFY;
+}
+
+static bool client_auth_verifies(enum http_client_auth a)
+{
+	return a == HTTP_CLIENT_CERT_VERIFY_IF_GIVEN || a == HTTP_CLIENT_CERT_REQUIRE_VERIFY;
+}
+
+static bool has_peer_cert(gnutls_session_t s)
+{
+	unsigned int n = 0;
+
+	return gnutls_certificate_get_peers(s, &n) && n > 0;
+}
+
+/* 0 when the peer's chain leads to a trusted CA and may be used for TLS
+ * client authentication (extended key usage, as Go checks), else -EACCES. */
+static int verify_client_chain(gnutls_session_t s)
+{
+	gnutls_typed_vdata_st purpose = {
+		.type = GNUTLS_DT_KEY_PURPOSE_OID,
+		.data = (unsigned char *)GNUTLS_KP_TLS_WWW_CLIENT,
+	};
+	unsigned int status = 0;
+
+	if (gnutls_certificate_verify_peers(s, &purpose, 1, &status) < 0 || status)
+		return -EACCES;
+	return 0;
+}
+
+static int tls_verify(gnutls_session_t s)
+{
+	/* none sent: GNUTLS_CERT_REQUIRE has already failed the handshake
+	 * when one was needed */
+	if (!has_peer_cert(s))
+		return 0;
+	return verify_client_chain(s) ? GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR : 0;
+}
+
+static void tls_notify(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+		       enum MHD_ConnectionNotificationCode code)
+{
+	const struct http_server *srv = cls;
+	enum http_client_auth a = srv->opts.tls_client_auth;
+	gnutls_session_t s;
+
+	(void)socket_ctx;
+	if (code != MHD_CONNECTION_NOTIFY_STARTED || a == HTTP_CLIENT_CERT_NONE)
+		return;
+	s = conn_session(conn);
+	if (!s)
+		return;
+	gnutls_certificate_server_set_request(s, client_auth_requires(a) ?
+					      GNUTLS_CERT_REQUIRE : GNUTLS_CERT_REQUEST);
+	if (client_auth_verifies(a))
+		gnutls_session_set_verify_function(s, tls_verify);
+}
+
+/* 0 when this request's connection satisfies client_auth_type. */
+static int check_client_cert(const struct http_server *srv, struct MHD_Connection *conn)
+{
+	enum http_client_auth a = srv->opts.tls_client_auth;
+	gnutls_session_t s;
+
+	if (!srv->opts.tls_cert_pem || a == HTTP_CLIENT_CERT_NONE ||
+	    a == HTTP_CLIENT_CERT_REQUEST)
+		return 0;
+	s = conn_session(conn);
+	if (!s)
+		return -EACCES;
+	if (!has_peer_cert(s))
+		return client_auth_requires(a) ? -EACCES : 0;
+	return client_auth_verifies(a) ? verify_client_chain(s) : 0;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
+			      const char *method, const char *version,
+			      const char *upload_data, size_t *upload_data_size,
+			      void **con_cls)
+{
+	struct http_server *srv = cls;
+	enum MHD_Result ret;
+	bool denied;
+
+	(void)version;
+	(void)upload_data;
+	(void)con_cls;
+	if (check_client_cert(srv, conn)) {
+		*upload_data_size = 0;
+		return send_text(conn, MHD_HTTP_FORBIDDEN,
+				 "Forbidden: a valid client certificate is required\n");
+	}
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
+		*upload_data_size = 0;   /* we never read a body */
+		return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed\n");
+	}
+	ret = check_auth(srv, conn, &denied);
+	if (denied)
+		return ret;
+	if (!strcmp(url, srv->opts.telemetry_path))
+		return send_body(conn, srv->opts.metrics, srv->opts.ctx,
+				 "text/plain; version=0.0.4; charset=utf-8");
+	if (!strcmp(url, "/") && srv->opts.landing)
+		return send_body(conn, srv->opts.landing, srv->opts.ctx,
+				 "text/html; charset=utf-8");
+	return send_text(conn, MHD_HTTP_NOT_FOUND, "Not Found\n");
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	pr_debug("http: %s%s", msg, msg[0] && msg[strlen(msg) - 1] == '\n' ? "" : "\n");
+}
+
+/* The TLS options present, END-terminated, for MHD_OPTION_ARRAY: a varargs
+ * list cannot leave out an option in its middle. The pointers stay in
+ * srv->opts, which outlives the daemon. */
+static void tls_options(const struct http_options *o, struct MHD_OptionItem *it)
+{
+	int n = 0;
+
+	if (o->tls_cert_pem) {
+		it[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
+						   (void *)o->tls_cert_pem };
+		it[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
+						   (void *)o->tls_key_pem };
+		if (o->tls_priorities)
+			it[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
+							   (void *)o->tls_priorities };
+		if (o->tls_client_ca_pem && o->tls_client_auth != HTTP_CLIENT_CERT_NONE)
+			it[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0,
+							   (void *)o->tls_client_ca_pem };
+	}
+	it[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+}
+
+struct http_server *http_start(int listen_fd, const struct http_options *opts,
+			       char *err, size_t errlen)
+{
+	struct http_server *srv = calloc(1, sizeof(*srv));
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			     MHD_USE_ERROR_LOG;
+	struct MHD_OptionItem tls[5];
+
+	if (!srv)
+		return NULL;
+	srv->opts = *opts;
+	if (opts->tls_cert_pem)
+		flags |= MHD_USE_TLS;
+	if (client_auth_verifies(opts->tls_client_auth) && !opts->tls_client_ca_pem) {
+		snprintf(err, errlen, "TLS client certificate verification needs a client CA");
+		free(srv);
+		return NULL;
+	}
+	tls_options(&srv->opts, tls);
+	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, srv,
+		MHD_OPTION_LISTEN_SOCKET, listen_fd,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_NOTIFY_CONNECTION, tls_notify, srv,
+		MHD_OPTION_CONNECTION_TIMEOUT, opts->timeout_sec ?: HTTP_DEFAULT_TIMEOUT,
+		MHD_OPTION_CONNECTION_LIMIT, opts->max_connections ?: HTTP_DEFAULT_MAX_CONNECTIONS,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, opts->max_per_ip ?: HTTP_DEFAULT_MAX_PER_IP,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+			(size_t)(opts->max_request_bytes ?: HTTP_DEFAULT_MAX_REQUEST),
+		MHD_OPTION_ARRAY, tls,
+		MHD_OPTION_END);
+	if (!srv->mhd) {
+		snprintf(err, errlen, "cannot start the HTTP server%s",
+			 opts->tls_cert_pem ? " (TLS: check the certificate and key)" : "");
+		free(srv);
+		return NULL;
+	}
+	return srv;
+}
+
+void http_stop(struct http_server *srv)
+{
+	if (!srv)
+		return;
+	MHD_stop_daemon(srv->mhd);
+	free(srv);
+}

@@ -1,0 +1,59 @@
+/* http.h: the metrics HTTP server (libmicrohttpd) with its hardening limits. */
+#ifndef DN_HTTP_H
+#define DN_HTTP_H
+
+#include <stddef.h>
+
+/* Produce a body: malloc'd into *body (the server frees it). 0 or -errno. */
+typedef int (*http_body_fn)(void *ctx, char **body, size_t *len);
+/* Decide whether a request may proceed: 0 yes, else the HTTP status to send
+ * (401 with a challenge). user/pass are NULL when none were given. */
+typedef int (*http_auth_fn)(void *ctx, const char *user, const char *pass);
+
+/* exporter-toolkit's client_auth_type, in order of strictness. */
+enum http_client_auth {
+	HTTP_CLIENT_CERT_NONE,             /* NoClientCert */
+	HTTP_CLIENT_CERT_REQUEST,          /* RequestClientCert: asked, not checked */
+	HTTP_CLIENT_CERT_REQUIRE_ANY,      /* RequireAnyClientCert: any certificate */
+	HTTP_CLIENT_CERT_VERIFY_IF_GIVEN,  /* VerifyClientCertIfGiven */
+	HTTP_CLIENT_CERT_REQUIRE_VERIFY,   /* RequireAndVerifyClientCert */
+};
+
+struct http_options {
+	const char *telemetry_path;
+	http_body_fn metrics;          /* text/plain; version=0.0.4 */
+	http_body_fn landing;          /* text/html for "/" */
+	void *ctx;
+	http_auth_fn auth;             /* NULL: no authentication */
+	void *auth_ctx;                /* passed to auth */
+	/* TLS: the PEM texts must stay valid until http_stop(). */
+	const char *tls_cert_pem;      /* NULL: plain HTTP */
+	const char *tls_key_pem;
+	const char *tls_client_ca_pem; /* trusted CAs for client certificates */
+	enum http_client_auth tls_client_auth; /* verifying ones need the CA */
+	const char *tls_priorities;    /* GnuTLS priority string (min/max_version) */
+	unsigned int timeout_sec;      /* idle connection timeout */
+	unsigned int max_connections;
+	unsigned int max_per_ip;
+	size_t max_request_bytes;
+};
+
+#define HTTP_DEFAULT_TIMEOUT 10
+#define HTTP_DEFAULT_MAX_CONNECTIONS 512
+#define HTTP_DEFAULT_MAX_PER_IP 64
+#define HTTP_DEFAULT_MAX_REQUEST 32768
+
+struct http_server;
+
+/* Bind and listen on "HOST:PORT", "[V6]:PORT" or ":PORT" (all addresses).
+ * Done apart from starting the server so that the socket belongs to the
+ * namespace the daemon started in. 0 or -errno with the reason in err. */
+int http_listen(const char *address, int *fd, char *err, size_t errlen);
+struct http_server *http_start(int listen_fd, const struct http_options *opts,
+			       char *err, size_t errlen);
+void http_stop(struct http_server *srv);
+
+/* gzip-compress in into a malloc'd *out. 0 or -errno. */
+int http_gzip(const char *in, size_t len, char **out, size_t *outlen);
+
+#endif

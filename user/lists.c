@@ -1,0 +1,99 @@
+/* lists.c: the darknet and scanner lists from the command line and files, loaded and reloaded. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "lists.h"
+
+static int add_match_all(struct dn_prefix_list *l)
+{
+	static const char *const all[] = { "0.0.0.0/0", "::/0" };
+	struct dn_prefix p;
+	char err[64];
+	int ret = 0;
+
+	for (int i = 0; i < 2 && !ret; i++) {
+		ret = prefix_parse(all[i], &p, err, sizeof(err));
+		ret = ret ?: prefix_list_add(l, &p, "");
+	}
+	return ret;
+}
+
+static int load_into(const struct dn_config *cfg, struct dn_lists *l,
+		     char *err, size_t errlen)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < cfg->darknets.len && !ret; i++)
+		ret = prefix_list_add(&l->darknets, &cfg->darknets.entries[i].prefix, "");
+	for (int i = 0; i < cfg->nr_darknet_files && !ret; i++)
+		ret = prefix_list_load_darknets(&l->darknets, cfg->darknet_files[i], err, errlen);
+	if (!ret && !l->darknets.len)
+		ret = add_match_all(&l->darknets);
+	for (int i = 0; i < cfg->nr_scanner_paths && !ret; i++)
+		ret = prefix_list_load_scanners(&l->scanners, cfg->scanner_paths[i], err, errlen);
+	return ret;
+}
+
+int lists_load(const struct dn_config *cfg, struct dn_lists *out, char *err, size_t errlen)
+{
+	struct dn_lists l;
+	int ret;
+
+	prefix_list_init(&l.darknets);
+	prefix_list_init(&l.scanners);
+	err[0] = '\0';
+	l.newest_mtime = lists_newest_mtime(cfg);
+	ret = load_into(cfg, &l, err, errlen);
+	if (ret) {
+		if (!err[0])
+			snprintf(err, errlen, "cannot load the lists: %s", strerror(-ret));
+		lists_free(&l);
+		return ret;
+	}
+	*out = l;
+	return 0;
+}
+
+void lists_free(struct dn_lists *l)
+{
+	prefix_list_free(&l->darknets);
+	prefix_list_free(&l->scanners);
+}
+
+static time_t path_mtime(const char *path)
+{
+	char sub[PATH_MAX];
+	struct dirent *e;
+	struct stat st;
+	time_t newest;
+	DIR *d;
+
+	if (stat(path, &st))
+		return 0;
+	newest = st.st_mtime;
+	if (!S_ISDIR(st.st_mode) || !(d = opendir(path)))
+		return newest;
+	while ((e = readdir(d))) {
+		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+		if (e->d_name[0] != '.' && !stat(sub, &st) && st.st_mtime > newest)
+			newest = st.st_mtime;
+	}
+	closedir(d);
+	return newest;
+}
+
+time_t lists_newest_mtime(const struct dn_config *cfg)
+{
+	time_t newest = 0, t;
+
+	for (int i = 0; i < cfg->nr_darknet_files; i++)
+		if ((t = path_mtime(cfg->darknet_files[i])) > newest)
+			newest = t;
+	for (int i = 0; i < cfg->nr_scanner_paths; i++)
+		if ((t = path_mtime(cfg->scanner_paths[i])) > newest)
+			newest = t;
+	return newest;
+}

@@ -1,0 +1,287 @@
+/* loader.c: loads, pins, attaches, adopts and detaches one interface's XDP counter. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+#include "darknet_counter.skel.h"
+#include "bpffs.h"
+#include "log.h"
+#include "loader.h"
+
+#define PROG_NAME "darknet_counter"
+
+static bool is_ours(struct xdp_program *p)
+{
+	return p && !strcmp(xdp_program__name(p), PROG_NAME);
+}
+
+int loader_query(int ifindex, struct dn_attachment *a)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_program *p;
+	long err = libxdp_get_error(mp);
+
+	memset(a, 0, sizeof(*a));
+	if (err == -ENOENT || !mp)
+		return 0;
+	if (err)
+		return err;
+	a->mode = xdp_multiprog__attach_mode(mp);
+	a->legacy = xdp_multiprog__is_legacy(mp);
+	p = a->legacy ? xdp_multiprog__main_prog(mp) : xdp_multiprog__next_prog(NULL, mp);
+	for (; p; p = a->legacy ? NULL : xdp_multiprog__next_prog(p, mp)) {
+		if (is_ours(p)) {
+			a->prog_id = xdp_program__id(p);
+			break;
+		}
+		a->foreign_id = xdp_program__id(p);
+		snprintf(a->foreign_name, sizeof(a->foreign_name), "%s", xdp_program__name(p));
+	}
+	xdp_multiprog__close(mp);
+	return 0;
+}
+
+/* libbpf reuses a pinned map only if type, sizes and flags match; check first
+ * so that the user reads which map differs instead of a bare -EINVAL. */
+static int check_pinned(struct bpf_map *map, const char *path, char *err, size_t errlen)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(path), ret = 0;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		ret = -errno;
+	else if (info.type != bpf_map__type(map) ||
+		 info.key_size != bpf_map__key_size(map) ||
+		 info.value_size != bpf_map__value_size(map) ||
+		 info.max_entries != bpf_map__max_entries(map)) {
+		snprintf(err, errlen, "pinned map %s was made by an incompatible build "
+			 "(value size %u, this build %u); remove the old state with "
+			 "'darknet-counter detach' (its counters are lost) or run the build "
+			 "that made it", path, info.value_size, bpf_map__value_size(map));
+		ret = -EINVAL;
+	}
+	close(fd);
+	return ret;
+}
+
+static int pin_maps(struct dn_iface *ifc, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	struct bpf_map *map;
+	int ret;
+
+	bpf_object__for_each_map(map, ifc->skel->obj) {
+		if (bpf_map__is_internal(map))
+			continue;   /* .rodata: set per load, never shared */
+		snprintf(path, sizeof(path), "%s/%s", ifc->pin_dir, bpf_map__name(map));
+		if (!access(path, F_OK))
+			ifc->adopted = true;
+		ret = check_pinned(map, path, err, errlen);
+		if (!ret)
+			ret = bpf_map__set_pin_path(map, path);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int loader_open(struct dn_iface *ifc, const char *name, const char *netns,
+		const char *pin_root, unsigned int action, char *err, size_t errlen)
+{
+	int ret;
+
+	memset(ifc, 0, sizeof(*ifc));
+	snprintf(ifc->name, sizeof(ifc->name), "%s", name);
+	ifc->ifindex = if_nametoindex(name);
+	if (!ifc->ifindex) {
+		snprintf(err, errlen, "unknown interface %s%s%s", name,
+			 netns ? " in network namespace " : "", netns ? netns : "");
+		return -ENODEV;
+	}
+	bpffs_iface_dir(ifc->pin_dir, sizeof(ifc->pin_dir), pin_root, name, netns);
+	ret = bpffs_mkdirs(ifc->pin_dir);
+	if (ret) {
+		snprintf(err, errlen, "cannot create %s: %s", ifc->pin_dir, strerror(-ret));
+		return ret;
+	}
+	ifc->skel = darknet_counter_bpf__open();
+	if (!ifc->skel) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(-ret));
+		return ret;
+	}
+	ifc->skel->rodata->dn_action = action;
+	ret = pin_maps(ifc, err, errlen);
+	if (ret && !err[0])
+		snprintf(err, errlen, "cannot pin maps in %s: %s", ifc->pin_dir, strerror(-ret));
+	return ret;
+}
+
+static __u32 mode_flags(enum xdp_attach_mode mode)
+{
+	return mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+}
+
+/* A predecessor's program is attached in legacy mode: load ours on the same
+ * pinned maps and swap it in with one netlink call (XDP_FLAGS_REPLACE), so
+ * every packet is counted by exactly one of the two. */
+static int replace_legacy(struct dn_iface *ifc, const struct dn_attachment *old,
+			  char *err, size_t errlen)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
+	int old_fd, ret;
+
+	ret = darknet_counter_bpf__load(ifc->skel);
+	if (ret) {
+		snprintf(err, errlen, "cannot load the XDP program: %s", strerror(-ret));
+		return ret;
+	}
+	old_fd = bpf_prog_get_fd_by_id(old->prog_id);
+	if (old_fd < 0)
+		return -errno;
+	opts.old_prog_fd = old_fd;
+	ret = bpf_xdp_attach(ifc->ifindex, bpf_program__fd(ifc->skel->progs.darknet_counter),
+			     mode_flags(old->mode) | XDP_FLAGS_REPLACE, &opts);
+	close(old_fd);
+	if (ret) {
+		snprintf(err, errlen, "failed to replace the XDP program on %s (%s mode): %s",
+			 ifc->name, old->mode == XDP_MODE_SKB ? "skb" : "native", strerror(-ret));
+		return ret;
+	}
+	ifc->prog = xdp_program__from_fd(bpf_program__fd(ifc->skel->progs.darknet_counter));
+	return libxdp_get_error(ifc->prog);
+}
+
+static int attach_fresh(struct dn_iface *ifc, enum xdp_attach_mode mode,
+			char *err, size_t errlen)
+{
+	DECLARE_LIBXDP_OPTS(xdp_program_opts, opts, .obj = ifc->skel->obj,
+			    .prog_name = PROG_NAME);
+	enum xdp_attach_mode try = mode == XDP_MODE_UNSPEC ? XDP_MODE_NATIVE : mode;
+	int ret;
+
+	ifc->prog = xdp_program__create(&opts);
+	ret = libxdp_get_error(ifc->prog);
+	if (ret) {
+		ifc->prog = NULL;
+		snprintf(err, errlen, "cannot open the XDP program: %s", strerror(-ret));
+		return ret;
+	}
+	ret = xdp_program__attach(ifc->prog, ifc->ifindex, try, 0);
+	if (ret && mode == XDP_MODE_UNSPEC) {
+		pr_debug("native XDP on %s failed (%s); trying skb mode\n", ifc->name,
+			 strerror(-ret));
+		try = XDP_MODE_SKB;
+		ret = xdp_program__attach(ifc->prog, ifc->ifindex, try, 0);
+	}
+	if (ret)
+		snprintf(err, errlen, "failed to attach XDP program to %s (%s mode): %s",
+			 ifc->name, try == XDP_MODE_SKB ? "skb" : "native", strerror(-ret));
+	return ret;
+}
+
+/* Netlink only (bpf_xdp_query): unlike libxdp's lookups, which open programs
+ * by id, this needs no CAP_SYS_ADMIN, so it still works after privs_drop(). */
+static int attached_id(int ifindex, __u32 *id)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	int ret = bpf_xdp_query(ifindex, 0, &q);
+
+	*id = q.attach_mode == XDP_ATTACHED_SKB ? q.skb_prog_id : q.drv_prog_id;
+	return ret;
+}
+
+int loader_attach(struct dn_iface *ifc, enum xdp_attach_mode mode,
+		  char *err, size_t errlen)
+{
+	struct dn_attachment cur;
+	int ret = loader_query(ifc->ifindex, &cur);
+
+	if (ret)
+		return ret;
+	if (cur.foreign_id && cur.legacy) {
+		snprintf(err, errlen, "%s already has XDP program %s (id %u) attached; "
+			 "darknet-counter does not replace other programs", ifc->name,
+			 cur.foreign_name, cur.foreign_id);
+		return -EBUSY;
+	}
+	if (cur.prog_id && cur.legacy) {
+		if (mode != XDP_MODE_UNSPEC && mode != cur.mode)
+			pr_warn("%s: keeping the running program's %s mode; detach first to change it\n",
+				ifc->name, cur.mode == XDP_MODE_SKB ? "skb" : "native");
+		ret = replace_legacy(ifc, &cur, err, errlen);
+	} else {
+		ret = attach_fresh(ifc, mode, err, errlen);
+	}
+	if (ret)
+		return ret;
+	maps_from_skel(&ifc->maps, ifc->skel);
+	ret = loader_query(ifc->ifindex, &cur);
+	if (ret)
+		return ret;
+	ifc->mode = cur.mode;
+	ifc->legacy = cur.legacy;
+	ifc->prog_id = cur.prog_id;
+	ret = attached_id(ifc->ifindex, &ifc->attached_id);
+	if (ret)
+		return ret;
+	if (cur.prog_id && !cur.legacy && ifc->adopted)
+		pr_warn("%s: libxdp dispatcher in use; the previous program stays in the "
+			"chain until detached\n", ifc->name);
+	return 0;
+}
+
+int loader_detach_ifindex(int ifindex)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_program *p;
+	long ret = libxdp_get_error(mp);
+
+	if (ret == -ENOENT || !mp)
+		return 0;
+	if (ret)
+		return ret;
+	if (xdp_multiprog__is_legacy(mp)) {
+		p = xdp_multiprog__main_prog(mp);
+		ret = is_ours(p) ? xdp_multiprog__detach(mp) : 0;
+	} else {
+		for (p = xdp_multiprog__next_prog(NULL, mp); p; p = xdp_multiprog__next_prog(p, mp))
+			if (is_ours(p))
+				ret = ret ?: xdp_program__detach(p, ifindex,
+								 xdp_multiprog__attach_mode(mp), 0);
+	}
+	xdp_multiprog__close(mp);
+	return ret;
+}
+
+int loader_detach(struct dn_iface *ifc)
+{
+	int ret = loader_detach_ifindex(ifc->ifindex);
+
+	if (ifc->skel)
+		bpf_object__unpin_maps(ifc->skel->obj, NULL);
+	bpffs_remove_dir(ifc->pin_dir);
+	return ret;
+}
+
+void loader_close(struct dn_iface *ifc)
+{
+	xdp_program__close(ifc->prog);
+	darknet_counter_bpf__destroy(ifc->skel);
+	ifc->prog = NULL;
+	ifc->skel = NULL;
+}
+
+int loader_is_attached(const struct dn_iface *ifc)
+{
+	__u32 id;
+	int ret = attached_id(ifc->ifindex, &id);
+
+	return ret ? ret : id && id == ifc->attached_id;
+}

@@ -1,0 +1,248 @@
+/* main.c: darknet-counter: count darknet packets in XDP, serve them to Prometheus. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "bpffs.h"
+#include "config.h"
+#include "exporter.h"
+#include "http.h"
+#include "listmaps.h"
+#include "lists.h"
+#include "loader.h"
+#include "log.h"
+#include "netns.h"
+#include "privs.h"
+#include "status.h"
+
+struct daemon {
+	struct dn_config cfg;
+	struct dn_lists lists;
+	struct dn_iface ifaces[DN_MAX_IFACES];
+	int nr_attached;
+	int listen_fd;
+	struct exporter ex;
+	struct http_server *http;
+	char err[512];
+};
+
+static int install_lists(struct dn_iface *ifc, const struct dn_lists *l,
+			 char *err, size_t errlen)
+{
+	int ret = listmaps_install_darknets(&ifc->maps, &l->darknets, err, errlen);
+
+	return ret ?: listmaps_install_scanners(&ifc->maps, &l->scanners, err, errlen);
+}
+
+static int attach_all(struct daemon *d)
+{
+	struct dn_config *cfg = &d->cfg;
+	int ret;
+
+	for (int i = 0; i < cfg->nr_ifaces; i++) {
+		struct dn_iface *ifc = &d->ifaces[i];
+
+		ret = loader_open(ifc, cfg->ifaces[i], cfg->netns, cfg->pin_root,
+				  cfg->action, d->err, sizeof(d->err));
+		ret = ret ?: loader_attach(ifc, cfg->mode, d->err, sizeof(d->err));
+		if (ret)
+			return ret;
+		d->nr_attached++;
+		ret = install_lists(ifc, &d->lists, d->err, sizeof(d->err));
+		if (ret)
+			return ret;
+		pr_info("%s: %s XDP program in %s mode (%s)%s\n", ifc->name,
+			ifc->adopted ? "continuing the counters of the" : "attached the",
+			config_mode_name(ifc->mode),
+			ifc->legacy ? "libxdp legacy mode, no dispatcher" : "libxdp dispatcher",
+			ifc->adopted ? "" : "");
+	}
+	return 0;
+}
+
+/* Undo a failed start: nothing this run attached stays attached. */
+static void rollback(struct daemon *d)
+{
+	for (int i = 0; i < d->nr_attached; i++)
+		if (!d->ifaces[i].adopted)
+			loader_detach(&d->ifaces[i]);
+	for (int i = 0; i < d->cfg.nr_ifaces; i++)
+		loader_close(&d->ifaces[i]);
+}
+
+static void reload_lists(struct daemon *d, const char *why)
+{
+	struct dn_lists fresh;
+	char err[512];
+	int ret = lists_load(&d->cfg, &fresh, err, sizeof(err));
+
+	for (int i = 0; !ret && i < d->cfg.nr_ifaces; i++)
+		ret = install_lists(&d->ifaces[i], &fresh, err, sizeof(err));
+	pthread_mutex_lock(&d->ex.lock);
+	if (ret) {
+		d->ex.reload_errors++;
+	} else {
+		d->ex.last_reload_success = exporter_now();
+		d->ex.darknet_entries = fresh.darknets.len;
+		d->ex.scanner_entries = fresh.scanners.len;
+	}
+	pthread_mutex_unlock(&d->ex.lock);
+	if (ret) {
+		pr_err("reload (%s) failed, keeping the previous lists: %s\n", why, err);
+		return;
+	}
+	lists_free(&d->lists);
+	d->lists = fresh;
+	pr_info("reloaded lists (%s): %zu darknet prefixes, %zu scanner prefixes\n",
+		why, fresh.darknets.len, fresh.scanners.len);
+}
+
+static void check_attached(struct daemon *d)
+{
+	for (int i = 0; i < d->cfg.nr_ifaces; i++) {
+		int was = d->ex.snap.ifaces[i].attached;
+
+		if (loader_is_attached(&d->ifaces[i]) != 1 && was)
+			pr_err("%s: the XDP program was detached behind our back; "
+			       "packets are no longer counted\n", d->ifaces[i].name);
+	}
+}
+
+/* The main thread only waits for signals and, every second, looks after the
+ * lists and the attachment; scrapes run on libmicrohttpd's thread. */
+static int serve(struct daemon *d, const sigset_t *sigs)
+{
+	struct timespec tick = { .tv_sec = 1 };
+	time_t last_check = time(NULL);
+	int sig;
+
+	for (;;) {
+		sig = sigtimedwait(sigs, NULL, &tick);
+		if (sig == SIGINT || sig == SIGTERM)
+			return 0;
+		if (sig == SIGHUP)
+			reload_lists(d, "SIGHUP");
+		if (d->cfg.reload_interval &&
+		    time(NULL) - last_check >= (time_t)d->cfg.reload_interval) {
+			last_check = time(NULL);
+			if (lists_newest_mtime(&d->cfg) != d->lists.newest_mtime)
+				reload_lists(d, "a list file changed");
+		}
+		check_attached(d);
+	}
+}
+
+static int start_http(struct daemon *d)
+{
+	struct http_options opts = {
+		.telemetry_path = d->cfg.telemetry_path,
+		.metrics = exporter_metrics,
+		.ctx = &d->ex,
+	};
+	int ret = exporter_init(&d->ex, d->ifaces, d->cfg.nr_ifaces);
+
+	if (ret) {
+		snprintf(d->err, sizeof(d->err), "cannot allocate the exporter: %s",
+			 strerror(-ret));
+		return ret;
+	}
+	d->ex.darknet_entries = d->lists.darknets.len;
+	d->ex.scanner_entries = d->lists.scanners.len;
+	d->ex.last_reload_success = exporter_now();
+	d->http = http_start(d->listen_fd, &opts, d->err, sizeof(d->err));
+	return d->http ? 0 : -EINVAL;
+}
+
+static int setup(struct daemon *d)
+{
+	struct dn_config *cfg = &d->cfg;
+	int saved_ns, ret;
+
+	ret = privs_check(d->err, sizeof(d->err));
+	ret = ret ?: lists_load(cfg, &d->lists, d->err, sizeof(d->err));
+	ret = ret ?: http_listen(cfg->listen_address, &d->listen_fd, d->err, sizeof(d->err));
+	if (ret)
+		return ret;
+	if (cfg->netns) {
+		ret = netns_enter(cfg->netns, &saved_ns);
+		if (ret) {
+			snprintf(d->err, sizeof(d->err), "cannot enter network namespace %s: %s",
+				 cfg->netns, strerror(-ret));
+			return ret;
+		}
+		close(saved_ns);   /* we stay: attachment checks run in there */
+	}
+	ret = bpffs_ensure(cfg->pin_root, d->err, sizeof(d->err));
+	ret = ret ?: attach_all(d);
+	ret = ret ?: start_http(d);
+	ret = ret ?: privs_drop(cfg->user, d->err, sizeof(d->err));
+	if (ret)
+		rollback(d);
+	return ret;
+}
+
+static void shutdown_daemon(struct daemon *d)
+{
+	http_stop(d->http);
+	for (int i = 0; i < d->cfg.nr_ifaces; i++) {
+		if (d->cfg.detach_on_exit) {
+			loader_detach(&d->ifaces[i]);
+			pr_info("%s: detached, pinned state removed\n", d->ifaces[i].name);
+		}
+		loader_close(&d->ifaces[i]);
+	}
+	if (!d->cfg.detach_on_exit)
+		pr_info("exiting; the XDP program keeps counting (darknet-counter detach IFACE removes it)\n");
+	exporter_free(&d->ex);
+	lists_free(&d->lists);
+}
+
+static int run(struct daemon *d)
+{
+	sigset_t sigs;
+
+	/* Block before libmicrohttpd starts its thread, which inherits the mask,
+	 * so every signal reaches sigtimedwait() in serve(). */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (setup(d)) {
+		pr_err("%s\n", d->err);
+		return 1;
+	}
+	pr_info("serving metrics on http://%s%s\n", d->cfg.listen_address,
+		d->cfg.telemetry_path);
+	serve(d, &sigs);
+	shutdown_daemon(d);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct daemon d = { .listen_fd = -1 };
+	int ret = config_parse(&d.cfg, argc, argv);
+
+	if (ret)
+		return ret > 0 ? 0 : 2;
+	log_set_verbose(d.cfg.verbose);
+	log_route_libraries();
+	switch (d.cfg.command) {
+	case DN_CMD_STATUS:
+		ret = status_print(&d.cfg);
+		break;
+	case DN_CMD_DETACH:
+		ret = status_detach(&d.cfg);
+		break;
+	default:
+		ret = run(&d);
+	}
+	config_free(&d.cfg);
+	return ret;
+}

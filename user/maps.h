@@ -1,0 +1,27 @@
+/* maps.h: the file descriptors of one interface's maps, from a skeleton or from pins. */
+#ifndef DN_MAPS_H
+#define DN_MAPS_H
+
+/* Every map of bpf/darknet_counter.bpf.c, once. X(name) expands per map so
+ * that pinning, opening and closing never list the maps by hand. */
+#define DN_MAPS(X)                                                          \
+	X(class_counters) X(tcp_port_counters) X(udp_port_counters)          \
+	X(icmp_counters) X(prefix_counters) X(org_counters)                  \
+	X(reason_counters) X(darknet_v4) X(darknet_v6) X(scanner_v4_dir)     \
+	X(scanner_v4_long) X(scanner_v6) X(org_names) X(prefix_info)
+
+struct dn_maps {
+#define DN_MAP_FIELD(name) int name;
+	DN_MAPS(DN_MAP_FIELD)
+#undef DN_MAP_FIELD
+};
+
+struct darknet_counter_bpf;
+
+/* Borrow the fds of a loaded skeleton (not to be closed by maps_close). */
+void maps_from_skel(struct dn_maps *m, const struct darknet_counter_bpf *skel);
+/* Open every map pinned in dir. Returns 0 or -errno; on error nothing is open. */
+int maps_open_pinned(struct dn_maps *m, const char *dir);
+void maps_close(struct dn_maps *m);
+
+#endif

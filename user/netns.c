@@ -1,0 +1,41 @@
+/* netns.c: entering a named network namespace and coming back. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <unistd.h>
+#include "netns.h"
+
+int netns_enter(const char *name, int *saved)
+{
+	char path[PATH_MAX];
+	int fd, err;
+
+	*saved = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (*saved < 0)
+		return -errno;
+	snprintf(path, sizeof(path), "/var/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	err = setns(fd, CLONE_NEWNET) ? -errno : 0;
+	close(fd);
+	if (!err)
+		return 0;
+fail:
+	close(*saved);
+	*saved = -1;
+	return err;
+}
+
+int netns_restore(int saved)
+{
+	int err = setns(saved, CLONE_NEWNET) ? -errno : 0;
+
+	close(saved);
+	return err;
+}

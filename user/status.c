@@ -1,0 +1,144 @@
+/* status.c: `darknet-counter status` and `detach`, which work with no daemon running. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "bpffs.h"
+#include "counters.h"
+#include "loader.h"
+#include "log.h"
+#include "netns.h"
+#include "status.h"
+
+struct totals {
+	__u64 darknet, passed, malformed;
+};
+
+static int read_totals(const char *dir, struct totals *t)
+{
+	struct counters_reader r;
+	struct dn_iface_snapshot *s = calloc(1, sizeof(*s));
+	struct dn_maps m;
+	int ret;
+
+	if (!s)
+		return -ENOMEM;
+	ret = maps_open_pinned(&m, dir);
+	ret = ret ?: counters_snapshot_alloc(s);
+	ret = ret ?: counters_reader_init(&r);
+	if (!ret) {
+		ret = counters_read(&r, &m, s);
+		counters_reader_free(&r);
+		maps_close(&m);
+	}
+	if (!ret) {
+		t->darknet = counters_total_packets(s);
+		t->passed = s->reasons[DN_REASON_NOT_IP].packets +
+			    s->reasons[DN_REASON_NOT_DARKNET].packets;
+		t->malformed = 0;
+		for (int i = DN_REASON_FIRST_MALFORMED; i < DN_REASON_MAX; i++)
+			t->malformed += s->reasons[i].packets;
+	}
+	counters_snapshot_free(s);
+	free(s);
+	return ret;
+}
+
+/* Entry names are IFNAME or IFNAME@NETNS (see bpffs_iface_dir). */
+static void print_entry(const char *root, const char *entry)
+{
+	char name[256], path[PATH_MAX], *at;
+	struct dn_attachment a = {};
+	struct totals t = {};
+	int saved = -1, ifindex, qerr = 0, terr;
+
+	snprintf(name, sizeof(name), "%s", entry);
+	snprintf(path, sizeof(path), "%s/%s", root, entry);
+	at = strchr(name, '@');
+	if (at)
+		*at++ = '\0';
+	if (at && netns_enter(at, &saved)) {
+		printf("%-12s %-14s %-9s %-6s %-9s %12s %12s %10s  %s\n", name, at,
+		       "no-netns", "-", "-", "-", "-", "-", path);
+		return;
+	}
+	ifindex = if_nametoindex(name);
+	if (ifindex)
+		qerr = loader_query(ifindex, &a);
+	terr = read_totals(path, &t);
+	printf("%-12s %-14s %-9s %-6s %-9s ", name, at ? at : "-",
+	       !ifindex ? "no-iface" : qerr ? "unknown" : a.prog_id ? "yes" : "no",
+	       a.prog_id ? config_mode_name(a.mode) : "-",
+	       a.prog_id ? (a.legacy ? "legacy" : "dispatch") : "-");
+	if (terr)
+		printf("%12s %12s %10s  %s\n", "?", "?", "?", path);
+	else
+		printf("%12llu %12llu %10llu  %s\n", (unsigned long long)t.darknet,
+		       (unsigned long long)t.passed, (unsigned long long)t.malformed, path);
+	if (saved >= 0)
+		netns_restore(saved);
+}
+
+int status_print(const struct dn_config *cfg)
+{
+	char root[PATH_MAX];
+	struct dirent **names;
+	int n;
+
+	snprintf(root, sizeof(root), "%s/v%d", cfg->pin_root, DN_LAYOUT_VERSION);
+	n = scandir(root, &names, NULL, alphasort);
+	printf("%-12s %-14s %-9s %-6s %-9s %12s %12s %10s  %s\n", "IFACE", "NETNS",
+	       "ATTACHED", "MODE", "LIBXDP", "DARKNET", "PASSED", "MALFORMED", "PIN");
+	if (n < 0) {
+		printf("(no pinned state under %s)\n", root);
+		return 0;
+	}
+	for (int i = 0; i < n; i++) {
+		if (names[i]->d_name[0] != '.')
+			print_entry(root, names[i]->d_name);
+		free(names[i]);
+	}
+	free(names);
+	return 0;
+}
+
+static int detach_one(const struct dn_config *cfg, const char *ifname)
+{
+	char dir[PATH_MAX];
+	int ifindex = if_nametoindex(ifname), ret = 0;
+
+	bpffs_iface_dir(dir, sizeof(dir), cfg->pin_root, ifname, cfg->netns);
+	if (ifindex)
+		ret = loader_detach_ifindex(ifindex);
+	if (ret) {
+		pr_err("failed to detach the XDP program from %s: %s\n", ifname, strerror(-ret));
+		return ret;
+	}
+	ret = bpffs_remove_dir(dir);
+	if (ret) {
+		pr_err("cannot remove %s: %s\n", dir, strerror(-ret));
+		return ret;
+	}
+	pr_info("%s: detached%s; pinned state %s removed\n", ifname,
+		ifindex ? "" : " (interface is gone)", dir);
+	return 0;
+}
+
+int status_detach(const struct dn_config *cfg)
+{
+	int saved = -1, ret, failed = 0;
+
+	if (cfg->netns && (ret = netns_enter(cfg->netns, &saved))) {
+		pr_err("cannot enter network namespace %s: %s\n", cfg->netns, strerror(-ret));
+		return 1;
+	}
+	for (int i = 0; i < cfg->nr_ifaces; i++)
+		failed |= detach_one(cfg, cfg->ifaces[i]) != 0;
+	if (saved >= 0)
+		netns_restore(saved);
+	return failed;
+}
