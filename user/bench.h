@@ -128,7 +128,7 @@ int bench_counter_totals(struct bench *b, uint64_t class_pkts[DN_CLASS_MAX],
 			 uint64_t *reason_pkts);
 /* Expected class counts of `count` frames of m replayed from its start. */
 void bench_expected(const struct bench_mix *m, uint64_t count,
-		    uint64_t class_pkts[DN_CLASS_MAX], uint64_t *not_darknet);
+		    uint64_t class_pkts[DN_CLASS_MAX]);
 /* Generated scanner prefixes: base plus random ones up to n entries. */
 int bench_gen_scanners(const struct dn_prefix_list *base, size_t n, uint64_t seed,
 		       struct dn_prefix_list *out);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "lists.h"
 #include "log.h"
 #include "metrics.h"
 #include "strbuf.h"
@@ -24,7 +25,30 @@ static double cpu_seconds(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int exporter_init(struct exporter *ex, struct dn_iface *ifaces, int nr)
+static int init_ports(struct exporter *ex, const struct dn_config *cfg,
+		      char *err, size_t errlen)
+{
+	struct port_series_config pc;
+	int ret;
+
+	port_series_config_init(&pc);
+	pc.max_series = cfg->max_port_series;
+	if (cfg->watch_ports) {
+		ret = port_series_parse_watch(&pc, cfg->watch_ports, err, errlen);
+		if (ret)
+			return ret;
+	}
+	return port_series_new(&ex->ports, &pc, ex->nr_ifaces, err, errlen);
+}
+
+static void init_lists(struct selfmon_info *self, const struct dn_config *cfg)
+{
+	for (int i = 0; i < cfg->nr_scanner_paths && i < SELFMON_MAX_LISTS; i++)
+		self->lists[self->nr_lists++].path = cfg->scanner_paths[i];
+}
+
+int exporter_init(struct exporter *ex, struct dn_iface *ifaces, int nr,
+		  const struct dn_config *cfg, char *errbuf, size_t errlen)
 {
 	int err;
 
@@ -32,7 +56,11 @@ int exporter_init(struct exporter *ex, struct dn_iface *ifaces, int nr)
 	pthread_mutex_init(&ex->lock, NULL);
 	ex->ifaces = ifaces;
 	ex->nr_ifaces = nr;
-	ex->start_time = exporter_now();
+	ex->self.start_time = exporter_now();
+	init_lists(&ex->self, cfg);
+	err = init_ports(ex, cfg, errbuf, errlen);
+	if (err)
+		return err;
 	ex->snap.ifaces = calloc(nr, sizeof(*ex->snap.ifaces));
 	if (!ex->snap.ifaces)
 		return -ENOMEM;
@@ -51,6 +79,7 @@ void exporter_free(struct exporter *ex)
 		counters_snapshot_free(&ex->snap.ifaces[i]);
 	free(ex->snap.ifaces);
 	counters_reader_free(&ex->reader);
+	port_series_free(ex->ports);
 	pthread_mutex_destroy(&ex->lock);
 }
 
@@ -65,16 +94,39 @@ static void read_iface(struct exporter *ex, int i)
 	s->attached = loader_is_attached(ifc) == 1;
 	err = counters_read(&ex->reader, &ifc->maps, s);
 	if (err) {
-		ex->map_read_errors++;
+		ex->self.map_read_errors++;
 		pr_warn("reading the counters of %s failed: %s\n", ifc->name, strerror(-err));
 	}
+}
+
+/* Non-zero port counters that have no series of their own. */
+static uint64_t count_folded(const struct exporter *ex)
+{
+	uint64_t folded = 0, base;
+
+	for (int i = 0; i < ex->nr_ifaces; i++)
+		for (unsigned int proto = 0; proto < PORT_PROTO_MAX; proto++)
+			for (unsigned int port = 0; port < DN_NR_PORTS; port++)
+				for (unsigned int slot = 0; slot < port_proto_slots(proto); slot++)
+					folded += port_series_raw(&ex->snap.ifaces[i], proto, port, slot) &&
+						  !port_series_tracked(ex->ports, i, proto, port, slot, &base);
+	return folded;
+}
+
+static void update_self(struct exporter *ex)
+{
+	for (int i = 0; i < ex->self.nr_lists; i++)
+		ex->self.lists[i].mtime = lists_path_mtime(ex->self.lists[i].path) / 1000000000;
+	ex->self.port_series = port_series_count(ex->ports);
+	ex->self.port_series_limit = port_series_limit(ex->ports);
+	ex->self.port_series_folded = count_folded(ex);
 }
 
 int exporter_metrics(void *ctx, char **body, size_t *len)
 {
 	struct exporter *ex = ctx;
 	struct strbuf sb = STRBUF_INIT;
-	struct dn_metrics_info info = { .version = DN_VERSION };
+	struct dn_metrics_info info = { .version = DN_VERSION, .ports = ex->ports };
 	double start = cpu_seconds();
 	int err;
 
@@ -82,7 +134,12 @@ int exporter_metrics(void *ctx, char **body, size_t *len)
 	for (int i = 0; i < ex->nr_ifaces; i++)
 		read_iface(ex, i);
 	ex->snap.scrape_duration_seconds = ex->last_scrape_seconds;
+	err = port_series_update(ex->ports, &ex->snap);
+	if (err)
+		pr_warn("tracking port series failed: %s\n", strerror(-err));
+	update_self(ex);
 	err = metrics_render(&sb, &ex->snap, &info);
+	selfmon_render(&sb, &ex->self);
 	ex->last_scrape_seconds = cpu_seconds() - start;
 	pthread_mutex_unlock(&ex->lock);
 	if (err || sb.err) {

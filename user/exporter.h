@@ -4,8 +4,11 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include "config.h"
 #include "counters.h"
 #include "loader.h"
+#include "port_series.h"
+#include "selfmon.h"
 #include "snapshot.h"
 
 /* State read by the HTTP thread and written by the main loop; lock guards
@@ -17,15 +20,14 @@ struct exporter {
 	int nr_ifaces;
 	struct counters_reader reader;
 	struct dn_snapshot snap;
+	struct port_series *ports;
 	double last_scrape_seconds;
-	double start_time;
-	uint64_t map_read_errors;
-	uint64_t reload_errors;
-	double last_reload_success;
-	size_t darknet_entries, scanner_entries;
+	struct selfmon_info self;    /* reload state is written by the main loop */
 };
 
-int exporter_init(struct exporter *ex, struct dn_iface *ifaces, int nr);
+/* 0 or -errno with a reason in err (e.g. --watch-ports does not fit). */
+int exporter_init(struct exporter *ex, struct dn_iface *ifaces, int nr,
+		  const struct dn_config *cfg, char *err, size_t errlen);
 void exporter_free(struct exporter *ex);
 /* http_body_fn: render every metric into a malloc'd body. */
 int exporter_metrics(void *ctx, char **body, size_t *len);

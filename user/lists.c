@@ -63,37 +63,42 @@ void lists_free(struct dn_lists *l)
 	prefix_list_free(&l->scanners);
 }
 
-static time_t path_mtime(const char *path)
+static int64_t stat_ns(const struct stat *st)
+{
+	return st->st_mtim.tv_sec * 1000000000ll + st->st_mtim.tv_nsec;
+}
+
+int64_t lists_path_mtime(const char *path)
 {
 	char sub[PATH_MAX];
 	struct dirent *e;
 	struct stat st;
-	time_t newest;
+	int64_t newest;
 	DIR *d;
 
 	if (stat(path, &st))
 		return 0;
-	newest = st.st_mtime;
+	newest = stat_ns(&st);
 	if (!S_ISDIR(st.st_mode) || !(d = opendir(path)))
 		return newest;
 	while ((e = readdir(d))) {
 		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-		if (e->d_name[0] != '.' && !stat(sub, &st) && st.st_mtime > newest)
-			newest = st.st_mtime;
+		if (e->d_name[0] != '.' && !stat(sub, &st) && stat_ns(&st) > newest)
+			newest = stat_ns(&st);
 	}
 	closedir(d);
 	return newest;
 }
 
-time_t lists_newest_mtime(const struct dn_config *cfg)
+int64_t lists_newest_mtime(const struct dn_config *cfg)
 {
-	time_t newest = 0, t;
+	int64_t newest = 0, t;
 
 	for (int i = 0; i < cfg->nr_darknet_files; i++)
-		if ((t = path_mtime(cfg->darknet_files[i])) > newest)
+		if ((t = lists_path_mtime(cfg->darknet_files[i])) > newest)
 			newest = t;
 	for (int i = 0; i < cfg->nr_scanner_paths; i++)
-		if ((t = path_mtime(cfg->scanner_paths[i])) > newest)
+		if ((t = lists_path_mtime(cfg->scanner_paths[i])) > newest)
 			newest = t;
 	return newest;
 }

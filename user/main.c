@@ -79,15 +79,16 @@ static void reload_lists(struct daemon *d, const char *why)
 	char err[512];
 	int ret = lists_load(&d->cfg, &fresh, err, sizeof(err));
 
+	/* Under the scrape lock: a scrape sees the id tables before or after. */
+	pthread_mutex_lock(&d->ex.lock);
 	for (int i = 0; !ret && i < d->cfg.nr_ifaces; i++)
 		ret = install_lists(&d->ifaces[i], &fresh, err, sizeof(err));
-	pthread_mutex_lock(&d->ex.lock);
 	if (ret) {
-		d->ex.reload_errors++;
+		d->ex.self.reload_errors++;
 	} else {
-		d->ex.last_reload_success = exporter_now();
-		d->ex.darknet_entries = fresh.darknets.len;
-		d->ex.scanner_entries = fresh.scanners.len;
+		d->ex.self.last_reload_success = exporter_now();
+		d->ex.self.darknet_entries = fresh.darknets.len;
+		d->ex.self.scanner_entries = fresh.scanners.len;
 	}
 	pthread_mutex_unlock(&d->ex.lock);
 	if (ret) {
@@ -117,6 +118,8 @@ static int serve(struct daemon *d, const sigset_t *sigs)
 {
 	struct timespec tick = { .tv_sec = 1 };
 	time_t last_check = time(NULL);
+
+	/* lists_load() recorded the mtimes it read; a change reloads */
 	int sig;
 
 	for (;;) {
@@ -142,16 +145,18 @@ static int start_http(struct daemon *d)
 		.metrics = exporter_metrics,
 		.ctx = &d->ex,
 	};
-	int ret = exporter_init(&d->ex, d->ifaces, d->cfg.nr_ifaces);
+	int ret = exporter_init(&d->ex, d->ifaces, d->cfg.nr_ifaces, &d->cfg,
+				d->err, sizeof(d->err));
 
 	if (ret) {
-		snprintf(d->err, sizeof(d->err), "cannot allocate the exporter: %s",
-			 strerror(-ret));
+		if (!d->err[0])
+			snprintf(d->err, sizeof(d->err), "cannot set up the exporter: %s",
+				 strerror(-ret));
 		return ret;
 	}
-	d->ex.darknet_entries = d->lists.darknets.len;
-	d->ex.scanner_entries = d->lists.scanners.len;
-	d->ex.last_reload_success = exporter_now();
+	d->ex.self.darknet_entries = d->lists.darknets.len;
+	d->ex.self.scanner_entries = d->lists.scanners.len;
+	d->ex.self.last_reload_success = exporter_now();
 	d->http = http_start(d->listen_fd, &opts, d->err, sizeof(d->err));
 	return d->http ? 0 : -EINVAL;
 }

@@ -1,5 +1,7 @@
 /* test_names.c: the labels of every class, reason, family, protocol and UDP slot. */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "names.h"

@@ -1,5 +1,7 @@
 /* test_prefix.c: CIDR parsing (every error path), formatting, sizes, equality. */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
 #include <math.h>
 #include <string.h>
 

@@ -1,6 +1,7 @@
 /* test_prefix_list.c: list files and directories, every error with its "file:line: reason". */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,7 +130,8 @@ Test(prefix_list, darknet_errors)
 
 Test(prefix_list, nul_byte_is_refused)
 {
-	const char *path = write_n(0, "bin.txt", "203.0.113.0/24\n\x7f" "ELF\0\0\n", 12);
+	static const char bin[] = "203.0.113.0/24\n\x7f" "ELF\0\0\n";
+	const char *path = write_n(0, "bin.txt", bin, sizeof(bin) - 1);
 	char err[512] = "", want[600];
 
 	cr_expect_eq(prefix_list_load_darknets(&list, path, err, sizeof(err)), -EINVAL, "NUL: fails");

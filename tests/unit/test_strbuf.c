@@ -1,5 +1,7 @@
 /* test_strbuf.c: the growable buffer: appends, printf, growth, sticky errors. */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 

@@ -1,0 +1,162 @@
+/* harness.c: loads the XDP program for BPF_PROG_TEST_RUN tests, installs lists, snapshots counters. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <criterion/criterion.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "darknet_counter.skel.h"
+#include "listmaps.h"
+#include "prefix.h"
+#include "harness.h"
+
+static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+void dp_open(struct dp *d, uint32_t action)
+{
+	int err;
+
+	libbpf_set_print(quiet);
+	memset(d, 0, sizeof(*d));
+	d->skel = darknet_counter_bpf__open();
+	cr_assert_not_null(d->skel, "open skeleton: %s", strerror(errno));
+	d->skel->rodata->dn_action = action;
+	err = darknet_counter_bpf__load(d->skel);
+	cr_assert_eq(err, 0, "load skeleton (verifier): %s", strerror(-err));
+	maps_from_skel(&d->maps, d->skel);
+	d->prog_fd = bpf_program__fd(d->skel->progs.darknet_counter);
+	cr_assert_eq(counters_reader_init(&d->reader), 0, "counters reader");
+}
+
+void dp_close(struct dp *d)
+{
+	counters_reader_free(&d->reader);
+	darknet_counter_bpf__destroy(d->skel);
+	d->skel = NULL;
+}
+
+static int build_list(struct dn_prefix_list *l, const char *const *lines, int with_org,
+		      char *err, size_t errlen)
+{
+	char cidr[64], org[64] = "";
+	struct dn_prefix p;
+	int ret;
+
+	for (; lines && *lines; lines++) {
+		if (with_org ? sscanf(*lines, "%63s %63s", cidr, org) != 2
+			     : sscanf(*lines, "%63s", cidr) != 1)
+			return -EINVAL;
+		ret = prefix_parse(cidr, &p, err, errlen);
+		ret = ret ?: prefix_list_add(l, &p, with_org ? org : "");
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int install(struct dp *d, const char *const *lines, int scanners, char *err,
+		   size_t errlen)
+{
+	struct dn_prefix_list l;
+	int ret;
+
+	prefix_list_init(&l);
+	ret = build_list(&l, lines, scanners, err, errlen);
+	cr_assert_eq(ret, 0, "test list does not parse: %s", err);
+	ret = scanners ? listmaps_install_scanners(&d->maps, &l, err, errlen)
+		       : listmaps_install_darknets(&d->maps, &l, err, errlen);
+	prefix_list_free(&l);
+	return ret;
+}
+
+int dp_install_darknets(struct dp *d, const char *const *lines, char *err, size_t errlen)
+{
+	return install(d, lines, 0, err, errlen);
+}
+
+int dp_install_scanners(struct dp *d, const char *const *lines, char *err, size_t errlen)
+{
+	return install(d, lines, 1, err, errlen);
+}
+
+uint32_t dp_run(struct dp *d, const uint8_t *frame, uint32_t len)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len,
+		    .repeat = 1);
+	int err = bpf_prog_test_run_opts(d->prog_fd, &opts);
+
+	cr_assert_eq(err, 0, "BPF_PROG_TEST_RUN: %s", strerror(errno));
+	return opts.retval;
+}
+
+struct dn_iface_snapshot *dp_snapshot_new(void)
+{
+	struct dn_iface_snapshot *s = calloc(1, sizeof(*s));
+
+	cr_assert_not_null(s, "snapshot");
+	cr_assert_eq(counters_snapshot_alloc(s), 0, "snapshot ports");
+	return s;
+}
+
+void dp_snapshot_free(struct dn_iface_snapshot *s)
+{
+	if (!s)
+		return;
+	counters_snapshot_free(s);
+	free(s);
+}
+
+void dp_snapshot(struct dp *d, struct dn_iface_snapshot *s)
+{
+	int err = counters_read(&d->reader, &d->maps, s);
+
+	cr_assert_eq(err, 0, "read counters: %s", strerror(-err));
+}
+
+void dp_snapshot_copy(struct dn_iface_snapshot *dst, const struct dn_iface_snapshot *src)
+{
+	struct dn_tcp_port *tcp = dst->tcp_ports;
+	struct dn_udp_port *udp = dst->udp_ports;
+
+	memcpy(dst, src, sizeof(*dst));
+	dst->tcp_ports = tcp;
+	dst->udp_ports = udp;
+	memcpy(tcp, src->tcp_ports, DN_NR_PORTS * sizeof(*tcp));
+	memcpy(udp, src->udp_ports, DN_NR_PORTS * sizeof(*udp));
+}
+
+int dp_prefix_id(const struct dn_iface_snapshot *s, const char *cidr)
+{
+	struct dn_prefix p;
+	char err[128];
+	int found = -1;
+
+	cr_assert_eq(prefix_parse(cidr, &p, err, sizeof(err)), 0, "%s: %s", cidr, err);
+	for (int id = 0; id < DN_MAX_PREFIX_IDS; id++) {
+		const struct dn_prefix_info *pi = &s->prefix_info[id];
+
+		if (pi->family != p.family || pi->prefixlen != p.len ||
+		    memcmp(pi->addr, p.addr, p.family == DN_FAMILY_IPV4 ? 4 : 16))
+			continue;
+		cr_assert_eq(found, -1, "prefix %s has two ids: %d and %d", cidr, found, id);
+		found = id;
+	}
+	return found;
+}
+
+int dp_org_id(const struct dn_iface_snapshot *s, const char *org)
+{
+	int found = -1;
+
+	for (int id = 0; id <= DN_MAX_SCANNER_ORGS; id++) {
+		if (strncmp(s->org_names[id].name, org, DN_ORG_NAME_LEN))
+			continue;
+		cr_assert_eq(found, -1, "org %s has two ids: %d and %d", org, found, id);
+		found = id;
+	}
+	return found;
+}

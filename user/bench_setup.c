@@ -1,0 +1,247 @@
+/* bench_setup.c: generates the bench's mixes, loads its programs and the counter, installs lists. */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "bench.h"
+#include "bench_drop.skel.h"
+#include "bench_gen.skel.h"
+#include "bench_harness.skel.h"
+#include "darknet_counter.skel.h"
+#include "listmaps.h"
+#include "netns.h"
+
+static const char *const mix_order[BENCH_NR_MIXES] = { "nicter", "sweep", "single" };
+
+/* The mixes' default darknets, installed in the counter as well. */
+static const char *const darknets[] = { "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32" };
+
+int bench_in_netns(const char *ns, int (*fn)(void *), void *arg)
+{
+	int saved, err = netns_enter(ns, &saved);
+
+	if (err) {
+		fprintf(stderr, "bench: cannot enter network namespace %s: %s\n", ns,
+			strerror(-err));
+		return err;
+	}
+	err = fn(arg);
+	if (netns_restore(saved)) {
+		/* everything after this would run in the wrong namespace */
+		fprintf(stderr, "bench: cannot return from namespace %s\n", ns);
+		exit(1);
+	}
+	return err;
+}
+
+static int make_mix(struct bench *b, int i)
+{
+	struct bench_mix *m = &b->mixes[i];
+	struct mix_config cfg = {
+		.name = mix_order[i],
+		.seed = b->opt.seed + i,
+		.scanners = &b->scanners,
+		.darknets = &b->darknets,
+	};
+	struct mix_state st;
+	char err[256];
+	int ret;
+
+	m->name = mix_order[i];
+	ret = mix_init(&st, &cfg, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "bench: mix %s: %s\n", m->name, err);
+		return ret;
+	}
+	ret = mix_generate(&st, b->opt.frames, &m->frames);
+	mix_free(&st);
+	ret = ret ?: bench_stream_pack(&m->frames, &m->stream);
+	if (ret)
+		fprintf(stderr, "bench: cannot make %zu frames of mix %s: %s\n",
+			b->opt.frames, m->name, strerror(-ret));
+	return ret;
+}
+
+static int load_lists(struct bench *b)
+{
+	struct dn_prefix p;
+	char err[256];
+	int ret;
+
+	prefix_list_init(&b->darknets);
+	prefix_list_init(&b->scanners);
+	for (size_t i = 0; i < sizeof(darknets) / sizeof(darknets[0]); i++) {
+		ret = prefix_parse(darknets[i], &p, err, sizeof(err));
+		ret = ret ?: prefix_list_add(&b->darknets, &p, "");
+		if (ret)
+			return ret;
+	}
+	ret = prefix_list_load_scanners(&b->scanners, b->opt.scanners, err, sizeof(err));
+	if (ret)
+		fprintf(stderr, "bench: %s\n", err);
+	return ret;
+}
+
+static int load_counter(struct bench *b)
+{
+	char err[256];
+	int ret;
+
+	b->ctr = darknet_counter_bpf__open();
+	if (!b->ctr)
+		return -errno;
+	ret = darknet_counter_bpf__load(b->ctr);
+	if (ret) {
+		fprintf(stderr, "bench: cannot load the counter: %s\n", strerror(-ret));
+		return ret;
+	}
+	maps_from_skel(&b->maps, b->ctr);
+	ret = listmaps_install_darknets(&b->maps, &b->darknets, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "bench: darknets: %s\n", err);
+		return ret;
+	}
+	return bench_install_scanners(b, &b->scanners);
+}
+
+int bench_install_scanners(struct bench *b, const struct dn_prefix_list *l)
+{
+	char err[256];
+	int ret = listmaps_install_scanners(&b->maps, l, err, sizeof(err));
+
+	if (ret)
+		fprintf(stderr, "bench: scanners: %s\n", err);
+	return ret;
+}
+
+/* The harness and the generator share one mix_blobs map, sized for the
+ * largest stream; bench_use_mix() switches its content. */
+static int load_bench_progs(struct bench *b)
+{
+	uint32_t blobs = 1;
+	int ret;
+
+	for (int i = 0; i < BENCH_NR_MIXES; i++)
+		if (b->mixes[i].stream.nr_blobs > blobs)
+			blobs = b->mixes[i].stream.nr_blobs;
+	b->sink = bench_drop_bpf__open_and_load();
+	b->harness = bench_harness_bpf__open();
+	b->gen = bench_gen_bpf__open();
+	if (!b->sink || !b->harness || !b->gen)
+		return -errno;
+	ret = bpf_map__set_max_entries(b->harness->maps.mix_blobs, blobs);
+	ret = ret ?: bench_harness_bpf__load(b->harness);
+	ret = ret ?: bpf_map__reuse_fd(b->gen->maps.mix_blobs,
+				       bpf_map__fd(b->harness->maps.mix_blobs));
+	ret = ret ?: bench_gen_bpf__load(b->gen);
+	if (ret)
+		fprintf(stderr, "bench: cannot load the bench programs: %s\n", strerror(-ret));
+	return ret;
+}
+
+int bench_use_mix(struct bench *b, int i)
+{
+	const struct bench_stream *s = &b->mixes[i].stream;
+	int ret = bench_stream_store(s, bpf_map__fd(b->harness->maps.mix_blobs));
+
+	if (ret)
+		return ret;
+	b->harness->bss->mix_nr_blobs = s->nr_blobs;
+	b->harness->bss->mix_blob = 0;
+	b->harness->bss->mix_off = 0;
+	b->gen->bss->mix_nr_blobs = s->nr_blobs;
+	b->gen->bss->mix_blob = 0;
+	b->gen->bss->mix_off = 0;
+	return 0;
+}
+
+struct attach_arg {
+	struct bench *b;
+	int prog_fd;
+};
+
+static int attach_in_ns(void *p)
+{
+	struct attach_arg *a = p;
+	int ret = bpf_xdp_attach(a->b->rx_ifindex, a->prog_fd, XDP_FLAGS_DRV_MODE, NULL);
+
+	return ret < 0 ? ret : 0;
+}
+
+int bench_attach_rx(struct bench *b, int prog_fd)
+{
+	struct attach_arg a = { b, prog_fd };
+	int ret = bench_in_netns(b->opt.rx_ns, attach_in_ns, &a);
+
+	if (ret)
+		fprintf(stderr, "bench: cannot attach XDP (native) to %s in %s: %s\n",
+			b->opt.rx_if, b->opt.rx_ns, strerror(-ret));
+	return ret;
+}
+
+static int detach_in_ns(void *p)
+{
+	struct bench *b = p;
+
+	return bpf_xdp_detach(b->rx_ifindex, XDP_FLAGS_DRV_MODE, NULL);
+}
+
+static int resolve_gen(void *p)
+{
+	struct bench *b = p;
+
+	b->gen_ifindex = if_nametoindex(b->opt.gen_if);
+	return b->gen_ifindex ? 0 : -errno;
+}
+
+static int resolve_rx(void *p)
+{
+	struct bench *b = p;
+
+	b->rx_ifindex = if_nametoindex(b->opt.rx_if);
+	return b->rx_ifindex ? 0 : -errno;
+}
+
+int bench_setup(struct bench *b)
+{
+	int ret;
+
+	b->ncpus = libbpf_num_possible_cpus();
+	ret = bench_in_netns(b->opt.gen_ns, resolve_gen, b);
+	ret = ret ?: bench_in_netns(b->opt.rx_ns, resolve_rx, b);
+	if (ret) {
+		fprintf(stderr, "bench: no interface %s in %s or %s in %s\n", b->opt.gen_if,
+			b->opt.gen_ns, b->opt.rx_if, b->opt.rx_ns);
+		return ret;
+	}
+	ret = load_lists(b);
+	for (int i = 0; !ret && i < BENCH_NR_MIXES; i++)
+		ret = make_mix(b, i);
+	ret = ret ?: load_bench_progs(b);
+	ret = ret ?: load_counter(b);
+	/* The receiving veth keeps a program from here on: veth only takes
+	 * XDP frames from its peer while one is attached. */
+	ret = ret ?: bench_attach_rx(b, bpf_program__fd(b->sink->progs.bench_drop));
+	return ret;
+}
+
+void bench_teardown(struct bench *b)
+{
+	if (b->rx_ifindex)
+		bench_in_netns(b->opt.rx_ns, detach_in_ns, b);
+	bench_gen_bpf__destroy(b->gen);
+	bench_harness_bpf__destroy(b->harness);
+	bench_drop_bpf__destroy(b->sink);
+	darknet_counter_bpf__destroy(b->ctr);
+	for (int i = 0; i < BENCH_NR_MIXES; i++) {
+		mix_frames_free(&b->mixes[i].frames);
+		bench_stream_free(&b->mixes[i].stream);
+	}
+	prefix_list_free(&b->darknets);
+	prefix_list_free(&b->scanners);
+}

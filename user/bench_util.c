@@ -1,0 +1,161 @@
+/* bench_util.c: clocks, medians, CPU pinning, counter sums and generated scanner lists for the bench. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "bench.h"
+
+double bench_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+double bench_median(double *v, size_t n)
+{
+	if (!n)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n & 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+int bench_pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+}
+
+/* Packets of keys [0, n) of a per-CPU array of struct dn_count, summed. */
+static int sum_counts(int fd, __u32 n, int ncpus, uint64_t *out)
+{
+	struct dn_count *v = calloc(ncpus, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	for (__u32 k = 0; k < n; k++) {
+		out[k] = 0;
+		if (bpf_map_lookup_elem(fd, &k, v)) {
+			free(v);
+			return -errno;
+		}
+		for (int c = 0; c < ncpus; c++)
+			out[k] += v[c].packets;
+	}
+	free(v);
+	return 0;
+}
+
+int bench_counter_totals(struct bench *b, uint64_t class_pkts[DN_CLASS_MAX],
+			 uint64_t *reason_pkts)
+{
+	static uint64_t keys[DN_CLASS_KEYS];
+	uint64_t reasons[DN_REASON_MAX];
+	int err;
+
+	err = sum_counts(b->maps.class_counters, DN_CLASS_KEYS, b->ncpus, keys);
+	err = err ?: sum_counts(b->maps.reason_counters, DN_REASON_MAX, b->ncpus, reasons);
+	if (err)
+		return err;
+	memset(class_pkts, 0, DN_CLASS_MAX * sizeof(*class_pkts));
+	for (__u32 k = 0; k < DN_CLASS_KEYS; k++)
+		class_pkts[k % DN_CLASS_MAX] += keys[k];
+	*reason_pkts = 0;
+	for (int r = 0; r < DN_REASON_MAX; r++)
+		*reason_pkts += reasons[r];
+	return 0;
+}
+
+/* The harness and generator replay a stream from its first frame and wrap:
+ * `count` frames are count / n whole passes and the first count % n. */
+void bench_expected(const struct bench_mix *m, uint64_t count,
+		    uint64_t class_pkts[DN_CLASS_MAX])
+{
+	uint64_t n = m->frames.n, passes = n ? count / n : 0, rest = n ? count % n : 0;
+
+	memset(class_pkts, 0, DN_CLASS_MAX * sizeof(*class_pkts));
+	for (uint64_t i = 0; i < n; i++)
+		class_pkts[m->frames.info[i].cls] += passes + (i < rest);
+}
+
+/* splitmix64, as in mix.c: reproducible lists from a seed. */
+static uint64_t rng_next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* Prefix lengths as published scanner lists have them: mostly single
+ * addresses and /24s, some blocks. IPv4 ones <= /24 land in the direct
+ * table; /25../32 mark their /24 for the trie. */
+static const uint8_t v4_lens[] = { 32, 32, 32, 24, 24, 24, 24, 23, 22, 20, 28, 29 };
+static const uint8_t v6_lens[] = { 128, 64, 64, 48, 48, 48, 44, 40, 32, 56 };
+
+static void random_prefix(uint64_t *s, struct dn_prefix *p, int v6)
+{
+	uint64_t r = rng_next(s);
+	uint8_t len = v6 ? v6_lens[r % sizeof(v6_lens)] : v4_lens[r % sizeof(v4_lens)];
+	int bytes = v6 ? 16 : 4;
+
+	memset(p, 0, sizeof(*p));
+	p->family = v6 ? DN_FAMILY_IPV6 : DN_FAMILY_IPV4;
+	p->len = len;
+	for (int i = 0; i < bytes; i += 8) {
+		r = rng_next(s);
+		memcpy(p->addr + i, &r, bytes - i < 8 ? bytes - i : 8);
+	}
+	if (v6)
+		p->addr[0] = 0x20 | (p->addr[0] & 0x1f);   /* 2000::/3, global unicast */
+	else if (p->addr[0] == 0 || p->addr[0] >= 224 || p->addr[0] == 10 ||
+		 p->addr[0] == 127)
+		p->addr[0] = 1 + p->addr[0] % 200;        /* no obvious bogons */
+	/* clear host bits, as prefix_parse() would insist */
+	for (int bit = len; bit < bytes * 8; bit++)
+		p->addr[bit / 8] &= ~(0x80 >> (bit % 8));
+}
+
+int bench_gen_scanners(const struct dn_prefix_list *base, size_t n, uint64_t seed,
+		       struct dn_prefix_list *out)
+{
+	struct dn_prefix p;
+	char org[DN_ORG_NAME_LEN];
+	uint64_t s = seed;
+	int err;
+
+	prefix_list_init(out);
+	for (size_t i = 0; i < base->len && out->len < n; i++) {
+		err = prefix_list_add(out, &base->entries[i].prefix, base->entries[i].org);
+		if (err)
+			return err;
+	}
+	/* One in five generated prefixes is IPv6; 200 organisations, leaving
+	 * room under DN_MAX_SCANNER_ORGS for the base list's. Duplicates are
+	 * possible and harmless: the later one wins, as in a list file. */
+	for (size_t i = 0; out->len < n; i++) {
+		random_prefix(&s, &p, i % 5 == 4);
+		snprintf(org, sizeof(org), "bench-org-%zu", i % 200);
+		err = prefix_list_add(out, &p, org);
+		if (err)
+			return err;
+	}
+	return 0;
+}

@@ -1,0 +1,556 @@
+/* webconfig.c: --web.config.file in the Prometheus exporter-toolkit format (TLS, basic auth). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <gnutls/gnutls.h>
+#include <yaml.h>
+#include "log.h"
+#include "webconfig.h"
+
+static const char *const client_auth_names[] = {
+	[HTTP_CLIENT_CERT_NONE] = "NoClientCert",
+	[HTTP_CLIENT_CERT_REQUEST] = "RequestClientCert",
+	[HTTP_CLIENT_CERT_REQUIRE_ANY] = "RequireAnyClientCert",
+	[HTTP_CLIENT_CERT_VERIFY_IF_GIVEN] = "VerifyClientCertIfGiven",
+	[HTTP_CLIENT_CERT_REQUIRE_VERIFY] = "RequireAndVerifyClientCert",
+};
+#define NR_CLIENT_AUTH (sizeof(client_auth_names) / sizeof(client_auth_names[0]))
+
+static const struct {
+	const char *name;      /* exporter-toolkit */
+	const char *gnutls;    /* priority string keyword */
+} tls_versions[] = {
+	[WEBCONFIG_TLS10] = { "TLS10", "VERS-TLS1.0" },
+	[WEBCONFIG_TLS11] = { "TLS11", "VERS-TLS1.1" },
+	[WEBCONFIG_TLS12] = { "TLS12", "VERS-TLS1.2" },
+	[WEBCONFIG_TLS13] = { "TLS13", "VERS-TLS1.3" },
+};
+#define NR_TLS_VERSIONS (sizeof(tls_versions) / sizeof(tls_versions[0]))
+
+/* exporter-toolkit keys darknet-counter knows but does not implement: named
+ * as such rather than "unknown", and refused rather than ignored, since
+ * each one narrows what a client may do. */
+static const char *const unsupported_tls_keys[] = {
+	"cipher_suites", "curve_preferences", "prefer_server_cipher_suites",
+	"client_allowed_sans", "cert", "key",
+};
+
+/* One parse: where errors go, and the nodes cross-key checks point at. */
+struct wc_parse {
+	const char *path;
+	yaml_document_t *doc;
+	struct dn_webconfig *wc;
+	const char *cert_file, *key_file, *ca_file;   /* borrowed from doc */
+	yaml_node_t *tls_node, *client_auth_node, *ca_node, *version_node;
+	bool tls_keys;            /* tls_server_config sets something */
+	char *err;
+	size_t errlen;
+};
+
+typedef int (*key_fn)(struct wc_parse *p, const char *key, yaml_node_t *k, yaml_node_t *v);
+
+const char *webconfig_client_auth_name(enum http_client_auth a)
+{
+	return (size_t)a < NR_CLIENT_AUTH ? client_auth_names[a] : "?";
+}
+
+/* "PATH:LINE: message" (libyaml's lines count from 0), or "PATH: message". */
+__attribute__((format(printf, 3, 4)))
+static int fail(struct wc_parse *p, const yaml_node_t *n, const char *fmt, ...)
+{
+	char msg[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n)
+		snprintf(p->err, p->errlen, "%s:%zu: %s", p->path, n->start_mark.line + 1, msg);
+	else
+		snprintf(p->err, p->errlen, "%s: %s", p->path, msg);
+	return -EINVAL;
+}
+
+/* Whole regular file into a NUL-terminated buffer. 0 or -errno. */
+static int read_file(const char *path, char **out, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = 0;
+	struct stat st;
+	ssize_t n = 0;
+	char *buf;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st))
+		ret = -errno;
+	else if (S_ISDIR(st.st_mode))
+		ret = -EISDIR;
+	else if (!S_ISREG(st.st_mode))
+		ret = -EINVAL;
+	else if (st.st_size > WEBCONFIG_MAX_FILE)
+		ret = -EFBIG;
+	buf = ret ? NULL : malloc(st.st_size + 1);
+	if (!ret && !buf)
+		ret = -ENOMEM;
+	for (off_t done = 0; !ret && done < st.st_size; done += n) {
+		n = read(fd, buf + done, st.st_size - done);
+		if (n <= 0)
+			ret = n ? -errno : -EIO;   /* 0: the file shrank under us */
+	}
+	close(fd);
+	if (ret) {
+		free(buf);
+		return ret;
+	}
+	buf[st.st_size] = '\0';
+	*out = buf;
+	*len = st.st_size;
+	return 0;
+}
+
+static bool is_null(const yaml_node_t *n)
+{
+	const char *v = (const char *)n->data.scalar.value;
+
+	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	return !strcmp(v, "") || !strcmp(v, "~") || !strcmp(v, "null") ||
+	       !strcmp(v, "Null") || !strcmp(v, "NULL");
+}
+
+static const char *node_kind(const yaml_node_t *n)
+{
+	return n->type == YAML_MAPPING_NODE ? "mapping" :
+	       n->type == YAML_SEQUENCE_NODE ? "list" : "string";
+}
+
+/* A string value; NULL for null or "" (unset, as exporter-toolkit reads it). */
+static int get_string(struct wc_parse *p, const char *key, yaml_node_t *v,
+		      const char **out)
+{
+	*out = NULL;
+	if (is_null(v))
+		return 0;
+	if (v->type != YAML_SCALAR_NODE)
+		return fail(p, v, "%s: expected a string, found a %s", key, node_kind(v));
+	/* a "\0" escape would cut the string short where C reads it */
+	if (strlen((char *)v->data.scalar.value) != v->data.scalar.length)
+		return fail(p, v, "%s: contains a NUL character", key);
+	if (v->data.scalar.length)
+		*out = (const char *)v->data.scalar.value;
+	return 0;
+}
+
+static bool same_scalar(const yaml_node_t *a, const yaml_node_t *b)
+{
+	return a->type == YAML_SCALAR_NODE && b->type == YAML_SCALAR_NODE &&
+	       a->data.scalar.length == b->data.scalar.length &&
+	       !memcmp(a->data.scalar.value, b->data.scalar.value, a->data.scalar.length);
+}
+
+/* Call fn for each key of the mapping v (null: an empty one). libyaml
+ * keeps duplicate keys, which Go's strict YAML refuses: so do we. */
+static int walk_mapping(struct wc_parse *p, yaml_node_t *v, const char *what, key_fn fn)
+{
+	yaml_node_pair_t *start, *top;
+	int ret;
+
+	if (is_null(v))
+		return 0;
+	if (v->type != YAML_MAPPING_NODE)
+		return fail(p, v, "%s: expected a mapping, found a %s", what, node_kind(v));
+	start = v->data.mapping.pairs.start;
+	top = v->data.mapping.pairs.top;
+	for (yaml_node_pair_t *pair = start; pair < top; pair++) {
+		yaml_node_t *k = yaml_document_get_node(p->doc, pair->key);
+		yaml_node_t *val = yaml_document_get_node(p->doc, pair->value);
+		const char *key;
+
+		ret = get_string(p, what, k, &key);
+		if (ret || !key || k->type != YAML_SCALAR_NODE)
+			return ret ?: fail(p, k, "%s: keys must be non-empty strings", what);
+		for (yaml_node_pair_t *prev = start; prev < pair; prev++)
+			if (same_scalar(yaml_document_get_node(p->doc, prev->key), k))
+				return fail(p, k, "%s: duplicate key '%s'", what, key);
+		ret = fn(p, key, k, val);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int parse_client_auth(struct wc_parse *p, yaml_node_t *v)
+{
+	const char *s;
+	int ret = get_string(p, "client_auth_type", v, &s);
+
+	if (ret || !s)
+		return ret;
+	for (size_t i = 0; i < NR_CLIENT_AUTH; i++)
+		if (!strcmp(s, client_auth_names[i])) {
+			p->wc->client_auth = i;
+			return 0;
+		}
+	/* exporter-toolkit's older name, kept there for compatibility */
+	if (!strcmp(s, "RequireClientCert")) {
+		p->wc->client_auth = HTTP_CLIENT_CERT_REQUIRE_ANY;
+		return 0;
+	}
+	return fail(p, v, "client_auth_type: unknown value '%s' (expected NoClientCert, "
+		    "RequestClientCert, RequireAnyClientCert, VerifyClientCertIfGiven "
+		    "or RequireAndVerifyClientCert)", s);
+}
+
+static int parse_version(struct wc_parse *p, const char *key, yaml_node_t *v,
+			 enum webconfig_tls_version *out)
+{
+	const char *s;
+	int ret = get_string(p, key, v, &s);
+
+	if (ret || !s)
+		return ret;
+	for (size_t i = 0; i < NR_TLS_VERSIONS; i++)
+		if (!strcmp(s, tls_versions[i].name)) {
+			*out = i;
+			return 0;
+		}
+	return fail(p, v, "%s: unknown value '%s' (expected TLS10, TLS11, TLS12 or TLS13)",
+		    key, s);
+}
+
+static int tls_key(struct wc_parse *p, const char *key, yaml_node_t *k, yaml_node_t *v)
+{
+	p->tls_keys |= !is_null(v);
+	if (!strcmp(key, "cert_file"))
+		return get_string(p, key, v, &p->cert_file);
+	if (!strcmp(key, "key_file"))
+		return get_string(p, key, v, &p->key_file);
+	if (!strcmp(key, "client_ca_file")) {
+		p->ca_node = k;
+		return get_string(p, key, v, &p->ca_file);
+	}
+	if (!strcmp(key, "client_auth_type")) {
+		p->client_auth_node = k;
+		return parse_client_auth(p, v);
+	}
+	if (!strcmp(key, "min_version") || !strcmp(key, "max_version")) {
+		p->version_node = k;
+		return parse_version(p, key, v, !strcmp(key, "min_version") ?
+				     &p->wc->min_version : &p->wc->max_version);
+	}
+	for (size_t i = 0; i < sizeof(unsupported_tls_keys) / sizeof(char *); i++)
+		if (!strcmp(key, unsupported_tls_keys[i]))
+			return fail(p, k, "tls_server_config: '%s' is not supported by "
+				    "darknet-counter", key);
+	return fail(p, k, "tls_server_config: unknown key '%s' (expected cert_file, "
+		    "key_file, client_auth_type, client_ca_file, min_version or "
+		    "max_version)", key);
+}
+
+static int user_key(struct wc_parse *p, const char *name, yaml_node_t *k, yaml_node_t *v)
+{
+	const char *hash;
+	int ret = get_string(p, name, v, &hash);
+
+	if (ret)
+		return ret;
+	if (strchr(name, ':'))
+		return fail(p, k, "basic_auth_users: user name '%s' contains ':', which "
+			    "basic auth cannot send", name);
+	if (!hash || !auth_is_bcrypt(hash))
+		return fail(p, v, "basic_auth_users: the password of '%s' is not a bcrypt "
+			    "hash ($2y$..., e.g. from htpasswd -nBC 10 %s)", name, name);
+	if (!p->wc->auth && (ret = auth_create(&p->wc->auth)))
+		return fail(p, k, "basic_auth_users: %s", strerror(-ret));
+	ret = auth_add_user(p->wc->auth, name, hash);
+	return ret ? fail(p, k, "basic_auth_users: '%s': %s", name, strerror(-ret)) : 0;
+}
+
+static int http_key(struct wc_parse *p, const char *key, yaml_node_t *k, yaml_node_t *v)
+{
+	(void)v;
+	if (!strcmp(key, "http2")) {
+		pr_debug("%s:%zu: http_server_config.http2 ignored: darknet-counter serves "
+			 "HTTP/1.1 only\n", p->path, k->start_mark.line + 1);
+		return 0;
+	}
+	if (!strcmp(key, "headers")) {
+		/* a warning, not a debug note: these are often security headers */
+		pr_warn("%s:%zu: http_server_config.headers ignored: darknet-counter does "
+			"not add response headers\n", p->path, k->start_mark.line + 1);
+		return 0;
+	}
+	return fail(p, k, "http_server_config: unknown key '%s' (expected http2 or headers)",
+		    key);
+}
+
+static int top_key(struct wc_parse *p, const char *key, yaml_node_t *k, yaml_node_t *v)
+{
+	if (!strcmp(key, "tls_server_config")) {
+		p->tls_node = k;
+		return walk_mapping(p, v, key, tls_key);
+	}
+	if (!strcmp(key, "basic_auth_users"))
+		return walk_mapping(p, v, key, user_key);
+	if (!strcmp(key, "http_server_config"))
+		return walk_mapping(p, v, key, http_key);
+	return fail(p, k, "unknown key '%s' (expected tls_server_config, basic_auth_users "
+		    "or http_server_config)", key);
+}
+
+/* The rules that span keys, checked once the whole file is read. */
+static int check_tls(struct wc_parse *p)
+{
+	struct dn_webconfig *wc = p->wc;
+	const char *need = webconfig_client_auth_name(wc->client_auth);
+
+	if (!p->tls_keys)
+		return 0;
+	if (!p->cert_file)
+		return fail(p, p->tls_node, "tls_server_config: cert_file is missing");
+	if (!p->key_file)
+		return fail(p, p->tls_node, "tls_server_config: key_file is missing");
+	if ((wc->client_auth == HTTP_CLIENT_CERT_VERIFY_IF_GIVEN ||
+	     wc->client_auth == HTTP_CLIENT_CERT_REQUIRE_VERIFY) && !p->ca_file)
+		return fail(p, p->client_auth_node, "tls_server_config: client_auth_type "
+			    "%s needs client_ca_file", need);
+	if (p->ca_file && wc->client_auth == HTTP_CLIENT_CERT_NONE)
+		return fail(p, p->ca_node, "tls_server_config: client_ca_file is set but "
+			    "client_auth_type is NoClientCert");
+	if (wc->min_version > wc->max_version)
+		return fail(p, p->version_node, "tls_server_config: min_version %s is above "
+			    "max_version %s", tls_versions[wc->min_version].name,
+			    tls_versions[wc->max_version].name);
+	wc->tls = true;
+	return 0;
+}
+
+/* Relative to the config file's directory, as exporter-toolkit resolves them. */
+static int resolve(const char *config, const char *file, char **out)
+{
+	char *copy;
+	int n;
+
+	*out = NULL;
+	if (!file)
+		return 0;
+	if (file[0] == '/') {
+		*out = strdup(file);
+		return *out ? 0 : -ENOMEM;
+	}
+	copy = strdup(config);
+	if (!copy)
+		return -ENOMEM;
+	n = asprintf(out, "%s/%s", dirname(copy), file);
+	free(copy);
+	if (n < 0)
+		*out = NULL;
+	return n < 0 ? -ENOMEM : 0;
+}
+
+static int yaml_failure(struct wc_parse *p, const yaml_parser_t *y)
+{
+	snprintf(p->err, p->errlen, "%s:%zu:%zu: invalid YAML: %s%s%s", p->path,
+		 y->problem_mark.line + 1, y->problem_mark.column + 1,
+		 y->problem ?: "parse error", y->context ? " " : "", y->context ?: "");
+	return -EINVAL;
+}
+
+static int walk_document(struct wc_parse *p, yaml_parser_t *y)
+{
+	yaml_node_t *root = yaml_document_get_root_node(p->doc);
+	yaml_document_t next;
+	int ret;
+
+	if (root) {
+		ret = walk_mapping(p, root, "top level", top_key);
+		if (ret)
+			return ret;
+	}
+	/* Go's YAML reads the first document only; a second is refused
+	 * rather than silently dropped */
+	if (!yaml_parser_load(y, &next))
+		return yaml_failure(p, y);
+	root = yaml_document_get_root_node(&next);
+	ret = root ? fail(p, root, "a second YAML document; one is expected") : 0;
+	yaml_document_delete(&next);
+	return ret ?: check_tls(p);
+}
+
+static int parse_file(struct wc_parse *p)
+{
+	struct dn_webconfig *wc = p->wc;
+	yaml_parser_t y;
+	yaml_document_t doc;
+	size_t len;
+	char *text;
+	int ret = read_file(p->path, &text, &len);
+
+	if (ret) {
+		snprintf(p->err, p->errlen, "cannot read web config file %s: %s", p->path,
+			 strerror(-ret));
+		return ret;
+	}
+	yaml_parser_initialize(&y);
+	yaml_parser_set_input_string(&y, (unsigned char *)text, len);
+	if (!yaml_parser_load(&y, &doc)) {
+		ret = yaml_failure(p, &y);
+		goto cleanup_parser;
+	}
+	p->doc = &doc;
+	ret = walk_document(p, &y);
+	/* copy the paths out before the document that holds them goes */
+	ret = ret ?: resolve(p->path, p->cert_file, &wc->cert_file);
+	ret = ret ?: resolve(p->path, p->key_file, &wc->key_file);
+	ret = ret ?: resolve(p->path, p->ca_file, &wc->client_ca_file);
+	if (ret == -ENOMEM)
+		fail(p, NULL, "out of memory");
+	yaml_document_delete(&doc);
+cleanup_parser:
+	yaml_parser_delete(&y);
+	free(text);
+	return ret;
+}
+
+static int read_pem(struct wc_parse *p, const char *what, const char *file, char **out)
+{
+	size_t len;
+	int ret = read_file(file, out, &len);
+
+	if (ret)
+		fail(p, NULL, "cannot read %s %s: %s", what, file,
+		     ret == -EFBIG ? "larger than 1 MiB" : strerror(-ret));
+	return ret;
+}
+
+static gnutls_datum_t datum(const char *s)
+{
+	return (gnutls_datum_t){ .data = (unsigned char *)s, .size = strlen(s) };
+}
+
+/* GnuTLS reads the files now, as libmicrohttpd will: a key that does not
+ * match its certificate is refused here with the reason, not later with
+ * "cannot start the HTTP server". */
+static int check_pems(struct wc_parse *p)
+{
+	struct dn_webconfig *wc = p->wc;
+	gnutls_certificate_credentials_t cred;
+	gnutls_datum_t cert = datum(wc->cert_pem), key = datum(wc->key_pem), ca;
+	int ret, n;
+
+	if (gnutls_certificate_allocate_credentials(&cred) < 0)
+		return fail(p, NULL, "out of memory");
+	ret = gnutls_certificate_set_x509_key_mem(cred, &cert, &key, GNUTLS_X509_FMT_PEM);
+	if (ret < 0) {
+		ret = fail(p, NULL, "cert_file %s with key_file %s: %s", wc->cert_file,
+			   wc->key_file, gnutls_strerror(ret));
+	} else if (wc->ca_pem) {
+		ca = datum(wc->ca_pem);
+		/* the number of certificates read, or a GnuTLS error */
+		n = gnutls_certificate_set_x509_trust_mem(cred, &ca, GNUTLS_X509_FMT_PEM);
+		if (n <= 0)
+			ret = fail(p, NULL, "client_ca_file %s: %s", wc->client_ca_file,
+				   n ? gnutls_strerror(n) : "no PEM certificate in it");
+	}
+	gnutls_certificate_free_credentials(cred);
+	return ret < 0 ? ret : 0;
+}
+
+/* "NORMAL" with only the versions from min_version to max_version. */
+static int make_priorities(struct wc_parse *p)
+{
+	struct dn_webconfig *wc = p->wc;
+	gnutls_priority_t prio;
+	size_t n = snprintf(wc->priorities, sizeof(wc->priorities), "NORMAL:-VERS-ALL");
+	const char *where;
+
+	for (int v = wc->max_version; v >= (int)wc->min_version; v--)
+		n += snprintf(wc->priorities + n, sizeof(wc->priorities) - n, ":+%s",
+			      tls_versions[v].gnutls);
+	/* GnuTLS may lack a version (or a system policy may forbid it) */
+	if (gnutls_priority_init(&prio, wc->priorities, &where) < 0)
+		return fail(p, NULL, "TLS versions %s to %s are not available in this GnuTLS",
+			    tls_versions[wc->min_version].name,
+			    tls_versions[wc->max_version].name);
+	gnutls_priority_deinit(prio);
+	return 0;
+}
+
+static int load_tls(struct wc_parse *p)
+{
+	struct dn_webconfig *wc = p->wc;
+	int ret;
+
+	if (!wc->tls)
+		return 0;
+	ret = read_pem(p, "cert_file", wc->cert_file, &wc->cert_pem);
+	ret = ret ?: read_pem(p, "key_file", wc->key_file, &wc->key_pem);
+	if (!ret && wc->client_ca_file)
+		ret = read_pem(p, "client_ca_file", wc->client_ca_file, &wc->ca_pem);
+	ret = ret ?: check_pems(p);
+	return ret ?: make_priorities(p);
+}
+
+int webconfig_load(const char *path, struct dn_webconfig *wc, char *err, size_t errlen)
+{
+	struct wc_parse p = { .path = path, .wc = wc, .err = err, .errlen = errlen };
+	int ret;
+
+	*wc = (struct dn_webconfig){
+		.min_version = WEBCONFIG_TLS12,   /* exporter-toolkit's defaults */
+		.max_version = WEBCONFIG_TLS13,
+	};
+	if (!path)
+		return 0;
+	wc->path = strdup(path);
+	ret = wc->path ? parse_file(&p) : -ENOMEM;
+	ret = ret ?: load_tls(&p);
+	if (ret) {
+		webconfig_free(wc);
+		return ret;
+	}
+	if (!wc->tls && !wc->auth)
+		pr_warn("%s: sets neither TLS nor basic auth: serving plain HTTP to anyone\n",
+			path);
+	pr_debug("%s: TLS %s (client certificates: %s), basic auth for %zu users\n", path,
+		 wc->tls ? wc->priorities : "off", webconfig_client_auth_name(wc->client_auth),
+		 wc->auth ? auth_nr_users(wc->auth) : 0);
+	return 0;
+}
+
+void webconfig_apply(const struct dn_webconfig *wc, struct http_options *opts)
+{
+	if (wc->tls) {
+		opts->tls_cert_pem = wc->cert_pem;
+		opts->tls_key_pem = wc->key_pem;
+		opts->tls_client_ca_pem = wc->ca_pem;
+		opts->tls_client_auth = wc->client_auth;
+		opts->tls_priorities = wc->priorities;
+	}
+	if (wc->auth) {
+		opts->auth = auth_check;
+		opts->auth_ctx = wc->auth;
+	}
+}
+
+void webconfig_free(struct dn_webconfig *wc)
+{
+	if (wc->key_pem)
+		explicit_bzero(wc->key_pem, strlen(wc->key_pem));   /* the private key */
+	free(wc->key_pem);
+	free(wc->cert_pem);
+	free(wc->ca_pem);
+	free(wc->cert_file);
+	free(wc->key_file);
+	free(wc->client_ca_file);
+	free(wc->path);
+	auth_free(wc->auth);
+	*wc = (struct dn_webconfig){0};
+}
