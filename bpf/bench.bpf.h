@@ -21,7 +21,7 @@ struct {
 } mix_blobs SEC(".maps");
 
 /* Blobs in use: a global, not rodata, so one load serves every mix. */
-__u32 mix_nr_blobs = 1;
+__u32 mix_nr_blobs = 0;   /* 0 until the bench stores a stream */
 
 /* Read position. Plain globals, not per-CPU: the bench pins its thread, so
  * one CPU runs these programs and the cursor needs no atomics. */

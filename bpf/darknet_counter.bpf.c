@@ -120,7 +120,7 @@ static __always_inline long slot_lookup(void *outer, void *key)
 	if (!inner)
 		return -1;
 	val = bpf_map_lookup_elem(inner, key);
-	return val ? *val : -1;
+	return val ? (long)*val : -1;   /* not u32: -1 must stay negative */
 }
 
 static __always_inline long darknet_prefix(const struct pkt *p)

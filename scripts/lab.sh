@@ -13,6 +13,7 @@
 #
 # Neither namespace has an address, a route or forwarding: no frame of the lab
 # can leave it. The daemon's and the generator's output goes to BUILD_DIR/lab/.
+# shellcheck disable=SC2317  # cleanup and its helpers run from traps
 set -euo pipefail
 
 out=${1:-build}
@@ -32,7 +33,7 @@ readonly LOGDIR=$out/lab
 
 # What this run owns, so that cleanup undoes exactly that and nothing else:
 # a second lab that finds the lock taken must not touch the first one's lab.
-have_lock=0 daemon_pid= trafgen_pid= sleep_pid= prometheus_started=0
+have_lock=0 daemon_pid='' trafgen_pid='' sleep_pid='' prometheus_started=0
 
 log() { printf 'lab: %s\n' "$*"; }
 die() { printf 'lab: error: %s\n' "$*" >&2; exit 1; }
@@ -153,20 +154,31 @@ create_lab_network() {
 	ip -n "$SENSOR_NS" link set "$SENSOR_IF" up
 }
 
+daemon_failed() {
+	wait "$daemon_pid" 2>/dev/null || true
+	daemon_pid=''
+	tail -n 20 "$LOGDIR/darknet-counter.log" >&2
+	die "darknet-counter did not start (log: $LOGDIR/darknet-counter.log)"
+}
+
+# --detach-on-exit: the daemon's default is to leave the program counting
+# after it exits; a lab must leave nothing behind.
 start_daemon() {
 	local args=(--netns "$SENSOR_NS" --scanners "$SCANNERS" --web.listen-address "$LISTEN"
 		    --detach-on-exit)
 	for d in "${DARKNETS[@]}"; do args+=(--darknet "$d"); done
+	# Something already answering there would pass for our daemon below.
+	if curl -s -o /dev/null --max-time 1 "http://$LISTEN/"; then
+		die "$LISTEN is already in use by another process"
+	fi
 	"$DAEMON" "${args[@]}" "$SENSOR_IF" >"$LOGDIR/darknet-counter.log" 2>&1 9>&- &
 	daemon_pid=$!
 	for _ in $(seq 100); do
-		if ! kill -0 "$daemon_pid" 2>/dev/null; then
-			wait "$daemon_pid" 2>/dev/null || true
-			daemon_pid=
-			tail -n 20 "$LOGDIR/darknet-counter.log" >&2
-			die "darknet-counter did not start (log: $LOGDIR/darknet-counter.log)"
+		kill -0 "$daemon_pid" 2>/dev/null || daemon_failed
+		if curl -sf -o /dev/null --max-time 1 "$METRICS_URL"; then
+			kill -0 "$daemon_pid" 2>/dev/null || daemon_failed
+			return 0
 		fi
-		curl -sf -o /dev/null --max-time 1 "$METRICS_URL" && return 0
 		sleep 0.1
 	done
 	die "darknet-counter did not answer on $METRICS_URL within 10 s"
@@ -179,7 +191,7 @@ start_trafgen() {
 	sleep 0.5
 	if ! kill -0 "$trafgen_pid" 2>/dev/null; then
 		wait "$trafgen_pid" 2>/dev/null || true
-		trafgen_pid=
+		trafgen_pid=''
 		tail -n 20 "$LOGDIR/darknet-trafgen.log" >&2
 		die "darknet-trafgen did not start (log: $LOGDIR/darknet-trafgen.log)"
 	fi
@@ -200,7 +212,7 @@ wait_for_ctrl_c() {
 		sleep 1 &
 		sleep_pid=$!
 		wait "$sleep_pid" || true
-		sleep_pid=
+		sleep_pid=''
 	done
 	kill -0 "$daemon_pid" 2>/dev/null || die "darknet-counter exited (log: $LOGDIR/darknet-counter.log)"
 	die "darknet-trafgen exited (log: $LOGDIR/darknet-trafgen.log)"

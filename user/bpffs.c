@@ -68,7 +68,21 @@ int bpffs_remove_dir(const char *dir)
 		unlink(path);
 	}
 	closedir(d);
-	return rmdir(dir) && errno != ENOENT ? -errno : 0;
+	if (rmdir(dir) && errno != ENOENT)
+		return -errno;
+	/* The vN/ and root directories go with their last interface; rmdir
+	 * refuses while another interface's state is still in them. */
+	snprintf(path, sizeof(path), "%s", dir);
+	for (int up = 0; up < 2; up++) {
+		char *slash = strrchr(path, '/');
+
+		if (!slash || slash == path)
+			break;
+		*slash = '\0';
+		if (rmdir(path))
+			break;
+	}
+	return 0;
 }
 
 void bpffs_iface_dir(char *buf, size_t len, const char *root, const char *ifname,

@@ -9,7 +9,8 @@
 int bpffs_ensure(const char *root, char *err, size_t errlen);
 /* mkdir -p */
 int bpffs_mkdirs(const char *dir);
-/* Remove every file in dir, then dir; missing is fine. */
+/* Remove every file in dir, then dir and its two parents (vN/, the root)
+ * if that left them empty; missing is fine. */
 int bpffs_remove_dir(const char *dir);
 /* Pin directory of one interface: ROOT/vLAYOUT/IFNAME, or IFNAME@NETNS when
  * the interface lives in a named namespace (names may repeat across them). */

@@ -99,27 +99,10 @@ static void read_iface(struct exporter *ex, int i)
 	}
 }
 
-/* Non-zero port counters that have no series of their own. */
-static uint64_t count_folded(const struct exporter *ex)
-{
-	uint64_t folded = 0, base;
-
-	for (int i = 0; i < ex->nr_ifaces; i++)
-		for (unsigned int proto = 0; proto < PORT_PROTO_MAX; proto++)
-			for (unsigned int port = 0; port < DN_NR_PORTS; port++)
-				for (unsigned int slot = 0; slot < port_proto_slots(proto); slot++)
-					folded += port_series_raw(&ex->snap.ifaces[i], proto, port, slot) &&
-						  !port_series_tracked(ex->ports, i, proto, port, slot, &base);
-	return folded;
-}
-
 static void update_self(struct exporter *ex)
 {
 	for (int i = 0; i < ex->self.nr_lists; i++)
 		ex->self.lists[i].mtime = lists_path_mtime(ex->self.lists[i].path) / 1000000000;
-	ex->self.port_series = port_series_count(ex->ports);
-	ex->self.port_series_limit = port_series_limit(ex->ports);
-	ex->self.port_series_folded = count_folded(ex);
 }
 
 int exporter_metrics(void *ctx, char **body, size_t *len)

@@ -377,8 +377,9 @@ struct http_server *http_start(int listen_fd, const struct http_options *opts,
 	}
 	tls_options(&srv->opts, tls);
 	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, srv,
-		MHD_OPTION_LISTEN_SOCKET, listen_fd,
+		/* first, or libmicrohttpd logs option errors to stderr itself */
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_LISTEN_SOCKET, listen_fd,
 		MHD_OPTION_NOTIFY_CONNECTION, tls_notify, srv,
 		MHD_OPTION_CONNECTION_TIMEOUT, opts->timeout_sec ?: HTTP_DEFAULT_TIMEOUT,
 		MHD_OPTION_CONNECTION_LIMIT, opts->max_connections ?: HTTP_DEFAULT_MAX_CONNECTIONS,

@@ -17,6 +17,7 @@
 #include "netns.h"
 #include "privs.h"
 #include "status.h"
+#include "webconfig.h"
 
 struct daemon {
 	struct dn_config cfg;
@@ -25,6 +26,7 @@ struct daemon {
 	int nr_attached;
 	int listen_fd;
 	struct exporter ex;
+	struct dn_webconfig web;
 	struct http_server *http;
 	char err[512];
 };
@@ -157,6 +159,7 @@ static int start_http(struct daemon *d)
 	d->ex.self.darknet_entries = d->lists.darknets.len;
 	d->ex.self.scanner_entries = d->lists.scanners.len;
 	d->ex.self.last_reload_success = exporter_now();
+	webconfig_apply(&d->web, &opts);
 	d->http = http_start(d->listen_fd, &opts, d->err, sizeof(d->err));
 	return d->http ? 0 : -EINVAL;
 }
@@ -168,6 +171,7 @@ static int setup(struct daemon *d)
 
 	ret = privs_check(d->err, sizeof(d->err));
 	ret = ret ?: lists_load(cfg, &d->lists, d->err, sizeof(d->err));
+	ret = ret ?: webconfig_load(cfg->web_config_file, &d->web, d->err, sizeof(d->err));
 	ret = ret ?: http_listen(cfg->listen_address, &d->listen_fd, d->err, sizeof(d->err));
 	if (ret)
 		return ret;
@@ -202,6 +206,7 @@ static void shutdown_daemon(struct daemon *d)
 	if (!d->cfg.detach_on_exit)
 		pr_info("exiting; the XDP program keeps counting (darknet-counter detach IFACE removes it)\n");
 	exporter_free(&d->ex);
+	webconfig_free(&d->web);
 	lists_free(&d->lists);
 }
 

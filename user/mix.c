@@ -744,6 +744,24 @@ double mix_class_share(const struct mix_state *st, unsigned int cls)
 	return share;
 }
 
+/* Orgs are few (at most DN_MAX_SCANNER_ORGS): a linear search is enough. */
+static void tally_org(struct mix_tally *t, const char *org)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nr_orgs; i++) {
+		if (!strcmp(t->orgs[i].org, org)) {
+			t->orgs[i].packets++;
+			return;
+		}
+	}
+	if (i < DN_MAX_SCANNER_ORGS) {
+		t->orgs[i].org = org;
+		t->orgs[i].packets = 1;
+		t->nr_orgs++;
+	}
+}
+
 void mix_tally_add(struct mix_tally *t, const struct mix_frame_info *fi)
 {
 	uint32_t key = dn_class_key(fi->family, fi->proto, fi->cls);
@@ -754,6 +772,8 @@ void mix_tally_add(struct mix_tally *t, const struct mix_frame_info *fi)
 	t->class_bytes[fi->cls] += fi->len;
 	t->key_packets[key]++;
 	t->key_bytes[key] += fi->len;
+	if (fi->org)
+		tally_org(t, fi->org);
 }
 
 int mix_generate(struct mix_state *st, size_t n, struct mix_frames *out)

@@ -188,6 +188,11 @@ struct mix_tally {
 	uint64_t class_bytes[DN_CLASS_MAX];
 	uint64_t key_packets[DN_CLASS_KEYS];   /* by dn_class_key(family, proto, class) */
 	uint64_t key_bytes[DN_CLASS_KEYS];
+	struct {                               /* research packets by scanner org */
+		const char *org;               /* points into the mix_state's list */
+		uint64_t packets;
+	} orgs[DN_MAX_SCANNER_ORGS];
+	unsigned int nr_orgs;
 };
 
 void mix_tally_add(struct mix_tally *t, const struct mix_frame_info *fi);

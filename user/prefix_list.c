@@ -343,8 +343,8 @@ static int loader_init(struct loader *ld, struct dn_prefix_list *l,
 
 #define FIELD_SEPS " \t\r\n\v\f"
 
-/* One line of a list file, comment and whitespace already cut off by the
- * tokenizer. Fills reason (without the "file:line: ") on error. */
+/* One line of a list file: "CIDR" or "CIDR ORG", then an optional '#'
+ * comment. Fills reason (without the "file:line: ") on error. */
 static int parse_line(struct loader *ld, char *line, char *reason, size_t len)
 {
 	char *save = NULL, *cidr, *org, *extra;

@@ -50,21 +50,6 @@ static void render_reloads(struct strbuf *sb, const struct selfmon_info *in)
 		      in->last_reload_success);
 }
 
-static void render_ports(struct strbuf *sb, const struct selfmon_info *in)
-{
-	family(sb, "darknet_port_series", "gauge",
-	       "darknet_port_packets_total series with a port of their own (port=\"other\" excluded).");
-	strbuf_printf(sb, "darknet_port_series %u\n", in->port_series);
-	family(sb, "darknet_port_series_limit", "gauge",
-	       "The bound on darknet_port_series (--max-port-series).");
-	strbuf_printf(sb, "darknet_port_series_limit %u\n", in->port_series_limit);
-	family(sb, "darknet_port_series_folded", "gauge",
-	       "Non-zero (iface, proto, port, class) counters without a series of their own, "
-	       "summed into port=\"other\".");
-	strbuf_printf(sb, "darknet_port_series_folded %llu\n",
-		      (unsigned long long)in->port_series_folded);
-}
-
 /* Resident set size from /proc/self/statm (pages). */
 static long rss_bytes(void)
 {
@@ -96,6 +81,5 @@ void selfmon_render(struct strbuf *sb, const struct selfmon_info *in)
 {
 	render_lists(sb, in);
 	render_reloads(sb, in);
-	render_ports(sb, in);
 	render_process(sb, in);
 }

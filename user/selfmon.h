@@ -20,8 +20,6 @@ struct selfmon_info {
 	size_t darknet_entries, scanner_entries;
 	uint64_t map_read_errors;
 	double start_time;               /* Unix time */
-	unsigned int port_series, port_series_limit;
-	uint64_t port_series_folded;     /* non-zero counters shown under "other" */
 	struct selfmon_list lists[SELFMON_MAX_LISTS];
 	int nr_lists;
 };

@@ -71,7 +71,7 @@ static const struct option_doc options[] = {
 	{ { "rate", required_argument, NULL, OPT_RATE }, "PPS",
 	  "packets per second, 0 = as fast as possible (default 0)" },
 	{ { "count", required_argument, NULL, OPT_COUNT }, "N",
-	  "stop after N packets" },
+	  "stop after N packets (0: no limit)" },
 	{ { "duration", required_argument, NULL, OPT_DURATION }, "SEC",
 	  "stop after SEC seconds (fractions allowed)" },
 	{ { "seed", required_argument, NULL, OPT_SEED }, "N",
@@ -112,7 +112,9 @@ static void usage(FILE *out)
 		"  sent PACKETS packets BYTES bytes in SEC s (PPS pps)\n"
 		"  class CLASS PACKETS BYTES               (every class)\n"
 		"  series FAMILY PROTO CLASS PACKETS BYTES (every non-zero one)\n"
-		"with the labels of darknet_packets_total and darknet_bytes_total.\n");
+		"  org ORG PACKETS                         (research, by scanner org)\n"
+		"with the labels of darknet_packets_total, darknet_bytes_total and\n"
+		"darknet_scanner_packets_total.\n");
 }
 
 static int parse_u64(const char *opt, const char *text, uint64_t *out)
@@ -410,6 +412,8 @@ static void print_summary(const struct tg_run *r, uint64_t end_ns)
 				       names_family(f), names_proto(p, proto), names_class(c),
 				       t->key_packets[k], t->key_bytes[k]);
 			}
+	for (unsigned int i = 0; i < t->nr_orgs; i++)
+		printf("org %s %" PRIu64 "\n", t->orgs[i].org, t->orgs[i].packets);
 	fflush(stdout);
 }
 

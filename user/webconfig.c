@@ -445,6 +445,12 @@ static int check_pems(struct wc_parse *p)
 	gnutls_datum_t cert = datum(wc->cert_pem), key = datum(wc->key_pem), ca;
 	int ret, n;
 
+	/* GnuTLS's own words for these ("Base64 decoding error", "The
+	 * requested data were not available") do not say which file is wrong */
+	if (!strstr(wc->cert_pem, "-----BEGIN CERTIFICATE-----"))
+		return fail(p, NULL, "cert_file %s: no PEM certificate in it", wc->cert_file);
+	if (!strstr(wc->key_pem, "-----BEGIN ") || !strstr(wc->key_pem, "PRIVATE KEY-----"))
+		return fail(p, NULL, "key_file %s: no PEM private key in it", wc->key_file);
 	if (gnutls_certificate_allocate_credentials(&cred) < 0)
 		return fail(p, NULL, "out of memory");
 	ret = gnutls_certificate_set_x509_key_mem(cred, &cert, &key, GNUTLS_X509_FMT_PEM);

@@ -42,7 +42,7 @@ fi
 # inside {} and [].
 read -r -d '' lib <<'JQ' || true
 def panels: .panels[]? | ., (.panels[]?);
-def label: "panel \(.id) \"\(.title)\"";
+def plabel: "panel \(.id) \"\(.title)\"";
 def names:
   gsub("\"(\\\\.|[^\"\\\\])*\""; "")
   | gsub("\\{[^}]*\\}"; "")
@@ -50,7 +50,7 @@ def names:
   | gsub("\\b(by|without|on|ignoring|group_left|group_right)\\s*\\([^)]*\\)"; "")
   | [scan("(?<![A-Za-z0-9_:.$])[A-Za-z_:][A-Za-z0-9_:]*(?![A-Za-z0-9_:])(?!\\s*\\()")]
   | map(select(IN("and", "or", "unless", "bool", "offset", "inf", "nan", "atan2") | not));
-# label_values(EXPR, label) and query_result(EXPR) hold PromQL; label_values(label) none.
+# label_values(EXPR, label) and query_result(EXPR) hold PromQL; label_values(plabel) none.
 def variable_expr:
   (.query | if type == "object" then .query else . end) // ""
   | (capture("^\\s*label_values\\((?<e>.*),\\s*[A-Za-z_][A-Za-z0-9_]*\\s*\\)\\s*$").e
@@ -62,17 +62,17 @@ errors=$(jq -r --argjson known "$known" "$lib"'
   # unique, present panel ids
   ([panels | .id] | map(select(. == null)) | length | select(. > 0)
      | "\(.) panel(s) without an id"),
-  ([panels | .id | select(. != null)] | group_by(.) | map(select(length > 1) | .[0])[]
-     | "panel id \(.) is used more than once"),
+  ([panels | select(.id != null)] | group_by(.id) | map(select(length > 1))[]
+     | "panel id \(.[0].id) is used by \(map(.title | tojson) | join(", "))"),
   # every panel but a row has at least one query, and no empty one
   (panels | select(.type != "row")
-     | if ((.targets // []) | length) == 0 then "\(label): no query"
+     | if ((.targets // []) | length) == 0 then "\(plabel): no query"
        else (.targets[] | select(((.expr // "") | test("\\S")) | not)
-             | "query \(.refId // "?") is empty") as $m | "\(label): \($m)" end),
+             | "query \(.refId // "?") is empty") as $m | "\(plabel): \($m)" end),
   # the datasource is the variable, so the dashboard imports anywhere
   (panels | select(.type != "row") | . as $p
      | ([.datasource] + [.targets[]?.datasource])[] | select((.uid // "") != "${DS_PROMETHEUS}")
-     | "\($p | label): datasource is not ${DS_PROMETHEUS}"),
+     | "\($p | plabel): datasource is not ${DS_PROMETHEUS}"),
   (if any(.templating.list[]?; .type == "datasource" and .name == "DS_PROMETHEUS" and .query == "prometheus")
    then empty else "no datasource variable DS_PROMETHEUS of type prometheus" end),
   (["sensor", "iface"][] as $v
@@ -81,7 +81,7 @@ errors=$(jq -r --argjson known "$known" "$lib"'
   # only known metric names, in panels and in variables
   (panels | select(.type != "row") | . as $p | .targets[]? | . as $t
      | (.expr // "" | names[]) | select(IN($known[]) | not)
-     | "\($p | label), query \($t.refId): unknown metric \(.)"),
+     | "\($p | plabel), query \($t.refId): unknown metric \(.)"),
   (.templating.list[]? | select(.type == "query") | . as $v
      | (variable_expr | names[]) | select(IN($known[]) | not)
      | "variable \($v.name): unknown metric \(.)")
@@ -95,7 +95,7 @@ if [ -z "$errors" ] && command -v promtool >/dev/null; then
 	jq -r "$lib"'
 	  "groups:",
 	  (panels | select(.type != "row") | select((.targets // []) | length > 0)
-	     | "  - name: \(label | tojson)", "    rules:",
+	     | "  - name: \(plabel | tojson)", "    rules:",
 	       (.targets[] | "      - record: dashboard:query:\(.refId)",
 	                     "        expr: \(.expr | tojson)"))
 	' "$dashboard" |

@@ -1,0 +1,191 @@
+#!/bin/bash
+# landing_page.sh: the exporter's "/" page as headless Chromium renders it, over a veth lab.
+#
+# Usage: tests/e2e/landing_page.sh BUILD_DIR   (root; scripts/run-tests.sh runs it)
+#
+#   dn-land-inet-PID                dn-land-sens-PID
+#   darknet-trafgen -> inet0 ==veth== sensor0 <- XDP (darknet-counter in the host
+#                                                namespace, serving 127.0.0.1:PORT)
+#
+# Both veth ends live only in namespaces this script creates; neither has an
+# address or a route, so no frame leaves the lab. The daemon detaches and
+# removes its pins (under its own bpffs directory) on exit; cleanup runs on
+# EXIT whatever happens. Prints one line per check, then "N passed, M failed";
+# leaves the screenshot in BUILD_DIR/tests/landing-page.png for a human look.
+set -u
+
+out=${1:-build}
+cd "$(dirname "$0")/../.."
+
+readonly INET_NS=dn-land-inet-$$ SENSOR_NS=dn-land-sens-$$
+readonly PIN_DIR=/sys/fs/bpf/dn-landing-$$
+readonly SCANNERS=deploy/research-scanners.txt
+readonly DAEMON=$out/darknet-counter TRAFGEN=$out/darknet-trafgen PNG_STATS=$out/tests/png-stats
+readonly COUNT=20000
+# Colours of the page's bars (user/landing.c): research class, port bars.
+readonly RESEARCH_RGB=e8590c PORT_RGB=0c8599
+readonly WIDTH=1280 HEIGHT=1000
+
+tmp=$(mktemp -d /tmp/dn-landing.XXXXXX)
+daemon_pid='' passed=0 failed=0
+
+ok() { echo "ok   - $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL - $1${2:+: $2}"; failed=$((failed + 1)); }
+# check NAME COMMAND...: one command; expect NAME 'CONDITION': a shell condition.
+check() { local name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
+expect() { if eval "$2"; then ok "$1"; else fail "$1"; fi; }
+finish() { echo "$passed passed, $failed failed"; [ "$failed" = 0 ]; exit $?; }
+abort() { fail "$1" "${2:-}"; finish; }
+
+ns_exists() { ip netns list | awk '{print $1}' | grep -qx "$1"; }
+
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
+		kill -TERM "$daemon_pid"
+		for _ in $(seq 50); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.1; done
+		kill -0 "$daemon_pid" 2>/dev/null && kill -KILL "$daemon_pid"
+		wait "$daemon_pid" 2>/dev/null
+	fi
+	if ns_exists "$SENSOR_NS"; then
+		"$DAEMON" detach --netns "$SENSOR_NS" sensor0 >/dev/null 2>&1
+	fi
+	for ns in "$INET_NS" "$SENSOR_NS"; do
+		ns_exists "$ns" && ip netns delete "$ns"
+	done
+	[ -d "$PIN_DIR" ] && rm -rf "$PIN_DIR"
+	rm -rf "$tmp"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+preflight() {
+	[ "$(id -u)" = 0 ] || abort "runs as root" "namespaces and XDP need root"
+	for f in "$DAEMON" "$TRAFGEN"; do
+		[ -x "$f" ] || abort "$f is built" "run make all first"
+	done
+	if ! command -v chromium >/dev/null; then
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			chromium >/dev/null 2>&1 || abort "chromium is installed" "apt-get install chromium"
+	fi
+	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+	mkdir -p "$(dirname "$PNG_STATS")"
+	"${CC:-cc}" -std=gnu11 -O2 -Wall -Wextra -Werror -o "$PNG_STATS" tests/tools/png_stats.c -lz ||
+		abort "png-stats helper builds"
+}
+
+# Both veth ends are created inside their namespaces: never in the host's.
+create_lab() {
+	ip netns add "$INET_NS" && ip netns add "$SENSOR_NS" || abort "namespaces created"
+	for ns in "$INET_NS" "$SENSOR_NS"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1
+	done
+	ip link add inet0 netns "$INET_NS" type veth peer name sensor0 netns "$SENSOR_NS" &&
+		ip -n "$INET_NS" link set inet0 up && ip -n "$SENSOR_NS" link set sensor0 up ||
+		abort "veth pair created"
+}
+
+free_port() {
+	local port
+	for _ in $(seq 50); do
+		port=$((20000 + RANDOM % 20000))
+		ss -Hltn "sport = :$port" | grep -q . || { echo "$port"; return 0; }
+	done
+	return 1
+}
+
+start_daemon() {
+	"$DAEMON" --netns "$SENSOR_NS" --darknet 198.51.100.0/24 --darknet 203.0.113.0/24 \
+		--scanners "$SCANNERS" --web.listen-address "127.0.0.1:$port" \
+		--bpffs-dir "$PIN_DIR" --detach-on-exit sensor0 >"$tmp/daemon.log" 2>&1 &
+	daemon_pid=$!
+	for _ in $(seq 100); do
+		kill -0 "$daemon_pid" 2>/dev/null || break
+		curl -sf -o /dev/null --max-time 1 "$base/metrics" && return 0
+		sleep 0.1
+	done
+	abort "daemon serves $base/metrics" "$(tail -n 5 "$tmp/daemon.log")"
+}
+
+chromium_run() {
+	timeout 90 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--user-data-dir="$(mktemp -d "$tmp/profile.XXXXXX")" \
+		--window-size="$WIDTH,$HEIGHT" "$@" 2>>"$tmp/chromium.log"
+}
+
+# "Darknet packets" on the page (digits only) and the sum of the exporter's
+# darknet_packets_total, read one after the other with no traffic between.
+page_total() { tr -d '\n' <"$1" | sed -n 's|.*<h2>Darknet packets</h2><b>\([0-9,]*\)</b>.*|\1|p' | tr -d ,; }
+metrics_total() { curl -sf "$base/metrics" | awk '/^darknet_packets_total\{/ { s += $NF } END { print s + 0 }'; }
+# The bar labels of the port chart, in order, one a line.
+port_labels() {
+	tr -d '\n' <"$1" | sed 's|.*Top-10 destination ports||; s|</svg>.*||' |
+		grep -o 'class="lbl[^"]*">[^<]*<' | sed 's|.*>||; s|<$||'
+}
+no_external() { ! grep -Eq '(src|href)="[a-z]+:|src="//|<script|url\(' "$1"; }
+stat_of() { awk -v k="$1" '$1 == k { print $2 }' "$tmp/stats"; }
+match_of() { awk -v c="$1" '$1 == "match" && $2 == c { print $3 }' "$tmp/stats"; }
+
+check_http() {
+	local type
+	type=$(curl -s -o "$tmp/page.html" -w '%{http_code} %{content_type}' "$base/")
+	check "GET / answers 200 text/html ($type)" [ "${type%%;*}" = "200 text/html" ]
+	check "the page links to /metrics" grep -q 'href="/metrics"' "$tmp/page.html"
+	check "the page loads nothing external" no_external "$tmp/page.html"
+}
+
+check_counts() {
+	local page metrics
+	page=$(page_total "$tmp/page.html")
+	metrics=$(metrics_total)
+	expect "page total ($page) equals darknet_packets_total ($metrics), most of $COUNT" \
+		'[ -n "$page" ] && [ "$page" = "$metrics" ] && [ "$page" -gt $((COUNT * 9 / 10)) ]'
+}
+
+check_screenshot() {
+	chromium_run --screenshot="$tmp/page.png" "$base/" >/dev/null
+	check "chromium wrote a screenshot" [ -s "$tmp/page.png" ]
+	[ -s "$tmp/page.png" ] || return
+	"$PNG_STATS" "$tmp/page.png" "$RESEARCH_RGB" "$PORT_RGB" >"$tmp/stats"
+	expect "screenshot is ${WIDTH}x$HEIGHT ($(stat_of width)x$(stat_of height))" \
+		'[ "$(stat_of width)" = "$WIDTH" ] && [ "$(stat_of height)" = "$HEIGHT" ]'
+	expect "screenshot is not blank ($(stat_of colours) colours, $(stat_of foreground_permille) permille not background)" \
+		'[ "$(stat_of colours)" -ge 100 ] && [ "$(stat_of foreground_permille)" -ge 50 ]'
+	expect "the research bar is drawn ($(match_of "$RESEARCH_RGB") px of #$RESEARCH_RGB)" \
+		'[ "$(match_of "$RESEARCH_RGB")" -ge 300 ]'
+	expect "the port bars are drawn ($(match_of "$PORT_RGB") px of #$PORT_RGB)" \
+		'[ "$(match_of "$PORT_RGB")" -ge 1000 ]'
+	cp "$tmp/page.png" "$out/tests/landing-page.png" 2>/dev/null
+}
+
+check_dom() {
+	local labels
+	chromium_run --dump-dom "$base/" >"$tmp/dom.html"
+	expect "DOM has both SVG charts" '[ "$(grep -o "<svg class=\"chart\"" "$tmp/dom.html" | wc -l)" = 2 ]'
+	expect "DOM has a bar for every class and port" \
+		'[ "$(grep -o "<rect class=\"bar\"" "$tmp/dom.html" | wc -l)" -ge 16 ]'
+	check "research is the highlighted class" grep -q 'class="lbl hi">research<' "$tmp/dom.html"
+	labels=$(port_labels "$tmp/dom.html" | paste -sd' ')
+	expect "top port without research scans is 23/tcp ($labels)" '[ "${labels%% *}" = 23/tcp ]'
+	expect "the port chart ends with \"other ports\"" '[ "${labels##* }" = ports ]'
+}
+
+preflight
+create_lab
+port=$(free_port) || abort "a free loopback port"
+base=http://127.0.0.1:$port
+start_daemon
+ok "daemon serves $base/metrics"
+"$TRAFGEN" --netns "$INET_NS" --iface inet0 --mix nicter --count "$COUNT" \
+	--scanners "$SCANNERS" -q >"$tmp/trafgen.log" 2>&1
+check "darknet-trafgen sent $COUNT packets" grep -q "^sent $COUNT packets" "$tmp/trafgen.log"
+check_http
+check_counts
+check_screenshot
+check_dom
+check "daemon still running" kill -0 "$daemon_pid"
+finish

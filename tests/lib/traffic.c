@@ -1,0 +1,332 @@
+/* traffic.c: test traffic (darknet-trafgen runs, hand-made frames) and the counters it must produce. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "mix.h"
+#include "names.h"
+#include "netns.h"
+#include "prefix.h"
+#include "proc.h"
+#include "traffic.h"
+
+static int parse_tgen(struct tgen_result *r, const char *out)
+{
+	for (const char *line = out; line && *line; ) {
+		const char *eol = strchr(line, '\n');
+		struct tgen_series s = { 0 }, *grown;
+
+		if (sscanf(line, "sent %" SCNu64 " packets %" SCNu64 " bytes", &r->packets,
+			   &r->bytes) == 2) {
+			/* counted */
+		} else if (sscanf(line, "series %7s %7s %15s %" SCNu64 " %" SCNu64, s.family,
+				  s.proto, s.cls, &s.packets, &s.bytes) == 5) {
+			grown = realloc(r->s, (r->n + 1) * sizeof(*grown));
+			if (!grown)
+				return -1;
+			r->s = grown;
+			r->s[r->n++] = s;
+		}
+		line = eol ? eol + 1 : NULL;
+	}
+	return 0;
+}
+
+int tgen_run(const struct netfix *f, const char *mix, uint64_t count, uint64_t seed,
+	     const char *scanners, struct tgen_result *r)
+{
+	char cnt[32], sd[32];
+	char *prog = e2e_prog("darknet-trafgen");
+	const char *argv[20] = { prog, "--netns", f->ns_inet, "--iface", f->if_inet,
+				 "--mix", mix, "--count", cnt, "--seed", sd, "-q" };
+	int argc = 12, ret;
+	struct e2e_run run;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(cnt, sizeof(cnt), "%" PRIu64, count);
+	snprintf(sd, sizeof(sd), "%" PRIu64, seed);
+	if (scanners) {
+		argv[argc++] = "--scanners";
+		argv[argc++] = scanners;
+	}
+	argv[argc] = NULL;
+	ret = e2e_run((char *const *)argv, 60000, &run);
+	free(prog);
+	if (ret)
+		return ret;
+	r->status = run.status;
+	r->err = run.err;
+	run.err = NULL;
+	ret = parse_tgen(r, run.out);
+	e2e_run_free(&run);
+	return ret || r->status ? -1 : 0;
+}
+
+void tgen_free(struct tgen_result *r)
+{
+	free(r->s);
+	free(r->err);
+	memset(r, 0, sizeof(*r));
+}
+
+uint64_t tgen_packets(const struct tgen_result *r, const char *family, const char *proto,
+		      const char *cls)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (!strcmp(r->s[i].family, family) && !strcmp(r->s[i].proto, proto) &&
+		    !strcmp(r->s[i].cls, cls))
+			return r->s[i].packets;
+	return 0;
+}
+
+int inject_open(const struct netfix *f)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	int saved, fd, err = netns_enter(f->ns_inet, &saved);
+
+	if (err)
+		return err;
+	/* protocol 0: this socket only sends */
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	err = fd < 0 ? -errno : 0;
+	sll.sll_ifindex = (int)if_nametoindex(f->if_inet);
+	if (!err && !sll.sll_ifindex)
+		err = -ENODEV;
+	if (!err && bind(fd, (struct sockaddr *)&sll, sizeof(sll)))
+		err = -errno;
+	netns_restore(saved);
+	if (err && fd >= 0)
+		close(fd);
+	return err ? err : fd;
+}
+
+int inject_send(int fd, const void *frame, size_t len, int n)
+{
+	for (int i = 0; i < n; i++) {
+		ssize_t sent = send(fd, frame, len, 0);
+
+		if (sent < 0 && (errno == ENOBUFS || errno == EAGAIN)) {
+			e2e_sleep_ms(1);
+			i--;
+			continue;
+		}
+		if (sent != (ssize_t)len)
+			return sent < 0 ? -errno : -EIO;
+	}
+	return 0;
+}
+
+void expect_add(struct expect *x, const char *name, const char *labels, double delta)
+{
+	for (size_t i = 0; i < x->n; i++)
+		if (!strcmp(x->v[i].name, name) && !strcmp(x->v[i].labels, labels)) {
+			x->v[i].value += delta;
+			return;
+		}
+	if (x->n == x->cap) {
+		size_t cap = x->cap ? x->cap * 2 : 64;
+		struct expect_item *v = realloc(x->v, cap * sizeof(*v));
+
+		if (!v)
+			return;
+		x->v = v;
+		x->cap = cap;
+	}
+	snprintf(x->v[x->n].name, sizeof(x->v[x->n].name), "%s", name);
+	snprintf(x->v[x->n].labels, sizeof(x->v[x->n].labels), "%s", labels);
+	x->v[x->n++].value = delta;
+}
+
+double expect_get(const struct expect *x, const char *name, const char *labels)
+{
+	for (size_t i = 0; i < x->n; i++)
+		if (!strcmp(x->v[i].name, name) && !strcmp(x->v[i].labels, labels))
+			return x->v[i].value;
+	return 0;
+}
+
+void expect_free(struct expect *x)
+{
+	free(x->v);
+	memset(x, 0, sizeof(*x));
+}
+
+/* The destination address of a frame as frame_build() makes them (VLAN
+ * tags skipped): 0 and *p filled in, -1 for a frame that is not IP. */
+static int frame_dst(const uint8_t *f, size_t len, struct dn_prefix *p)
+{
+	size_t off = 12;
+	unsigned int type;
+
+	memset(p, 0, sizeof(*p));
+	for (;;) {
+		if (off + 2 > len)
+			return -1;
+		type = (unsigned int)f[off] << 8 | f[off + 1];
+		if (type != 0x8100 && type != 0x88a8)
+			break;
+		off += 4;
+	}
+	off += 2;
+	if (type == 0x0800 && off + 20 <= len) {
+		p->family = DN_FAMILY_IPV4;
+		p->len = 32;
+		memcpy(p->addr, f + off + 16, 4);
+		return 0;
+	}
+	if (type == 0x86dd && off + 40 <= len) {
+		p->family = DN_FAMILY_IPV6;
+		p->len = 128;
+		memcpy(p->addr, f + off + 24, 16);
+		return 0;
+	}
+	return -1;
+}
+
+static int prefix_covers(const struct dn_prefix *net, const struct dn_prefix *a)
+{
+	unsigned int bits = net->len;
+
+	if (net->family != a->family)
+		return 0;
+	if (memcmp(net->addr, a->addr, bits / 8))
+		return 0;
+	if (bits % 8) {
+		uint8_t mask = (uint8_t)(0xff << (8 - bits % 8));
+
+		return (net->addr[bits / 8] & mask) == (a->addr[bits / 8] & mask);
+	}
+	return 1;
+}
+
+/* Longest configured darknet prefix holding the address; NULL if none. */
+static const struct dn_prefix *longest(const struct dn_prefix *list, int n,
+				       const struct dn_prefix *a)
+{
+	const struct dn_prefix *best = NULL;
+
+	for (int i = 0; i < n; i++)
+		if (prefix_covers(&list[i], a) && (!best || list[i].len > best->len))
+			best = &list[i];
+	return best;
+}
+
+/* The frames a trafgen run with these arguments sends, made here again. */
+static int make_frames(const char *mix, uint64_t seed, uint64_t count, const char *scanners,
+		       struct mix_state *st, struct mix_frames *frames, char *err, size_t errlen)
+{
+	struct dn_prefix_list sc;
+	struct mix_config mc = { .name = mix, .seed = seed, .scanners = &sc };
+	int ret = 0;
+
+	prefix_list_init(&sc);
+	if (scanners)
+		ret = prefix_list_load_scanners(&sc, scanners, err, errlen);
+	ret = ret ?: mix_init(st, &mc, err, errlen);
+	prefix_list_free(&sc);
+	if (ret)
+		return -1;
+	if (mix_generate(st, count, frames)) {
+		snprintf(err, errlen, "mix_generate failed");
+		mix_free(st);
+		return -1;
+	}
+	return 0;
+}
+
+static void expect_frame(struct expect *x, const char *iface, const struct mix_frame_info *fi,
+			 const struct dn_prefix *net)
+{
+	char labels[256], proto[NAMES_PROTO_LEN], text[DN_PREFIX_STRLEN];
+	const char *fam = names_family(fi->family), *cls = names_class(fi->cls);
+
+	names_proto(fi->proto, proto);
+	snprintf(labels, sizeof(labels), "iface=%s,family=%s,proto=%s,class=%s",
+		 iface, fam, proto, cls);
+	expect_add(x, "darknet_packets_total", labels, 1);
+	expect_add(x, "darknet_bytes_total", labels, fi->len);
+	prefix_format(net, text, sizeof(text));
+	snprintf(labels, sizeof(labels), "iface=%s,prefix=%s", iface, text);
+	expect_add(x, "darknet_prefix_packets_total", labels, 1);
+	if (fi->has_port) {
+		snprintf(labels, sizeof(labels), "iface=%s,proto=%s,port=%u,class=%s",
+			 iface, proto, fi->dport, cls);
+		expect_add(x, "darknet_port_packets_total", labels, 1);
+	}
+	if (fi->has_icmp) {
+		snprintf(labels, sizeof(labels), "iface=%s,family=%s,type=%u,class=%s",
+			 iface, fam, fi->icmp_type, cls);
+		expect_add(x, "darknet_icmp_packets_total", labels, 1);
+	}
+	if (fi->org) {
+		snprintf(labels, sizeof(labels), "iface=%s,org=%s", iface, fi->org);
+		expect_add(x, "darknet_scanner_packets_total", labels, 1);
+	}
+}
+
+int expect_mix(struct expect *x, const char *iface, const char *mix, uint64_t seed,
+	       uint64_t count, const char *scanners, const char *const darknets[],
+	       char *err, size_t errlen)
+{
+	struct dn_prefix list[64];
+	struct mix_state st;
+	struct mix_frames frames;
+	char labels[256];
+	int n = 0;
+
+	for (; darknets && darknets[n] && n < 64; n++)
+		if (prefix_parse(darknets[n], &list[n], err, errlen))
+			return -1;
+	if (make_frames(mix, seed, count, scanners, &st, &frames, err, errlen))
+		return -1;
+	snprintf(labels, sizeof(labels), "iface=%s,reason=%s", iface,
+		 names_reason(DN_REASON_NOT_DARKNET));
+	for (size_t i = 0; i < frames.n; i++) {
+		const struct mix_frame_info *fi = &frames.info[i];
+		struct dn_prefix dst;
+		const struct dn_prefix *net = NULL;
+
+		if (!frame_dst(mix_frame(&frames, i), fi->len, &dst))
+			net = longest(list, n, &dst);
+		if (net)
+			expect_frame(x, iface, fi, net);
+		else
+			expect_add(x, "darknet_passed_packets_total", labels, 1);
+	}
+	mix_frames_free(&frames);
+	mix_free(&st);
+	return 0;
+}
+
+int expect_mix_ports(const char *mix, uint64_t seed, uint64_t count, const char *scanners,
+		     char *buf, size_t len)
+{
+	static uint8_t seen[65536 / 8];
+	struct mix_state st;
+	struct mix_frames frames;
+	char err[256];
+	size_t used = 0;
+
+	memset(seen, 0, sizeof(seen));
+	buf[0] = '\0';
+	if (make_frames(mix, seed, count, scanners, &st, &frames, err, sizeof(err)))
+		return -1;
+	for (size_t i = 0; i < frames.n; i++) {
+		unsigned int p = frames.info[i].dport;
+
+		if (!frames.info[i].has_port || (seen[p / 8] & (1u << (p % 8))))
+			continue;
+		seen[p / 8] |= (uint8_t)(1u << (p % 8));
+		if (used + 8 < len)
+			used += (size_t)snprintf(buf + used, len - used, "%s%u", used ? "," : "", p);
+	}
+	mix_frames_free(&frames);
+	mix_free(&st);
+	return 0;
+}
