@@ -19,7 +19,7 @@ endif
 
 PKGS := libbpf libxdp libmicrohttpd zlib yaml-0.1 libcrypt gnutls
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lxdp -lmicrohttpd -lz -lyaml -lcrypt)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lxdp -lmicrohttpd -lz -lyaml -lcrypt -lgnutls)
 
 CFLAGS ?= -O2 -g
 # -Wno-format-truncation: messages and paths are cut by snprintf on purpose;

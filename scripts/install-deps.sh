@@ -4,7 +4,8 @@ set -eu
 
 PKGS="make gcc clang llvm libbpf-dev libxdp-dev xdp-tools bpftool libelf-dev
       libmicrohttpd-dev libcriterion-dev libpcap-dev libcrypt-dev zlib1g-dev
-      libyaml-dev pkg-config iproute2 curl jq prometheus chromium"
+      libyaml-dev libgnutls28-dev pkg-config iproute2 curl jq openssl
+      apache2-utils prometheus chromium"
 
 missing=""
 for p in $PKGS; do

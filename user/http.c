@@ -381,6 +381,9 @@ struct http_server *http_start(int listen_fd, const struct http_options *opts,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_LISTEN_SOCKET, listen_fd,
 		MHD_OPTION_NOTIFY_CONNECTION, tls_notify, srv,
+		/* A few threads, so that one slow client (a bcrypt check of a
+		 * wrong password costs ~60 ms) cannot hold up Prometheus. */
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)HTTP_THREADS,
 		MHD_OPTION_CONNECTION_TIMEOUT, opts->timeout_sec ?: HTTP_DEFAULT_TIMEOUT,
 		MHD_OPTION_CONNECTION_LIMIT, opts->max_connections ?: HTTP_DEFAULT_MAX_CONNECTIONS,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, opts->max_per_ip ?: HTTP_DEFAULT_MAX_PER_IP,

@@ -38,6 +38,7 @@ struct http_options {
 	size_t max_request_bytes;
 };
 
+#define HTTP_THREADS 4
 #define HTTP_DEFAULT_TIMEOUT 10
 #define HTTP_DEFAULT_MAX_CONNECTIONS 512
 #define HTTP_DEFAULT_MAX_PER_IP 64

@@ -227,7 +227,8 @@ static int run(struct daemon *d)
 		pr_err("%s\n", d->err);
 		return 1;
 	}
-	pr_info("serving metrics on http://%s%s\n", d->cfg.listen_address,
+	pr_info("serving metrics on %s://%s%s\n", d->web.tls ? "https" : "http",
+		d->cfg.listen_address,
 		d->cfg.telemetry_path);
 	serve(d, &sigs);
 	shutdown_daemon(d);

@@ -12,10 +12,11 @@
 # removes its pins (under its own bpffs directory) on exit; cleanup runs on
 # EXIT whatever happens. Prints one line per check, then "N passed, M failed";
 # leaves the screenshot in BUILD_DIR/tests/landing-page.png for a human look.
+# shellcheck disable=SC2317  # cleanup and the check helpers run indirectly
 set -u
 
 out=${1:-build}
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 
 readonly INET_NS=dn-land-inet-$$ SENSOR_NS=dn-land-sens-$$
 readonly PIN_DIR=/sys/fs/bpf/dn-landing-$$
@@ -31,9 +32,10 @@ daemon_pid='' passed=0 failed=0
 
 ok() { echo "ok   - $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL - $1${2:+: $2}"; failed=$((failed + 1)); }
-# check NAME COMMAND...: one command; expect NAME 'CONDITION': a shell condition.
+# check NAME COMMAND...: passes if the command does. COND; result $? NAME: for
+# conditions of several commands.
 check() { local name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
-expect() { if eval "$2"; then ok "$1"; else fail "$1"; fi; }
+result() { if [ "$1" = 0 ]; then ok "$2"; else fail "$2"; fi; }
 finish() { echo "$passed passed, $failed failed"; [ "$failed" = 0 ]; exit $?; }
 abort() { fail "$1" "${2:-}"; finish; }
 
@@ -78,14 +80,17 @@ preflight() {
 
 # Both veth ends are created inside their namespaces: never in the host's.
 create_lab() {
-	ip netns add "$INET_NS" && ip netns add "$SENSOR_NS" || abort "namespaces created"
+	if ! ip netns add "$INET_NS" || ! ip netns add "$SENSOR_NS"; then
+		abort "namespaces created"
+	fi
 	for ns in "$INET_NS" "$SENSOR_NS"; do
 		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 			net.ipv6.conf.default.disable_ipv6=1
 	done
-	ip link add inet0 netns "$INET_NS" type veth peer name sensor0 netns "$SENSOR_NS" &&
-		ip -n "$INET_NS" link set inet0 up && ip -n "$SENSOR_NS" link set sensor0 up ||
+	if ! ip link add inet0 netns "$INET_NS" type veth peer name sensor0 netns "$SENSOR_NS" ||
+	   ! ip -n "$INET_NS" link set inet0 up || ! ip -n "$SENSOR_NS" link set sensor0 up; then
 		abort "veth pair created"
+	fi
 }
 
 free_port() {
@@ -142,8 +147,8 @@ check_counts() {
 	local page metrics
 	page=$(page_total "$tmp/page.html")
 	metrics=$(metrics_total)
-	expect "page total ($page) equals darknet_packets_total ($metrics), most of $COUNT" \
-		'[ -n "$page" ] && [ "$page" = "$metrics" ] && [ "$page" -gt $((COUNT * 9 / 10)) ]'
+	[ -n "$page" ] && [ "$page" = "$metrics" ] && [ "$page" -gt $((COUNT * 9 / 10)) ]
+	result $? "page total ($page) equals darknet_packets_total ($metrics), most of $COUNT"
 }
 
 check_screenshot() {
@@ -151,27 +156,32 @@ check_screenshot() {
 	check "chromium wrote a screenshot" [ -s "$tmp/page.png" ]
 	[ -s "$tmp/page.png" ] || return
 	"$PNG_STATS" "$tmp/page.png" "$RESEARCH_RGB" "$PORT_RGB" >"$tmp/stats"
-	expect "screenshot is ${WIDTH}x$HEIGHT ($(stat_of width)x$(stat_of height))" \
-		'[ "$(stat_of width)" = "$WIDTH" ] && [ "$(stat_of height)" = "$HEIGHT" ]'
-	expect "screenshot is not blank ($(stat_of colours) colours, $(stat_of foreground_permille) permille not background)" \
-		'[ "$(stat_of colours)" -ge 100 ] && [ "$(stat_of foreground_permille)" -ge 50 ]'
-	expect "the research bar is drawn ($(match_of "$RESEARCH_RGB") px of #$RESEARCH_RGB)" \
-		'[ "$(match_of "$RESEARCH_RGB")" -ge 300 ]'
-	expect "the port bars are drawn ($(match_of "$PORT_RGB") px of #$PORT_RGB)" \
-		'[ "$(match_of "$PORT_RGB")" -ge 1000 ]'
+	local w h colours fg research ports
+	w=$(stat_of width) h=$(stat_of height) colours=$(stat_of colours)
+	fg=$(stat_of foreground_permille)
+	research=$(match_of "$RESEARCH_RGB") ports=$(match_of "$PORT_RGB")
+	[ "$w" = "$WIDTH" ] && [ "$h" = "$HEIGHT" ]
+	result $? "screenshot is ${WIDTH}x$HEIGHT (${w}x$h)"
+	# A blank page is one colour; text alone gives hundreds of antialiased ones.
+	[ "${colours:-0}" -ge 100 ] && [ "${fg:-0}" -ge 50 ]
+	result $? "screenshot is not blank ($colours colours, $fg permille not background)"
+	check "the research bar is drawn ($research px of #$RESEARCH_RGB)" [ "${research:-0}" -ge 300 ]
+	check "the port bars are drawn ($ports px of #$PORT_RGB)" [ "${ports:-0}" -ge 1000 ]
 	cp "$tmp/page.png" "$out/tests/landing-page.png" 2>/dev/null
 }
 
 check_dom() {
 	local labels
 	chromium_run --dump-dom "$base/" >"$tmp/dom.html"
-	expect "DOM has both SVG charts" '[ "$(grep -o "<svg class=\"chart\"" "$tmp/dom.html" | wc -l)" = 2 ]'
-	expect "DOM has a bar for every class and port" \
-		'[ "$(grep -o "<rect class=\"bar\"" "$tmp/dom.html" | wc -l)" -ge 16 ]'
+	local charts bars
+	charts=$(grep -o '<svg class="chart"' "$tmp/dom.html" | wc -l)
+	bars=$(grep -o '<rect class="bar"' "$tmp/dom.html" | wc -l)
+	check "DOM has both SVG charts ($charts)" [ "$charts" = 2 ]
+	check "DOM has a bar for every class and port ($bars)" [ "$bars" -ge 16 ]
 	check "research is the highlighted class" grep -q 'class="lbl hi">research<' "$tmp/dom.html"
 	labels=$(port_labels "$tmp/dom.html" | paste -sd' ')
-	expect "top port without research scans is 23/tcp ($labels)" '[ "${labels%% *}" = 23/tcp ]'
-	expect "the port chart ends with \"other ports\"" '[ "${labels##* }" = ports ]'
+	check "top port without research scans is 23/tcp ($labels)" [ "${labels%% *}" = 23/tcp ]
+	check "the port chart ends with \"other ports\"" [ "${labels##* }" = ports ]
 }
 
 preflight
