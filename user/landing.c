@@ -1,7 +1,6 @@
 /* landing.c: the exporter's "/" page: NICTER's picture as HTML with server-rendered SVG. */
 #include <inttypes.h>
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,14 +33,13 @@ struct bar {
 	bool hi;           /* label in bold accent: the research class */
 };
 
+/* Set before the HTTP server starts, only read after. */
 static const char *metrics_path = "/metrics";
 
 void landing_set_telemetry_path(const char *path)
 {
 	metrics_path = path;
 }
-
-/* --- numbers --- */
 
 static double pct(uint64_t part, uint64_t whole)
 {
@@ -75,6 +73,13 @@ static const char *fmt_si(char buf[32], double v, const char *unit)
 	return buf;
 }
 
+/* "100%" when part is all of it: that one needs no decimal to fit its card. */
+static const char *fmt_pct(char buf[32], uint64_t part, uint64_t whole)
+{
+	snprintf(buf, 32, part == whole && whole ? "100%%" : "%.1f%%", pct(part, whole));
+	return buf;
+}
+
 /* IPv6 darknets are so large that a rate per address needs an exponent. */
 static const char *fmt_per_addr(char buf[32], uint64_t packets, double addresses)
 {
@@ -103,8 +108,6 @@ static void put_html(struct strbuf *sb, const char *s, size_t max)
 		}
 	}
 }
-
-/* --- SVG --- */
 
 /* One bar: label, track, bar, share and count; <title> gives the exact
  * count as a tooltip. */
@@ -191,8 +194,6 @@ static void port_chart(struct strbuf *sb, const struct dn_snapshot *snap)
 	strbuf_puts(sb, "</section>\n");
 }
 
-/* --- HTML --- */
-
 /* One rule group a line: page, cards, KPIs, charts, table. */
 static const char style[] =
 	"*{box-sizing:border-box}body{margin:0;background:#f3f4f7;color:#1d2330;"
@@ -204,7 +205,8 @@ static const char style[] =
 	".card{background:#fff;border-radius:8px;padding:12px 16px;"
 	"box-shadow:0 1px 2px rgba(20,30,60,.08)}"
 	".kpis{display:grid;grid-template-columns:repeat(5,1fr);gap:12px;margin:12px 0}"
-	".kpi h2{font-size:13px;font-weight:500;color:#495063}.kpi span{color:#6b7385;font-size:13px}"
+	".kpi h2{font-size:13px;font-weight:500;color:#495063}"
+	".kpi span{color:#6b7385;font-size:13px}"
 	".kpi b{display:block;font-size:26px;font-weight:600;font-variant-numeric:tabular-nums}"
 	".kpi.hi{border-left:4px solid " COLOR_RESEARCH "}.kpi.hi b{color:" COLOR_RESEARCH "}"
 	".charts{display:grid;grid-template-columns:1fr 1fr;gap:12px;margin-bottom:12px}"
@@ -248,38 +250,46 @@ static void kpi(struct strbuf *sb, const char *title, const char *value, const c
 		      hi ? " hi" : "", title, value, sub);
 }
 
-static void page_kpis(struct strbuf *sb, const struct landing_sums *t)
+static void kpi_volume(struct strbuf *sb, const struct landing_sums *t)
+{
+	char a[32], b[32], value[32], sub[160];
+	int v4 = DN_FAMILY_IPV4, v6 = DN_FAMILY_IPV6;
+
+	snprintf(sub, sizeof(sub), "%s of frames", fmt_si(b, (double)t->bytes, "B"));
+	kpi(sb, "Darknet packets", fmt_int(a, t->packets), sub, false);
+	fmt_int(a, (uint64_t)t->addresses[v4]);
+	if (t->addresses[v6] > 0)
+		snprintf(sub, sizeof(sub), "%s IPv4 addresses &#183; IPv6: %s per address", a,
+			 fmt_per_addr(b, t->prefix_packets[v6], t->addresses[v6]));
+	else
+		snprintf(sub, sizeof(sub), "%s IPv4 addresses &#183; no IPv6 darknet", a);
+	fmt_per_addr(value, t->prefix_packets[v4], t->addresses[v4]);
+	kpi(sb, "Packets per IPv4 address", value, sub, false);
+}
+
+static void kpi_shares(struct strbuf *sb, const struct landing_sums *t)
 {
 	char a[32], b[32], value[80], sub[160];
-	int v6 = DN_FAMILY_IPV6;
+	int v4 = DN_FAMILY_IPV4, v6 = DN_FAMILY_IPV6;
 
-	strbuf_puts(sb, "<div class=\"kpis\">\n");
-	snprintf(sub, sizeof(sub), "%s", fmt_si(b, (double)t->bytes, "B"));
-	kpi(sb, "Darknet packets", fmt_int(a, t->packets), sub, false);
-	snprintf(sub, sizeof(sub), "%s IPv4 addresses &#183; IPv6: %s per address",
-		 fmt_int(a, (uint64_t)t->addresses[DN_FAMILY_IPV4]),
-		 fmt_per_addr(b, t->prefix_packets[v6], t->addresses[v6]));
-	kpi(sb, "Packets per IPv4 address", fmt_per_addr(value, t->prefix_packets[0],
-							 t->addresses[0]), sub, false);
-	snprintf(value, sizeof(value), "%.1f%%", pct(t->classes[DN_CLASS_RESEARCH], t->packets));
 	snprintf(sub, sizeof(sub), "%s packets &#183; NICTER 2018: 35%%",
 		 fmt_int(a, t->classes[DN_CLASS_RESEARCH]));
-	kpi(sb, "Research-scan share", value, sub, true);
-	snprintf(value, sizeof(value), "%.1f%% / %.1f%%", pct(t->family[0], t->packets),
-		 pct(t->family[v6], t->packets));
-	snprintf(sub, sizeof(sub), "%s / %s packets", fmt_int(a, t->family[0]),
+	kpi(sb, "Research-scan share", fmt_pct(value, t->classes[DN_CLASS_RESEARCH], t->packets),
+	    sub, true);
+	snprintf(value, sizeof(value), "%s / %s", fmt_pct(a, t->family[v4], t->packets),
+		 fmt_pct(b, t->family[v6], t->packets));
+	snprintf(sub, sizeof(sub), "%s / %s packets", fmt_int(a, t->family[v4]),
 		 fmt_int(b, t->family[v6]));
 	kpi(sb, "IPv4 / IPv6", value, sub, false);
 	snprintf(value, sizeof(value), "%s / %s", fmt_int(a, t->malformed), fmt_int(b, t->passed));
 	kpi(sb, "Malformed / passed", value, "frames not counted as darknet traffic", false);
-	strbuf_puts(sb, "</div>\n");
 }
 
 static void table_row(struct strbuf *sb, const struct dn_iface_snapshot *s,
 		      const struct landing_sums *t)
 {
-	char c[9][32];
-	int v6 = DN_FAMILY_IPV6;
+	char c[8][32];
+	int v4 = DN_FAMILY_IPV4, v6 = DN_FAMILY_IPV6;
 
 	strbuf_printf(sb, "<tr%s><td>", s ? "" : " class=\"total\"");
 	put_html(sb, s ? s->ifname : "all interfaces", IF_NAMESIZE);
@@ -292,9 +302,9 @@ static void table_row(struct strbuf *sb, const struct dn_iface_snapshot *s,
 	put_html(sb, s && s->mode ? s->mode : "", 16);
 	strbuf_printf(sb, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
 		      "<td>%.1f%%</td><td>%s</td><td>%s</td></tr>\n", fmt_int(c[0], t->packets),
-		      fmt_si(c[1], (double)t->bytes, "B"), fmt_int(c[2], t->family[0]),
+		      fmt_si(c[1], (double)t->bytes, "B"), fmt_int(c[2], t->family[v4]),
 		      fmt_int(c[3], t->family[v6]),
-		      fmt_per_addr(c[4], t->prefix_packets[0], t->addresses[0]),
+		      fmt_per_addr(c[4], t->prefix_packets[v4], t->addresses[v4]),
 		      fmt_per_addr(c[5], t->prefix_packets[v6], t->addresses[v6]),
 		      pct(t->classes[DN_CLASS_RESEARCH], t->packets), fmt_int(c[6], t->passed),
 		      fmt_int(c[7], t->malformed));
@@ -329,7 +339,10 @@ int landing_render(struct strbuf *out, const struct dn_snapshot *snap,
 	if (err)
 		return err;
 	page_header(out, snap, telemetry_path, version, now);
-	page_kpis(out, &total);
+	strbuf_puts(out, "<div class=\"kpis\">\n");
+	kpi_volume(out, &total);
+	kpi_shares(out, &total);
+	strbuf_puts(out, "</div>\n");
 	strbuf_puts(out, "<div class=\"charts\">\n");
 	class_chart(out, &total);
 	port_chart(out, snap);

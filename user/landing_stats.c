@@ -63,8 +63,11 @@ static void sums_add(struct landing_sums *t, const struct dn_iface_snapshot *s)
 				t->family[f] += n->packets;
 				t->classes[c] += n->packets;
 			}
-	for (unsigned int r = 0; r < DN_REASON_MAX; r++)
-		*(names_reason_is_malformed(r) ? &t->malformed : &t->passed) += s->reasons[r].packets;
+	for (unsigned int r = 0; r < DN_REASON_MAX; r++) {
+		uint64_t *sum = names_reason_is_malformed(r) ? &t->malformed : &t->passed;
+
+		*sum += s->reasons[r].packets;
+	}
 	for (unsigned int id = 0; id < DN_MAX_PREFIX_IDS; id++)
 		if (info_prefix(&s->prefix_info[id], &p))
 			t->prefix_packets[p.family] += s->prefixes[id].packets;

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "exporter.h"
 #include "http.h"
+#include "landing.h"
 #include "listmaps.h"
 #include "lists.h"
 #include "loader.h"
@@ -145,6 +146,7 @@ static int start_http(struct daemon *d)
 	struct http_options opts = {
 		.telemetry_path = d->cfg.telemetry_path,
 		.metrics = exporter_metrics,
+		.landing = exporter_landing,
 		.ctx = &d->ex,
 	};
 	int ret = exporter_init(&d->ex, d->ifaces, d->cfg.nr_ifaces, &d->cfg,
@@ -159,6 +161,7 @@ static int start_http(struct daemon *d)
 	d->ex.self.darknet_entries = d->lists.darknets.len;
 	d->ex.self.scanner_entries = d->lists.scanners.len;
 	d->ex.self.last_reload_success = exporter_now();
+	landing_set_telemetry_path(d->cfg.telemetry_path);
 	webconfig_apply(&d->web, &opts);
 	d->http = http_start(d->listen_fd, &opts, d->err, sizeof(d->err));
 	return d->http ? 0 : -EINVAL;

@@ -129,6 +129,51 @@ void dp_snapshot_copy(struct dn_iface_snapshot *dst, const struct dn_iface_snaps
 	memcpy(udp, src->udp_ports, DN_NR_PORTS * sizeof(*udp));
 }
 
+/* One key of a per-CPU array, summed over CPUs. */
+static void read_one(struct dp *d, int fd, uint32_t key, size_t value_size, void *out)
+{
+	uint64_t *vals = malloc(d->reader.ncpus * value_size);
+
+	cr_assert_not_null(vals, "read_one: out of memory");
+	cr_assert_eq(bpf_map_lookup_elem(fd, &key, vals), 0, "lookup key %u: %s", key,
+		     strerror(errno));
+	counters_sum_percpu(out, vals, 1, value_size / 8, d->reader.ncpus);
+	free(vals);
+}
+
+/* Keys [0, nkeys) of a per-CPU array, summed over CPUs into out. */
+static void read_percpu(struct dp *d, int fd, uint32_t nkeys, size_t value_size, void *out)
+{
+	size_t words = value_size / 8, ncpus = d->reader.ncpus;
+	uint64_t *vals = malloc(nkeys * ncpus * value_size);
+	uint32_t *keys = malloc(nkeys * sizeof(*keys)), count = nkeys, next;
+	int err;
+
+	cr_assert(vals && keys, "read_percpu: out of memory");
+	err = bpf_map_lookup_batch(fd, NULL, &next, keys, vals, &count, NULL);
+	cr_assert(!err || errno == ENOENT, "batch lookup: %s", strerror(errno));
+	cr_assert_eq(count, nkeys, "batch lookup returned %u of %u keys", count, nkeys);
+	counters_sum_percpu(out, vals, nkeys, words, ncpus);
+	free(vals);
+	free(keys);
+}
+
+void dp_counts_read(struct dp *d, struct dp_counts *c, uint16_t port)
+{
+	const struct dn_maps *m = &d->maps;
+	uint32_t key = port;
+
+	read_percpu(d, m->class_counters, DN_CLASS_KEYS, sizeof(struct dn_count), c->classes);
+	read_percpu(d, m->reason_counters, DN_REASON_MAX, sizeof(struct dn_count), c->reasons);
+	read_percpu(d, m->prefix_counters, DN_MAX_PREFIX_IDS, sizeof(struct dn_count),
+		    c->prefixes);
+	read_percpu(d, m->org_counters, DN_MAX_SCANNER_ORGS + 1, sizeof(struct dn_count), c->orgs);
+	read_percpu(d, m->icmp_counters, DN_FAMILY_MAX * DN_NR_ICMP_TYPES,
+		    sizeof(struct dn_icmp_type), c->icmp);
+	read_one(d, m->tcp_port_counters, key, sizeof(c->tcp), &c->tcp);
+	read_one(d, m->udp_port_counters, key, sizeof(c->udp), &c->udp);
+}
+
 int dp_prefix_id(const struct dn_iface_snapshot *s, const char *cidr)
 {
 	struct dn_prefix p;

@@ -34,6 +34,22 @@ void dp_snapshot_free(struct dn_iface_snapshot *s);
 void dp_snapshot(struct dp *d, struct dn_iface_snapshot *s);
 void dp_snapshot_copy(struct dn_iface_snapshot *dst, const struct dn_iface_snapshot *src);
 
+/* The counters one table row is checked against, summed over CPUs: every
+ * map except the two port tables in full, and those at one port. Reading
+ * the 65,536-port tables costs tens of ms, so a table checks them per row
+ * at the row's port and in full once at its end (dp_snapshot). */
+struct dp_counts {
+	struct dn_count classes[DN_CLASS_KEYS];
+	struct dn_count reasons[DN_REASON_MAX];
+	struct dn_count prefixes[DN_MAX_PREFIX_IDS];
+	struct dn_count orgs[DN_MAX_SCANNER_ORGS + 1];
+	struct dn_icmp_type icmp[DN_FAMILY_MAX * DN_NR_ICMP_TYPES];
+	struct dn_tcp_port tcp;   /* tcp_port_counters[port] */
+	struct dn_udp_port udp;   /* udp_port_counters[port] */
+};
+
+void dp_counts_read(struct dp *d, struct dp_counts *c, uint16_t port);
+
 /* Id of the darknet prefix (text) in prefix_info, or of org in org_names; -1 if absent. */
 int dp_prefix_id(const struct dn_iface_snapshot *s, const char *cidr);
 int dp_org_id(const struct dn_iface_snapshot *s, const char *org);

@@ -122,10 +122,13 @@ chromium_run() {
 		--window-size="$WIDTH,$HEIGHT" "$@" 2>>"$tmp/chromium.log"
 }
 
-# "Darknet packets" on the page (digits only) and the sum of the exporter's
-# darknet_packets_total, read one after the other with no traffic between.
-page_total() { tr -d '\n' <"$1" | sed -n 's|.*<h2>Darknet packets</h2><b>\([0-9,]*\)</b>.*|\1|p' | tr -d ,; }
-metrics_total() { curl -sf "$base/metrics" | awk '/^darknet_packets_total\{/ { s += $NF } END { print s + 0 }'; }
+# The value of a KPI card of the page; "Darknet packets" as digits; the sum of
+# darknet_packets_total (read after the page, with no traffic in between).
+kpi_value() { tr -d '\n' <"$1" | sed -n "s|.*<h2>$2</h2><b>\\([^<]*\\)</b>.*|\\1|p"; }
+page_total() { kpi_value "$1" "Darknet packets" | tr -d ,; }
+metrics_total() {
+	curl -sf "$base/metrics" | awk '/^darknet_packets_total\{/ { s += $NF } END { print s + 0 }'
+}
 # The bar labels of the port chart, in order, one a line.
 port_labels() {
 	tr -d '\n' <"$1" | sed 's|.*Top-10 destination ports||; s|</svg>.*||' |
@@ -144,11 +147,15 @@ check_http() {
 }
 
 check_counts() {
-	local page metrics
+	local page metrics per_addr want
 	page=$(page_total "$tmp/page.html")
 	metrics=$(metrics_total)
 	[ -n "$page" ] && [ "$page" = "$metrics" ] && [ "$page" -gt $((COUNT * 9 / 10)) ]
 	result $? "page total ($page) equals darknet_packets_total ($metrics), most of $COUNT"
+	# Both darknets are IPv4 /24s and every darknet packet hits one of them.
+	per_addr=$(kpi_value "$tmp/page.html" "Packets per IPv4 address")
+	want=$(awk -v n="${page:-0}" 'BEGIN { printf "%.2f", n / 512 }')
+	check "packets per IPv4 address $per_addr = $page / 512" [ "$per_addr" = "$want" ]
 }
 
 check_screenshot() {
@@ -162,8 +169,8 @@ check_screenshot() {
 	research=$(match_of "$RESEARCH_RGB") ports=$(match_of "$PORT_RGB")
 	[ "$w" = "$WIDTH" ] && [ "$h" = "$HEIGHT" ]
 	result $? "screenshot is ${WIDTH}x$HEIGHT (${w}x$h)"
-	# A blank page is one colour; text alone gives hundreds of antialiased ones.
-	[ "${colours:-0}" -ge 100 ] && [ "${fg:-0}" -ge 50 ]
+	# A blank page is one colour, an error page ~100; the charts and text give ~2000.
+	[ "${colours:-0}" -ge 500 ] && [ "${fg:-0}" -ge 50 ]
 	result $? "screenshot is not blank ($colours colours, $fg permille not background)"
 	check "the research bar is drawn ($research px of #$RESEARCH_RGB)" [ "${research:-0}" -ge 300 ]
 	check "the port bars are drawn ($ports px of #$PORT_RGB)" [ "${ports:-0}" -ge 1000 ]
@@ -171,9 +178,8 @@ check_screenshot() {
 }
 
 check_dom() {
-	local labels
+	local labels charts bars
 	chromium_run --dump-dom "$base/" >"$tmp/dom.html"
-	local charts bars
 	charts=$(grep -o '<svg class="chart"' "$tmp/dom.html" | wc -l)
 	bars=$(grep -o '<rect class="bar"' "$tmp/dom.html" | wc -l)
 	check "DOM has both SVG charts ($charts)" [ "$charts" = 2 ]

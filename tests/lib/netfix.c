@@ -8,6 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
 #include "netns.h"
 #include "netfix.h"
 #include "proc.h"
@@ -183,4 +186,32 @@ int netfix_xdp_attached(const struct netfix *f, int *id)
 	}
 	e2e_run_free(&r);
 	return ret;
+}
+
+int netfix_attach_foreign(const struct netfix *f, int native)
+{
+	const struct bpf_insn prog[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_PASS },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	struct bpf_prog_info info = { 0 };
+	__u32 info_len = sizeof(info);
+	int saved, fd, ifindex, ret = netns_enter(f->ns_sensor, &saved);
+
+	if (ret)
+		return ret;
+	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "dn_e2e_foreign", "GPL", prog, 2, NULL);
+	ret = fd < 0 ? fd : 0;
+	ifindex = (int)if_nametoindex(f->if_sensor);
+	if (!ret && !ifindex)
+		ret = -ENODEV;
+	if (!ret)
+		ret = bpf_xdp_attach(ifindex, fd, native ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE,
+				     NULL);
+	if (!ret)
+		ret = bpf_obj_get_info_by_fd(fd, &info, &info_len);
+	netns_restore(saved);
+	if (fd >= 0)
+		close(fd);
+	return ret ? ret : (int)info.id;
 }

@@ -33,4 +33,9 @@ char *netfix_tmp(const struct netfix *f, const char *name);
  * -1 on error; id receives the program id when attached (may be NULL). */
 int netfix_xdp_attached(const struct netfix *f, int *id);
 
+/* Attach a program of nobody's (two instructions: return XDP_PASS) to
+ * if_sensor in skb (generic) or native mode, as another tool would. Its
+ * program id, or -errno. The veth going away at teardown removes it. */
+int netfix_attach_foreign(const struct netfix *f, int native);
+
 #endif

@@ -343,3 +343,23 @@ int e2e_count_lines(const char *text)
 	}
 	return n;
 }
+
+int e2e_count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char sub[PATH_MAX];
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
+		n += 1 + e2e_count_entries(sub);
+	}
+	closedir(d);
+	return n;
+}

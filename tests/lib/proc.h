@@ -53,6 +53,9 @@ int e2e_write_file(const char *path, const char *text);
 /* rm -rf for a directory tree of our own (a temp dir or a bpffs pin dir). */
 int e2e_rm_rf(const char *path);
 
+/* Entries (files or directories) below dir, recursively; 0 if it is absent. */
+int e2e_count_entries(const char *dir);
+
 /* Number of lines with any non-space character. */
 int e2e_count_lines(const char *text);
 

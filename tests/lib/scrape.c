@@ -53,6 +53,36 @@ double scrape_wait_sum(int port, const char *name, const char *subset, double ta
 	}
 }
 
+double scrape_frames(const struct promx *m)
+{
+	static const char *const fams[] = { "darknet_packets_total",
+		"darknet_passed_packets_total", "darknet_malformed_packets_total" };
+	double total = 0, sum;
+
+	for (int i = 0; i < 3; i++) {
+		promx_match(m, fams[i], NULL, &sum);
+		total += sum;
+	}
+	return total;
+}
+
+double scrape_wait_frames(int port, double target, int timeout_ms)
+{
+	long long deadline = e2e_now_ms() + timeout_ms;
+	double total;
+
+	for (;;) {
+		struct scrape s;
+		char err[256];
+
+		total = scrape_get(port, &s, err, sizeof(err)) ? -1 : scrape_frames(&s.m);
+		scrape_free(&s);
+		if (total >= target || e2e_now_ms() > deadline)
+			return total;
+		e2e_sleep_ms(50);
+	}
+}
+
 double scrape_delta(const struct promx *before, const struct promx *after,
 		    const struct promx_series *s_after)
 {

@@ -22,6 +22,13 @@ double scrape_sum(int port, const char *name, const char *subset);
 double scrape_wait_sum(int port, const char *name, const char *subset, double target,
 		       int timeout_ms);
 
+/* Every frame the program sees lands in exactly one of darknet_packets_total,
+ * darknet_passed_packets_total, darknet_malformed_packets_total: their
+ * total over all series, or -1 when the scrape fails. */
+double scrape_frames(const struct promx *m);
+/* Poll until the frame total reaches target; the last total seen. */
+double scrape_wait_frames(int port, double target, int timeout_ms);
+
 /* after - before of one series (absent counts as 0). */
 double scrape_delta(const struct promx *before, const struct promx *after,
 		    const struct promx_series *s_after);

@@ -243,10 +243,10 @@ static int make_frames(const char *mix, uint64_t seed, uint64_t count, const cha
 static void expect_frame(struct expect *x, const char *iface, const struct mix_frame_info *fi,
 			 const struct dn_prefix *net)
 {
-	char labels[256], proto[NAMES_PROTO_LEN], text[DN_PREFIX_STRLEN];
+	char labels[256], pbuf[NAMES_PROTO_LEN], text[DN_PREFIX_STRLEN];
 	const char *fam = names_family(fi->family), *cls = names_class(fi->cls);
+	const char *proto = names_proto(fi->proto, pbuf);
 
-	names_proto(fi->proto, proto);
 	snprintf(labels, sizeof(labels), "iface=%s,family=%s,proto=%s,class=%s",
 		 iface, fam, proto, cls);
 	expect_add(x, "darknet_packets_total", labels, 1);

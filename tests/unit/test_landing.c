@@ -216,8 +216,8 @@ Test(landing, no_external_urls)
 		if (!link)
 			continue;
 		links++;
-		cr_expect_eq(strncmp(p + 2, "/m&quot;x\"", 10), 0, "link %d is the metrics path: %.*s",
-			     links, (int)(end - p), p);
+		cr_expect_eq(strncmp(p + 2, "/m&quot;x\"", 10), 0,
+			     "link %d is the metrics path: %.*s", links, (int)(end - p), p);
 	}
 	cr_expect_eq(links, 1, "one link");
 	cr_expect_null(strstr(page, "src="), "no embedded resource");

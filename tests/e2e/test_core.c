@@ -1,0 +1,374 @@
+/* test_core.c: end-to-end, issue 2: a known mix of real frames through a veth, every count exact. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include "frame.h"
+#include "names.h"
+#include "lib/daemonctl.h"
+#include "lib/netfix.h"
+#include "lib/proc.h"
+#include "lib/scrape.h"
+#include "lib/traffic.h"
+
+static struct netfix fx;
+static struct dctl dd;
+
+static void setup(void)
+{
+	char err[256];
+
+	cr_assert_eq(netfix_setup(&fx, err, sizeof(err)), 0, "core setup: %s", err);
+}
+
+static void teardown(void)
+{
+	dctl_free(&dd);
+	netfix_teardown(&fx);
+}
+
+/* The daemon's darknet list: the exact mix sends to 198.51.100.x, 203.0.113.6-13
+ * and 2001:db8::1-7, all inside; our own frames to 203.0.113.200 and
+ * 2001:db8:8000::1 are outside. */
+static const char *const darknets[] = {
+	"198.51.100.0/24", "203.0.113.0/25", "2001:db8::/33", NULL
+};
+
+/* Frames the mix has none of: passed and malformed ones, each with its
+ * expected series. */
+struct handmade {
+	const char *name;          /* the case */
+	uint8_t frame[FRAME_MAX];
+	size_t len;
+	int count;
+	const char *metric, *reason;
+};
+
+static size_t build(const struct frame_spec *spec, uint8_t *buf)
+{
+	int len = frame_build(spec, buf);
+
+	cr_assert_gt(len, 0, "core: frame_build failed for %s -> %s", spec->src, spec->dst);
+	return (size_t)len;
+}
+
+/* Frame offsets for an untagged IPv4 frame from frame_build(). */
+#define ETH_LEN 14
+#define IP_VIHL (ETH_LEN + 0)
+#define IP_TOTLEN (ETH_LEN + 2)
+
+static int make_handmade(struct handmade *h)
+{
+	const struct frame_spec v4syn = {
+		.src = "45.1.2.3", .dst = "198.51.100.9", .proto = IPPROTO_TCP,
+		.tcp_flags = TH_SYN, .sport = 40100, .dport = 23, .seq = 77, .ip_id = 77,
+	};
+	struct frame_spec outside4 = v4syn;
+	const struct frame_spec outside6 = {
+		.src = "2a00:1::9", .dst = "2001:db8:8000::1", .proto = IPPROTO_UDP,
+		.sport = 40101, .dport = 53, .payload = 12,
+	};
+	const char *passed = "darknet_passed_packets_total";
+	const char *malformed = "darknet_malformed_packets_total";
+	int n = 0;
+
+	outside4.dst = "203.0.113.200";
+	h[n] = (struct handmade){ .name = "not_darknet ipv4", .count = 3, .metric = passed,
+				  .reason = "not_darknet" };
+	h[n].len = build(&outside4, h[n].frame);
+	n++;
+	h[n] = (struct handmade){ .name = "not_darknet ipv6", .count = 2, .metric = passed,
+				  .reason = "not_darknet" };
+	h[n].len = build(&outside6, h[n].frame);
+	n++;
+	/* a local experimental ethertype: not IP */
+	h[n] = (struct handmade){ .name = "not_ip", .count = 2, .metric = passed,
+				  .reason = "not_ip", .len = 60 };
+	memset(h[n].frame, 0x5a, 60);
+	h[n].frame[12] = 0x88;
+	h[n].frame[13] = 0xb5;
+	n++;
+	h[n] = (struct handmade){ .name = "truncated_l3", .count = 1, .metric = malformed,
+				  .reason = "truncated_l3" };
+	build(&v4syn, h[n].frame);
+	h[n].len = ETH_LEN + 12;
+	n++;
+	h[n] = (struct handmade){ .name = "bad_version", .count = 1, .metric = malformed,
+				  .reason = "bad_version" };
+	h[n].len = build(&v4syn, h[n].frame);
+	h[n].frame[IP_VIHL] = 0x65;
+	n++;
+	h[n] = (struct handmade){ .name = "bad_ihl", .count = 2, .metric = malformed,
+				  .reason = "bad_ihl" };
+	h[n].len = build(&v4syn, h[n].frame);
+	h[n].frame[IP_VIHL] = 0x44;
+	n++;
+	h[n] = (struct handmade){ .name = "bad_length", .count = 1, .metric = malformed,
+				  .reason = "bad_length" };
+	h[n].len = build(&v4syn, h[n].frame);
+	h[n].frame[IP_TOTLEN] = 0;
+	h[n].frame[IP_TOTLEN + 1] = 10;
+	n++;
+	/* darknet destination, TCP header cut after 10 of its 20 bytes */
+	h[n] = (struct handmade){ .name = "truncated_l4", .count = 1, .metric = malformed,
+				  .reason = "truncated_l4" };
+	build(&v4syn, h[n].frame);
+	h[n].len = ETH_LEN + 20 + 10;
+	n++;
+	/* an 802.1Q ethertype with half a tag after it */
+	h[n] = (struct handmade){ .name = "truncated_l2", .count = 1, .metric = malformed,
+				  .reason = "truncated_l2", .len = ETH_LEN + 2 };
+	build(&v4syn, h[n].frame);
+	h[n].frame[12] = 0x81;
+	h[n].frame[13] = 0x00;
+	n++;
+	return n;
+}
+
+/* The reason labels used above must be the daemon's own. */
+static void check_reason_names(const struct handmade *h, int n)
+{
+	for (int i = 0; i < n; i++)
+		cr_assert_geq(names_reason_lookup(h[i].reason), 0,
+			      "core %s: '%s' is not a reason label", h[i].name, h[i].reason);
+}
+
+static const char *const counted_families[] = {
+	"darknet_packets_total", "darknet_bytes_total", "darknet_port_packets_total",
+	"darknet_icmp_packets_total", "darknet_prefix_packets_total",
+	"darknet_scanner_packets_total", "darknet_passed_packets_total",
+	"darknet_malformed_packets_total", NULL
+};
+
+static int counted_family(const char *name)
+{
+	for (int i = 0; counted_families[i]; i++)
+		if (!strcmp(name, counted_families[i]))
+			return 1;
+	return 0;
+}
+
+/* Is series p (of scrape m) one of the expected ones? */
+static int expected_series(const struct expect *x, const struct promx *m,
+			   const struct promx_series *p)
+{
+	for (size_t i = 0; i < x->n; i++)
+		if (!strcmp(x->v[i].name, p->name) &&
+		    promx_find(m, x->v[i].name, x->v[i].labels) == p)
+			return 1;
+	return 0;
+}
+
+Test(core, exact_mix_every_count, .init = setup, .fini = teardown, .timeout = 60)
+{
+	const uint64_t n = 21 * 3 + 5;   /* three cycles of the exact mix and a bit */
+	char *scanners = e2e_srcfile("deploy/research-scanners.txt");
+	static struct handmade hand[16];
+	struct expect x = { 0 };
+	struct tgen_result tg;
+	struct scrape before, after;
+	char err[512], ports[512], labels[256];
+	double want_total = 0, got;
+	int nh, fd, port = e2e_free_port();
+
+	nh = make_handmade(hand);
+	check_reason_names(hand, nh);
+	cr_assert_eq(expect_mix(&x, fx.if_sensor, "exact", 1, n, scanners, darknets, err,
+				sizeof(err)), 0, "core: computing the mix's counters: %s", err);
+	cr_assert_eq(expect_mix_ports("exact", 1, n, scanners, ports, sizeof(ports)), 0,
+		     "core: listing the mix's ports");
+
+	dctl_init(&dd, &fx, port);
+	for (int i = 0; darknets[i]; i++) {
+		dctl_arg(&dd, "--darknet");
+		dctl_arg(&dd, darknets[i]);
+	}
+	dctl_arg(&dd, "--scanners");
+	dctl_arg(&dd, scanners);
+	/* every port of the mix keeps a series of its own, so each is exact */
+	dctl_arg(&dd, "--watch-ports");
+	dctl_arg(&dd, ports);
+	dctl_arg(&dd, "--reload-interval");
+	dctl_arg(&dd, "0");
+	cr_assert_eq(dctl_start(&dd, 10000), 0, "core: daemon did not serve /metrics (exit %d); log:\n%s",
+		     dd.last_status, dctl_log(&dd));
+	cr_assert_eq(scrape_get(port, &before, err, sizeof(err)), 0, "core baseline scrape: %s", err);
+
+	/* the mix, through the veth */
+	cr_assert_eq(tgen_run(&fx, "exact", n, 1, scanners, &tg), 0,
+		     "core: darknet-trafgen failed (exit %d): %s", tg.status, tg.err);
+	cr_assert_eq(tg.packets, n, "core: trafgen sent %lu packets, asked for %lu",
+		     (unsigned long)tg.packets, (unsigned long)n);
+	/* and the frames of our own */
+	fd = inject_open(&fx);
+	cr_assert_geq(fd, 0, "core: cannot open a packet socket in %s", fx.ns_inet);
+	for (int i = 0; i < nh; i++) {
+		cr_assert_eq(inject_send(fd, hand[i].frame, hand[i].len, hand[i].count), 0,
+			     "core %s: send failed", hand[i].name);
+		snprintf(labels, sizeof(labels), "iface=%s,reason=%s", fx.if_sensor, hand[i].reason);
+		expect_add(&x, hand[i].metric, labels, hand[i].count);
+	}
+	close(fd);
+
+	/* XDP runs in softirq after send() returns: wait until everything has
+	 * been seen (every frame lands in one of the three families). */
+	for (size_t i = 0; i < x.n; i++)
+		if (!strcmp(x.v[i].name, "darknet_packets_total") ||
+		    !strcmp(x.v[i].name, "darknet_passed_packets_total") ||
+		    !strcmp(x.v[i].name, "darknet_malformed_packets_total"))
+			want_total += x.v[i].value;
+	scrape_wait_frames(port, scrape_frames(&before.m) + want_total, 3000);
+	cr_assert_eq(scrape_get(port, &after, err, sizeof(err)), 0, "core scrape: %s", err);
+
+	/* what trafgen says it sent is what the daemon counted, series by series */
+	for (size_t i = 0; i < tg.n; i++) {
+		const struct tgen_series *s = &tg.s[i];
+		const struct promx_series *p, *b;
+
+		snprintf(labels, sizeof(labels), "iface=%s,family=%s,proto=%s,class=%s",
+			 fx.if_sensor, s->family, s->proto, s->cls);
+		p = promx_find(&after.m, "darknet_packets_total", labels);
+		cr_assert(p, "core trafgen series %s %s %s: no darknet_packets_total{%s}",
+			  s->family, s->proto, s->cls, labels);
+		got = scrape_delta(&before.m, &after.m, p);
+		cr_expect_eq(got, (double)s->packets,
+			     "core trafgen series %s %s %s: darknet_packets_total %.0f, trafgen sent %lu",
+			     s->family, s->proto, s->cls, got, (unsigned long)s->packets);
+		b = promx_find(&after.m, "darknet_bytes_total", labels);
+		cr_assert(b, "core trafgen series %s %s %s: no darknet_bytes_total", s->family,
+			  s->proto, s->cls);
+		got = scrape_delta(&before.m, &after.m, b);
+		cr_expect_eq(got, (double)s->bytes,
+			     "core trafgen series %s %s %s: darknet_bytes_total %.0f, trafgen sent %lu",
+			     s->family, s->proto, s->cls, got, (unsigned long)s->bytes);
+		/* the mix model agrees with trafgen's own tally */
+		cr_expect_eq(expect_get(&x, "darknet_packets_total", labels), (double)s->packets,
+			     "core trafgen series %s %s %s: the mix model expects %.0f, trafgen sent %lu",
+			     s->family, s->proto, s->cls,
+			     expect_get(&x, "darknet_packets_total", labels), (unsigned long)s->packets);
+	}
+
+	/* every expected series has exactly its count ... */
+	for (size_t i = 0; i < x.n; i++) {
+		const struct promx_series *p = promx_find(&after.m, x.v[i].name, x.v[i].labels);
+
+		got = p ? scrape_delta(&before.m, &after.m, p) : 0;
+		cr_expect_eq(got, x.v[i].value, "core expected %s{%s}: got %.0f, want %.0f%s",
+			     x.v[i].name, x.v[i].labels, got, x.v[i].value,
+			     p ? "" : " (series absent)");
+	}
+	/* ... and nothing else moved */
+	for (size_t i = 0; i < after.m.n; i++) {
+		const struct promx_series *p = &after.m.s[i];
+
+		if (!counted_family(p->name))
+			continue;
+		got = scrape_delta(&before.m, &after.m, p);
+		cr_expect(got == 0 || expected_series(&x, &after.m, p),
+			  "core unexpected count: %s moved by %.0f", p->key, got);
+	}
+
+	/* prefix sizes */
+	cr_expect_eq(promx_value(&after.m, "darknet_prefix_addresses", "prefix=198.51.100.0/24", -1),
+		     256, "core prefix_addresses 198.51.100.0/24");
+	cr_expect_eq(promx_value(&after.m, "darknet_prefix_addresses", "prefix=203.0.113.0/25", -1),
+		     128, "core prefix_addresses 203.0.113.0/25");
+	got = promx_value(&after.m, "darknet_prefix_addresses", "prefix=2001:db8::/33", -1);
+	cr_expect(fabs(got - ldexp(1, 95)) < ldexp(1, 60),
+		  "core prefix_addresses 2001:db8::/33: %g, want 2^95", got);
+
+	snprintf(labels, sizeof(labels), "iface=%s,mode=native", fx.if_sensor);
+	cr_expect_eq(promx_value(&after.m, "darknet_xdp_attached", labels, -1), 1,
+		     "core darknet_xdp_attached{%s} is not 1", labels);
+	cr_expect_eq(promx_match(&after.m, "darknet_build_info", NULL, &got), 1,
+		     "core darknet_build_info: want exactly one series");
+	cr_expect_eq(got, 1, "core darknet_build_info value %g", got);
+	{
+		const struct promx_series *bi = NULL;
+
+		for (size_t i = 0; i < after.m.n && !bi; i++)
+			if (!strcmp(after.m.s[i].name, "darknet_build_info"))
+				bi = &after.m.s[i];
+		cr_expect(bi && promx_label(bi, "version") && *promx_label(bi, "version"),
+			  "core darknet_build_info has no version label");
+	}
+
+	tgen_free(&tg);
+	expect_free(&x);
+	scrape_free(&before);
+	scrape_free(&after);
+	free(scanners);
+}
+
+Test(core, exposition_is_valid, .init = setup, .fini = teardown, .timeout = 60)
+{
+	char *scanners = e2e_srcfile("deploy/research-scanners.txt");
+	static char out[65536];
+	struct tgen_result tg;
+	struct scrape s;
+	char err[512], msg[1024];
+	int port = e2e_free_port(), rc;
+
+	dctl_init(&dd, &fx, port);
+	for (int i = 0; darknets[i]; i++) {
+		dctl_arg(&dd, "--darknet");
+		dctl_arg(&dd, darknets[i]);
+	}
+	dctl_arg(&dd, "--scanners");
+	dctl_arg(&dd, scanners);
+	cr_assert_eq(dctl_start(&dd, 10000), 0, "exposition: daemon did not start; log:\n%s",
+		     dctl_log(&dd));
+	/* some of everything, so that every family has samples */
+	cr_assert_eq(tgen_run(&fx, "nicter", 3000, 7, scanners, &tg), 0,
+		     "exposition: trafgen failed: %s", tg.err);
+	tgen_free(&tg);
+	scrape_wait_frames(port, 3000, 3000);
+	cr_assert_eq(scrape_get(port, &s, err, sizeof(err)), 0, "exposition scrape: %s", err);
+
+	rc = promx_promtool(s.http.body, out, sizeof(out));
+	cr_expect_eq(rc, 0, "exposition: promtool check metrics exit %d:\n%s", rc, out);
+	cr_expect_eq(promx_duplicates(&s.m, msg, sizeof(msg)), 0,
+		     "exposition: duplicate series: %s", msg);
+	cr_expect_eq(promx_check_meta(&s.m, msg, sizeof(msg)), 0,
+		     "exposition: families without one HELP and one TYPE: %s", msg);
+	{
+		char ct[256];
+
+		cr_expect(httpc_header(&s.http, "Content-Type", ct, sizeof(ct)) &&
+			  strstr(ct, "text/plain") && strstr(ct, "version=0.0.4"),
+			  "exposition: Content-Type is not text/plain; version=0.0.4");
+	}
+	/* the families issue 2 names, each present with HELP and TYPE */
+	{
+		static const char *const fams[][2] = {
+			{ "darknet_packets_total", "counter" },
+			{ "darknet_bytes_total", "counter" },
+			{ "darknet_port_packets_total", "counter" },
+			{ "darknet_icmp_packets_total", "counter" },
+			{ "darknet_scanner_packets_total", "counter" },
+			{ "darknet_prefix_packets_total", "counter" },
+			{ "darknet_prefix_addresses", "gauge" },
+			{ "darknet_passed_packets_total", "counter" },
+			{ "darknet_malformed_packets_total", "counter" },
+			{ "darknet_xdp_attached", "gauge" },
+			{ "darknet_build_info", "gauge" },
+			{ "darknet_scrape_duration_seconds", "gauge" },
+		};
+
+		for (size_t i = 0; i < sizeof(fams) / sizeof(fams[0]); i++) {
+			const struct promx_family *f = promx_family_of(&s.m, fams[i][0]);
+
+			cr_expect(f && f->help_lines == 1,
+				  "exposition family %s: HELP missing or repeated", fams[i][0]);
+			cr_expect(f && f->type && !strcmp(f->type, fams[i][1]),
+				  "exposition family %s: TYPE is %s, want %s", fams[i][0],
+				  f && f->type ? f->type : "(none)", fams[i][1]);
+		}
+	}
+	scrape_free(&s);
+	free(scanners);
+}
