@@ -3,6 +3,7 @@
 #define DN_PARSING_BPF_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
@@ -72,7 +73,8 @@ static __always_inline int parse_eth(struct cursor *c)
 	if ((void *)(eth + 1) > c->end)
 		return -DN_REASON_TRUNCATED_L2;
 	c->pos = eth + 1;
-	proto = eth->h_proto;
+	/* struct ethhdr is packed: through it clang loads h_proto byte by byte. */
+	proto = *(__be16 *)((void *)eth + offsetof(struct ethhdr, h_proto));
 #pragma unroll
 	for (int i = 0; i < DN_MAX_VLAN_DEPTH; i++) {
 		if (!is_vlan(proto))
@@ -112,10 +114,14 @@ static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p)
 	return ip->protocol;
 }
 
+/* The extension headers we walk, as a bit set over next-header values
+ * below 64: one shift and test instead of four compares. */
+#define DN_IPV6_EXT_MASK ((1ull << IPPROTO_HOPOPTS) | (1ull << IPPROTO_ROUTING) | \
+			  (1ull << IPPROTO_FRAGMENT) | (1ull << IPPROTO_DSTOPTS))
+
 static __always_inline bool is_ipv6_ext(__u8 nh)
 {
-	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING ||
-	       nh == IPPROTO_FRAGMENT || nh == IPPROTO_DSTOPTS;
+	return nh < 64 && (DN_IPV6_EXT_MASK >> nh) & 1;
 }
 
 /* IPv6 and a bounded walk over its extension headers. Stops at the first

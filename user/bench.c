@@ -42,7 +42,9 @@ static void usage(FILE *f)
 		"  --sections LIST          e.g. 1,2,5 (default all: 1..5)\n"
 		"  --scanners FILE          scanner list of the mixes (default %s)\n"
 		"  --pcap-counter PATH      (default %s)\n"
-		"  --daemon PATH            (default %s)\n",
+		"  --daemon PATH            (default %s)\n"
+		"  --variant FILE.bpf.o     also measure this build of the counter in section 1\n"
+		"                           (diagnostics; shares the counter's maps by name)\n",
 		defaults.gen_if, defaults.rx_if, defaults.cpu, defaults.peer_cpu,
 		defaults.frames, defaults.trials, defaults.seconds, defaults.scanners,
 		defaults.pcap_counter, defaults.daemon);
@@ -63,7 +65,7 @@ static int parse_sections(const char *s, unsigned int *out)
 static int parse_args(int argc, char **argv, struct bench_opts *o)
 {
 	enum { GEN_NS = 256, RX_NS, GEN_IF, RX_IF, CPU, PEER_CPU, FRAMES, TRIALS,
-	       SECONDS, SECTIONS, SCANNERS, PCAP, DAEMON };
+	       SECONDS, SECTIONS, SCANNERS, PCAP, DAEMON, VARIANT };
 	static const struct option opts[] = {
 		{ "gen-ns", required_argument, NULL, GEN_NS },
 		{ "rx-ns", required_argument, NULL, RX_NS },
@@ -78,6 +80,7 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
 		{ "scanners", required_argument, NULL, SCANNERS },
 		{ "pcap-counter", required_argument, NULL, PCAP },
 		{ "daemon", required_argument, NULL, DAEMON },
+		{ "variant", required_argument, NULL, VARIANT },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -104,6 +107,13 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
 		case SCANNERS: o->scanners = optarg; break;
 		case PCAP: o->pcap_counter = optarg; break;
 		case DAEMON: o->daemon = optarg; break;
+		case VARIANT:
+			if (o->nr_variants == BENCH_MAX_VARIANTS) {
+				fprintf(stderr, "bench: at most %d --variant\n", BENCH_MAX_VARIANTS);
+				return -EINVAL;
+			}
+			o->variants[o->nr_variants++] = optarg;
+			break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -EINVAL;
 		}
@@ -119,7 +129,7 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
 /* Machine, kernel and date: the figures mean nothing without them. */
 static void print_header(struct bench *b)
 {
-	char model[256] = "unknown", line[512], date[64];
+	char model[256] = "unknown", line[512], date[64], loadavg[128];
 	struct utsname u;
 	time_t now = time(NULL);
 	FILE *f = fopen("/proc/cpuinfo", "r");
@@ -133,10 +143,16 @@ static void print_header(struct bench *b)
 	if (f)
 		fclose(f);
 	uname(&u);
+	f = fopen("/proc/loadavg", "r");
+	if (!f || !fgets(loadavg, sizeof(loadavg), f))
+		snprintf(loadavg, sizeof(loadavg), "unknown\n");
+	if (f)
+		fclose(f);
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S %Z", localtime(&now));
 	fprintf(b->out, "darknet-counter benchmark (make bench)\n"
-		"date:    %s\nmachine: %s, %ld CPUs online, %s\nkernel:  %s %s\n",
-		date, model, sysconf(_SC_NPROCESSORS_ONLN), u.machine, u.sysname, u.release);
+		"date:    %s\nmachine: %s, %ld CPUs online, %s\nkernel:  %s %s\n"
+		"load:    %s", date, model, sysconf(_SC_NPROCESSORS_ONLN), u.machine,
+		u.sysname, u.release, loadavg);
 	fprintf(b->out, "mixes:   %zu frames each (nicter %.0f B, sweep %.0f B, single %.0f B "
 		"average), seed %llu\n", b->opt.frames,
 		(double)b->mixes[0].stream.bytes / b->mixes[0].stream.nr_frames,

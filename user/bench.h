@@ -25,6 +25,8 @@ int bench_stream_pack(const struct mix_frames *f, struct bench_stream *s);
 int bench_stream_store(const struct bench_stream *s, int map_fd);
 void bench_stream_free(struct bench_stream *s);
 
+#define BENCH_MAX_VARIANTS 8
+
 enum bench_section {
 	BENCH_TESTRUN = 1 << 0,   /* 1: ns per packet, BPF_PROG_TEST_RUN */
 	BENCH_LIVE = 1 << 1,      /* 2: Mpps into a veth */
@@ -46,6 +48,10 @@ struct bench_opts {
 	const char *scanners;         /* scanner list the mixes draw research from */
 	const char *pcap_counter;     /* darknet-pcap-counter binary */
 	const char *daemon;           /* darknet-counter binary */
+	/* Diagnostics: other builds of the counter (.bpf.o with an XDP program
+	 * and the counter's map names) measured beside it in section 1. */
+	const char *variants[BENCH_MAX_VARIANTS];
+	int nr_variants;
 };
 
 /* A mix ready to replay: its frames (for expected counts) and its stream. */
@@ -61,6 +67,7 @@ struct darknet_counter_bpf;
 struct bench_drop_bpf;
 struct bench_harness_bpf;
 struct bench_gen_bpf;
+struct bpf_object;
 
 struct bench {
 	struct bench_opts opt;
@@ -72,6 +79,9 @@ struct bench {
 	struct bench_drop_bpf *sink;  /* bench_drop and bench_pass */
 	struct bench_harness_bpf *harness;
 	struct bench_gen_bpf *gen;
+	struct bpf_object *variant_obj[BENCH_MAX_VARIANTS];
+	int variant_fd[BENCH_MAX_VARIANTS];
+	int nr_variants;
 	int gen_ifindex, rx_ifindex;  /* in their namespaces */
 	int ncpus;
 	/* Figures the summary checks against the targets (negative: not run). */
@@ -104,7 +114,7 @@ int bench_section_scanners(struct bench *b);
 /* bench_live.c: the live-frames generator into the veth. */
 struct bench_gen_result {
 	uint64_t sent;            /* frames the generator returned as XDP_TX */
-	double ns_per_frame;      /* generator's own clock, every frame it made */
+	double ns_per_frame;      /* flat out: kernel timer; paced: generator clock */
 	double seconds;           /* wall time of the runs */
 };
 /* Send frames at rate_pps (0: as fast as possible) from the current mix. */
@@ -115,8 +125,14 @@ int bench_section_live(struct bench *b);
 /* bench_peer.c: the libpcap peer at increasing offered rates. */
 int bench_section_peer(struct bench *b);
 
-/* bench_scrape.c: scrape CPU time, daemon RSS, kernel map memory. */
+/* bench_scrape.c: scrape CPU time, kernel map memory. */
 int bench_section_scrape(struct bench *b);
+/* Write counter values into m: nr_tcp_ports ports get all eight TCP slots
+ * and every other counter 0, or with all every slot of every map. */
+int bench_fill_maps(const struct dn_maps *m, int ncpus, __u32 nr_tcp_ports, bool all);
+
+/* bench_daemon.c: the real daemon on the veth: RSS and CPU per HTTP scrape. */
+int bench_section_daemon(struct bench *b);
 
 /* bench_util.c */
 double bench_now(void);                         /* CLOCK_MONOTONIC, seconds */

@@ -35,6 +35,8 @@ struct filler {
 	__u32 *keys;
 };
 
+#define FILL_MAX_KEYS (DN_CLASS_KEYS > DN_NR_PORTS ? DN_CLASS_KEYS : DN_NR_PORTS)
+
 /* Set keys [0, n) of a per-CPU array: every u64 word of every CPU's value
  * to a realistic 9-digit count when (key < nonzero), else 0. */
 static int fill(struct filler *f, int fd, __u32 n, size_t value_size, __u32 nonzero)
@@ -51,13 +53,17 @@ static int fill(struct filler *f, int fd, __u32 n, size_t value_size, __u32 nonz
 	return bpf_map_update_batch(fd, f->keys, f->vals, &count, NULL) ? -errno : 0;
 }
 
-/* nr_tcp_ports ports get all eight TCP slots; all = every slot of every map. */
-static int fill_maps(struct filler *f, const struct dn_maps *m, __u32 nr_tcp_ports, bool all)
+int bench_fill_maps(const struct dn_maps *m, int ncpus, __u32 nr_tcp_ports, bool all)
 {
+	struct filler fl = { .ncpus = ncpus }, *f = &fl;
 	__u32 big = all ? UINT32_MAX : 0;
-	int err;
+	int err = 0;
 
-	err = fill(f, m->tcp_port_counters, DN_NR_PORTS, sizeof(struct dn_tcp_port),
+	fl.vals = malloc((size_t)FILL_MAX_KEYS * ncpus * sizeof(struct dn_icmp_type));
+	fl.keys = malloc(FILL_MAX_KEYS * sizeof(*fl.keys));
+	if (!fl.vals || !fl.keys)
+		err = -ENOMEM;
+	err = err ?: fill(f, m->tcp_port_counters, DN_NR_PORTS, sizeof(struct dn_tcp_port),
 		   all ? big : nr_tcp_ports);
 	err = err ?: fill(f, m->udp_port_counters, DN_NR_PORTS, sizeof(struct dn_udp_port), big);
 	err = err ?: fill(f, m->icmp_counters, DN_FAMILY_MAX * DN_NR_ICMP_TYPES,
@@ -66,6 +72,8 @@ static int fill_maps(struct filler *f, const struct dn_maps *m, __u32 nr_tcp_por
 	err = err ?: fill(f, m->prefix_counters, DN_MAX_PREFIX_IDS, sizeof(struct dn_count), big);
 	err = err ?: fill(f, m->org_counters, DN_MAX_SCANNER_ORGS + 1, sizeof(struct dn_count), big);
 	err = err ?: fill(f, m->reason_counters, DN_REASON_MAX, sizeof(struct dn_count), big);
+	free(fl.vals);
+	free(fl.keys);
 	return err;
 }
 
@@ -206,22 +214,15 @@ static void print_memory(struct bench *b)
 		shared / (double)(1 << 20), lists / (double)(1 << 20));
 }
 
-int bench_section_scrape_daemon(struct bench *b, struct filler *f);
-
 int bench_section_scrape(struct bench *b)
 {
 	static const __u32 targets[] = { 1000, 10000 };
-	struct filler f = { .ncpus = b->ncpus };
 	struct scrape_result r;
 	struct port_series_config pc;
 	struct port_series *ps = NULL;
 	char what[64], err_text[256];
 	int err = 0;
 
-	f.vals = malloc((size_t)DN_NR_PORTS * b->ncpus * sizeof(struct dn_icmp_type));
-	f.keys = malloc(DN_CLASS_KEYS > DN_NR_PORTS ? DN_CLASS_KEYS * 4 : DN_NR_PORTS * 4);
-	if (!f.vals || !f.keys)
-		err = -ENOMEM;
 	fprintf(b->out,
 		"\n5. Scrape (CPU time of counters_read + metrics_render in this process, median\n"
 		"   of %d; counter maps filled directly; every non-zero port slot its own series\n"
@@ -230,7 +231,7 @@ int bench_section_scrape(struct bench *b)
 		"read ms", "render ms", "total ms");
 	for (size_t i = 0; !err && i < sizeof(targets) / sizeof(targets[0]); i++) {
 		/* ~30 series exist with no traffic; 8 per TCP port */
-		err = fill_maps(&f, &b->maps, targets[i] / DN_TCP_PORT_SLOTS, false);
+		err = bench_fill_maps(&b->maps, b->ncpus, targets[i] / DN_TCP_PORT_SLOTS, false);
 		err = err ?: scrape(b, &b->maps, NULL, &r);
 		snprintf(what, sizeof(what), "%u TCP ports x 8 classes", targets[i] / DN_TCP_PORT_SLOTS);
 		if (!err)
@@ -238,7 +239,7 @@ int bench_section_scrape(struct bench *b)
 		if (!err && targets[i] == 10000)
 			b->scrape_10k_ms = r.read_ms + r.render_ms;
 	}
-	err = err ?: fill_maps(&f, &b->maps, 0, true);
+	err = err ?: bench_fill_maps(&b->maps, b->ncpus, 0, true);
 	err = err ?: scrape(b, &b->maps, NULL, &r);
 	if (!err)
 		print_scrape(b, "every slot of every map (max)", &r);
@@ -249,20 +250,12 @@ int bench_section_scrape(struct bench *b)
 	if (!err)
 		print_scrape(b, "every slot, daemon's port bound", &r);
 	port_series_free(ps);
-	err = err ?: fill_maps(&f, &b->maps, 0, false);
+	err = err ?: bench_fill_maps(&b->maps, b->ncpus, 0, false);
 	if (!err)
 		print_memory(b);
-	err = err ?: bench_section_scrape_daemon(b, &f);
-	free(f.vals);
-	free(f.keys);
+	err = err ?: bench_section_daemon(b);
 	if (err)
 		fprintf(stderr, "bench: scrape section failed: %s\n", strerror(-err));
 	return err;
 }
 
-int bench_section_scrape_daemon(struct bench *b, struct filler *f)
-{
-	(void)b;
-	(void)f;
-	return 0;
-}

@@ -144,6 +144,40 @@ static int load_bench_progs(struct bench *b)
 	return ret;
 }
 
+/* A variant shares every map of the counter by name (lists, counters), so
+ * it sees the same lists and its counts land in the same place; only its
+ * own .rodata/.bss stay its own. */
+static int load_variant(struct bench *b, const char *path)
+{
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	struct bpf_program *prog;
+	struct bpf_map *map, *mine;
+	int err;
+
+	if (!obj) {
+		err = -errno;
+		goto fail;
+	}
+	b->variant_obj[b->nr_variants] = obj;
+	bpf_object__for_each_map(map, obj) {
+		mine = bpf_object__find_map_by_name(b->ctr->obj, bpf_map__name(map));
+		if (mine && !strchr(bpf_map__name(map), '.') &&
+		    (err = bpf_map__reuse_fd(map, bpf_map__fd(mine))))
+			goto fail;
+	}
+	err = bpf_object__load(obj);
+	prog = err ? NULL : bpf_object__next_program(obj, NULL);
+	if (!err && !prog)
+		err = -ENOENT;
+	if (err)
+		goto fail;
+	b->variant_fd[b->nr_variants++] = bpf_program__fd(prog);
+	return 0;
+fail:
+	fprintf(stderr, "bench: cannot load variant %s: %s\n", path, strerror(-err));
+	return err;
+}
+
 int bench_use_mix(struct bench *b, int i)
 {
 	const struct bench_stream *s = &b->mixes[i].stream;
@@ -224,6 +258,8 @@ int bench_setup(struct bench *b)
 		ret = make_mix(b, i);
 	ret = ret ?: load_bench_progs(b);
 	ret = ret ?: load_counter(b);
+	for (int i = 0; !ret && i < b->opt.nr_variants; i++)
+		ret = load_variant(b, b->opt.variants[i]);
 	/* The receiving veth keeps a program from here on: veth only takes
 	 * XDP frames from its peer while one is attached. */
 	ret = ret ?: bench_attach_rx(b, bpf_program__fd(b->sink->progs.bench_drop));
@@ -237,6 +273,8 @@ void bench_teardown(struct bench *b)
 	bench_gen_bpf__destroy(b->gen);
 	bench_harness_bpf__destroy(b->harness);
 	bench_drop_bpf__destroy(b->sink);
+	for (int i = 0; i < BENCH_MAX_VARIANTS; i++)
+		bpf_object__close(b->variant_obj[i]);
 	darknet_counter_bpf__destroy(b->ctr);
 	for (int i = 0; i < BENCH_NR_MIXES; i++) {
 		mix_frames_free(&b->mixes[i].frames);

@@ -11,10 +11,12 @@
 #include "bench_harness.skel.h"
 #include "darknet_counter.skel.h"
 
-/* Runs of this many frames: ~0.1-0.3 s each, so the ~20 ms a TEST_RUN call
- * costs (the kernel toggles a static key for repeat > 1) is outside what
- * the harness's own timestamps measure anyway, and 60 passes over a
- * 65,536-frame mix reach a steady cache state. */
+/* Runs of this many frames: ~0.1-0.3 s each, 60 passes over a 65,536-frame
+ * mix, enough for a steady cache state. Figures are the kernel's own
+ * `duration` (ns per repeat, whole ns): its timer stops while the test run
+ * yields the CPU, so other work on a shared machine does not inflate them,
+ * and the ~20 ms a call costs outside the loop (the kernel toggles a static
+ * key for repeat > 1) is not in them either. */
 #define RUN_FRAMES (4u << 20)
 #define SCANNER_SIZES 3
 
@@ -30,68 +32,69 @@ int bench_harness_ns(struct bench *b, int target_fd, uint64_t frames, double *ns
 
 	if (bpf_map_update_elem(bpf_map__fd(h->maps.target), &zero, &target_fd, 0))
 		return -errno;
-	h->bss->bench_frames = 0;
-	h->bss->bench_t1_frames = 0;
 	if (bpf_prog_test_run_opts(bpf_program__fd(h->progs.bench_harness), &o))
 		return -errno;
-	if (o.retval == XDP_ABORTED || !h->bss->bench_t1_frames)
+	if (o.retval == XDP_ABORTED)
 		return -EPROTO;   /* the stream or a helper refused */
-	*ns = (double)(h->bss->bench_t1 - h->bss->bench_t0) / h->bss->bench_t1_frames;
+	*ns = o.duration;
 	return 0;
 }
 
-/* One frame, repeated, with no harness: the program alone. The program is
- * not ours to timestamp, so time two calls and take the difference, which
- * cancels the call's fixed cost. */
+/* One frame, repeated, with no harness: the program alone. */
 int bench_direct_ns(struct bench *b, int prog_fd, const struct bench_mix *m,
 		    uint64_t frames, double *ns)
 {
-	double t[2];
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = mix_frame(&m->frames, 0),
+		    .data_size_in = m->frames.info[0].len, .repeat = frames);
 
 	(void)b;
-	for (int i = 0; i < 2; i++) {
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = mix_frame(&m->frames, 0),
-			    .data_size_in = m->frames.info[0].len,
-			    .repeat = frames * (i + 1));
-		double start = bench_now();
-
-		if (bpf_prog_test_run_opts(prog_fd, &o))
-			return -errno;
-		t[i] = bench_now() - start;
-	}
-	*ns = (t[1] - t[0]) * 1e9 / frames;
+	if (bpf_prog_test_run_opts(prog_fd, &o))
+		return -errno;
+	*ns = o.duration;
 	return 0;
 }
 
-/* Medians over interleaved trials: harness+drop, harness+counter, and the
- * counter's own cost as the median of the per-trial differences (paired,
- * so slow drift of the machine cancels). */
-struct paired {
-	double drop, counter, own;
+/* Medians over interleaved trials of the programs in fds (fds[0] is bare
+ * drop): harness+program, and each program's own cost as the median of its
+ * per-trial difference to harness+drop (paired, so slow drift of the
+ * machine cancels). */
+#define MAX_TARGETS (2 + BENCH_MAX_VARIANTS)
+
+struct figures {
+	double total[MAX_TARGETS], own[MAX_TARGETS];
 };
 
-static int measure_paired(struct bench *b, struct paired *p)
+static int measure(struct bench *b, const int *fds, int n, struct figures *f)
 {
-	unsigned int n = b->opt.trials;
-	double d[n], c[n], diff[n], warm;
-	int drop_fd = bpf_program__fd(b->sink->progs.bench_drop);
-	int ctr_fd = bpf_program__fd(b->ctr->progs.darknet_counter);
-	int err;
+	unsigned int trials = b->opt.trials;
+	double t[MAX_TARGETS][trials], d[MAX_TARGETS][trials], warm;
+	int err = 0;
 
-	/* one unmeasured pass of each to warm caches and page tables */
-	err = bench_harness_ns(b, drop_fd, RUN_FRAMES / 4, &warm);
-	err = err ?: bench_harness_ns(b, ctr_fd, RUN_FRAMES / 4, &warm);
-	for (unsigned int i = 0; !err && i < n; i++) {
-		err = bench_harness_ns(b, drop_fd, RUN_FRAMES, &d[i]);
-		err = err ?: bench_harness_ns(b, ctr_fd, RUN_FRAMES, &c[i]);
-		diff[i] = c[i] - d[i];
+	/* one unmeasured run of each to warm caches and page tables */
+	for (int k = 0; !err && k < n; k++)
+		err = bench_harness_ns(b, fds[k], RUN_FRAMES / 4, &warm);
+	for (unsigned int i = 0; !err && i < trials; i++)
+		for (int k = 0; !err && k < n; k++) {
+			err = bench_harness_ns(b, fds[k], RUN_FRAMES, &t[k][i]);
+			d[k][i] = t[k][i] - t[0][i];
+		}
+	for (int k = 0; !err && k < n; k++) {
+		f->total[k] = bench_median(t[k], trials);
+		f->own[k] = bench_median(d[k], trials);
 	}
-	if (err)
-		return err;
-	p->drop = bench_median(d, n);
-	p->counter = bench_median(c, n);
-	p->own = bench_median(diff, n);
-	return 0;
+	return err;
+}
+
+/* Bare drop, the counter, then any --variant programs. */
+static int targets(const struct bench *b, int *fds)
+{
+	int n = 0;
+
+	fds[n++] = bpf_program__fd(b->sink->progs.bench_drop);
+	fds[n++] = bpf_program__fd(b->ctr->progs.darknet_counter);
+	for (int i = 0; i < b->nr_variants; i++)
+		fds[n++] = b->variant_fd[i];
+	return n;
 }
 
 static int direct_single(struct bench *b)
@@ -117,7 +120,8 @@ static int direct_single(struct bench *b)
 
 int bench_section_testrun(struct bench *b)
 {
-	struct paired p;
+	int fds[MAX_TARGETS], n = targets(b, fds);
+	struct figures f;
 	int err;
 
 	fprintf(b->out,
@@ -130,14 +134,17 @@ int bench_section_testrun(struct bench *b)
 		"harness+counter", "counter itself", "drop/counter");
 	for (int i = 0; i < BENCH_NR_MIXES; i++) {
 		err = bench_use_mix(b, i);
-		err = err ?: measure_paired(b, &p);
+		err = err ?: measure(b, fds, n, &f);
 		if (err) {
 			fprintf(stderr, "bench: test run of mix %s failed: %s\n",
 				b->mixes[i].name, strerror(-err));
 			return err;
 		}
 		fprintf(b->out, "  %-8s %12.1f %16.1f %15.1f %12.2f\n", b->mixes[i].name,
-			p.drop, p.counter, p.own, p.drop / p.counter);
+			f.total[0], f.total[1], f.own[1], f.total[0] / f.total[1]);
+		for (int k = 2; k < n; k++)
+			fprintf(b->out, "    variant %-24s %16.1f %15.1f\n",
+				b->opt.variants[k - 2], f.total[k], f.own[k]);
 	}
 	return direct_single(b);
 }
@@ -145,8 +152,10 @@ int bench_section_testrun(struct bench *b)
 int bench_section_scanners(struct bench *b)
 {
 	static const size_t sizes[SCANNER_SIZES] = { 0, 1000, 100000 };
+	int fds[MAX_TARGETS], n = targets(b, fds);
 	struct dn_prefix_list l;
-	struct paired p[SCANNER_SIZES];
+	struct figures f;
+	struct { double counter, own; } p[SCANNER_SIZES];
 	size_t v6;
 	double t;
 	int err;
@@ -162,7 +171,9 @@ int bench_section_scanners(struct bench *b)
 		t = bench_now();
 		err = err ?: bench_install_scanners(b, &l);
 		t = bench_now() - t;
-		err = err ?: measure_paired(b, &p[i]);
+		err = err ?: measure(b, fds, n, &f);
+		p[i].counter = f.total[1];
+		p[i].own = f.own[1];
 		v6 = 0;
 		for (size_t k = 0; k < l.len; k++)
 			v6 += l.entries[k].prefix.family == DN_FAMILY_IPV6;

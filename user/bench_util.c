@@ -133,29 +133,65 @@ static void random_prefix(uint64_t *s, struct dn_prefix *p, int v6)
 		p->addr[bit / 8] &= ~(0x80 >> (bit % 8));
 }
 
+/* A set of prefixes (open addressing, FNV-1a), so that a generated list
+ * holds each prefix once, as list files must. */
+struct prefix_set {
+	struct dn_prefix *slots;   /* len 0 and family 0xff: empty */
+	size_t mask;
+};
+
+static uint64_t prefix_hash(const struct dn_prefix *p)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	const uint8_t *b = (const uint8_t *)p;
+
+	for (size_t i = 0; i < sizeof(*p); i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* 1 if p was added, 0 if it was there already. */
+static int prefix_set_add(struct prefix_set *set, const struct dn_prefix *p)
+{
+	for (size_t i = prefix_hash(p) & set->mask;; i = (i + 1) & set->mask) {
+		if (set->slots[i].family == 0xff) {
+			set->slots[i] = *p;
+			return 1;
+		}
+		if (!memcmp(&set->slots[i], p, sizeof(*p)))
+			return 0;
+	}
+}
+
 int bench_gen_scanners(const struct dn_prefix_list *base, size_t n, uint64_t seed,
 		       struct dn_prefix_list *out)
 {
+	struct prefix_set set = { 0 };
 	struct dn_prefix p;
 	char org[DN_ORG_NAME_LEN];
 	uint64_t s = seed;
-	int err;
+	size_t size = 16;
+	int err = 0;
 
 	prefix_list_init(out);
-	for (size_t i = 0; i < base->len && out->len < n; i++) {
-		err = prefix_list_add(out, &base->entries[i].prefix, base->entries[i].org);
-		if (err)
-			return err;
-	}
+	while (size < 2 * (n + base->len))
+		size *= 2;
+	set.slots = malloc(size * sizeof(*set.slots));
+	if (!set.slots)
+		return -ENOMEM;
+	memset(set.slots, 0xff, size * sizeof(*set.slots));
+	set.mask = size - 1;
+	for (size_t i = 0; !err && i < base->len && out->len < n; i++)
+		if (prefix_set_add(&set, &base->entries[i].prefix))
+			err = prefix_list_add(out, &base->entries[i].prefix, base->entries[i].org);
 	/* One in five generated prefixes is IPv6; 200 organisations, leaving
-	 * room under DN_MAX_SCANNER_ORGS for the base list's. Duplicates are
-	 * possible and harmless: the later one wins, as in a list file. */
-	for (size_t i = 0; out->len < n; i++) {
+	 * room under DN_MAX_SCANNER_ORGS for the base list's. */
+	for (size_t i = 0; !err && out->len < n; i++) {
 		random_prefix(&s, &p, i % 5 == 4);
 		snprintf(org, sizeof(org), "bench-org-%zu", i % 200);
-		err = prefix_list_add(out, &p, org);
-		if (err)
-			return err;
+		if (prefix_set_add(&set, &p))
+			err = prefix_list_add(out, &p, org);
 	}
-	return 0;
+	free(set.slots);
+	return err;
 }

@@ -46,9 +46,11 @@ static const struct option_doc options[] = {
 	{ { "user", required_argument, NULL, OPT_USER }, "USER",
 	  "run as USER once attached and bound" },
 	{ { "max-port-series", required_argument, NULL, OPT_MAX_PORT_SERIES }, "N",
-	  "port series per (iface, proto, class) before folding into port=\"other\"" },
+	  "bound on port series, all interfaces together, before folding into "
+	  "port=\"other\" (default 2048)" },
 	{ { "watch-ports", required_argument, NULL, OPT_WATCH_PORTS }, "LIST",
-	  "ports that always get their own series, e.g. 23,2323,8000-8100" },
+	  "ports that always get their own series (default: the IoT and top darknet "
+	  "ports, " DN_DEFAULT_WATCH_PORTS "); \"none\" for none" },
 	{ { "reload-interval", required_argument, NULL, OPT_RELOAD_INTERVAL }, "SEC",
 	  "check list files for changes every SEC seconds, 0 = only on SIGHUP (default 30)" },
 	{ { "detach-on-exit", no_argument, NULL, OPT_DETACH_ON_EXIT }, NULL,
@@ -213,6 +215,7 @@ int config_parse(struct dn_config *cfg, int argc, char **argv)
 		.telemetry_path = "/metrics",
 		.pin_root = DN_DEFAULT_PIN_ROOT,
 		.max_port_series = DN_DEFAULT_MAX_PORT_SERIES,
+		.watch_ports = DN_DEFAULT_WATCH_PORTS,
 		.reload_interval = 30,
 	};
 	prefix_list_init(&cfg->darknets);

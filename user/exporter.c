@@ -33,7 +33,7 @@ static int init_ports(struct exporter *ex, const struct dn_config *cfg,
 
 	port_series_config_init(&pc);
 	pc.max_series = cfg->max_port_series;
-	if (cfg->watch_ports) {
+	if (strcmp(cfg->watch_ports, "none")) {
 		ret = port_series_parse_watch(&pc, cfg->watch_ports, err, errlen);
 		if (ret)
 			return ret;

@@ -260,10 +260,26 @@ int loader_detach_ifindex(int ifindex)
 	return ret;
 }
 
+/* With our own program fd at hand, netlink detaches it with CAP_NET_ADMIN
+ * alone (the daemon at exit, after privs_drop()); naming the old fd makes
+ * the kernel refuse if someone else's program has replaced ours meanwhile. */
+static int detach_own(const struct dn_iface *ifc)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
+	int fd = ifc->prog ? xdp_program__fd(ifc->prog) : -1;
+
+	if (fd < 0 || !ifc->legacy)
+		return -ENOENT;
+	opts.old_prog_fd = fd;
+	return bpf_xdp_detach(ifc->ifindex, mode_flags(ifc->mode), &opts);
+}
+
 int loader_detach(struct dn_iface *ifc)
 {
-	int ret = loader_detach_ifindex(ifc->ifindex);
+	int ret = detach_own(ifc);
 
+	if (ret == -ENOENT)
+		ret = loader_detach_ifindex(ifc->ifindex);
 	if (ifc->skel)
 		bpf_object__unpin_maps(ifc->skel->obj, NULL);
 	bpffs_remove_dir(ifc->pin_dir);

@@ -66,11 +66,12 @@ static int attach_all(struct daemon *d)
 	return 0;
 }
 
-/* Undo a failed start: nothing this run attached stays attached. */
+/* Undo a failed start: nothing this run attached or pinned stays behind;
+ * a predecessor's program and counters stay as they were. */
 static void rollback(struct daemon *d)
 {
-	for (int i = 0; i < d->nr_attached; i++)
-		if (!d->ifaces[i].adopted)
+	for (int i = 0; i < d->cfg.nr_ifaces; i++)
+		if (d->ifaces[i].ifindex && !d->ifaces[i].adopted)
 			loader_detach(&d->ifaces[i]);
 	for (int i = 0; i < d->cfg.nr_ifaces; i++)
 		loader_close(&d->ifaces[i]);
@@ -201,8 +202,14 @@ static void shutdown_daemon(struct daemon *d)
 	http_stop(d->http);
 	for (int i = 0; i < d->cfg.nr_ifaces; i++) {
 		if (d->cfg.detach_on_exit) {
-			loader_detach(&d->ifaces[i]);
-			pr_info("%s: detached, pinned state removed\n", d->ifaces[i].name);
+			int ret = loader_detach(&d->ifaces[i]);
+
+			if (ret)
+				pr_err("%s: failed to detach the XDP program: %s (run "
+				       "'darknet-counter detach %s' as root)\n", d->ifaces[i].name,
+				       strerror(-ret), d->ifaces[i].name);
+			else
+				pr_info("%s: detached, pinned state removed\n", d->ifaces[i].name);
 		}
 		loader_close(&d->ifaces[i]);
 	}

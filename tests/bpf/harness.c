@@ -83,6 +83,18 @@ int dp_install_scanners(struct dp *d, const char *const *lines, char *err, size_
 	return install(d, lines, 1, err, errlen);
 }
 
+int dp_slot_fd(int outer)
+{
+	uint32_t zero = 0, id;
+	int fd;
+
+	if (bpf_map_lookup_elem(outer, &zero, &id))
+		return -errno;
+	fd = bpf_map_get_fd_by_id(id);
+	cr_assert_geq(fd, 0, "inner map id %u: %s", id, strerror(errno));
+	return fd;
+}
+
 uint32_t dp_run(struct dp *d, const uint8_t *frame, uint32_t len)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len,
@@ -132,7 +144,7 @@ void dp_snapshot_copy(struct dn_iface_snapshot *dst, const struct dn_iface_snaps
 /* One key of a per-CPU array, summed over CPUs. */
 static void read_one(struct dp *d, int fd, uint32_t key, size_t value_size, void *out)
 {
-	uint64_t *vals = malloc(d->reader.ncpus * value_size);
+	__u64 *vals = malloc(d->reader.ncpus * value_size);
 
 	cr_assert_not_null(vals, "read_one: out of memory");
 	cr_assert_eq(bpf_map_lookup_elem(fd, &key, vals), 0, "lookup key %u: %s", key,
@@ -145,7 +157,7 @@ static void read_one(struct dp *d, int fd, uint32_t key, size_t value_size, void
 static void read_percpu(struct dp *d, int fd, uint32_t nkeys, size_t value_size, void *out)
 {
 	size_t words = value_size / 8, ncpus = d->reader.ncpus;
-	uint64_t *vals = malloc(nkeys * ncpus * value_size);
+	__u64 *vals = malloc(nkeys * ncpus * value_size);
 	uint32_t *keys = malloc(nkeys * sizeof(*keys)), count = nkeys, next;
 	int err;
 

@@ -26,6 +26,9 @@ void dp_close(struct dp *d);
 int dp_install_darknets(struct dp *d, const char *const *lines, char *err, size_t errlen);
 int dp_install_scanners(struct dp *d, const char *const *lines, char *err, size_t errlen);
 
+/* The inner map in slot 0 of an outer map (caller closes), or -ENOENT. */
+int dp_slot_fd(int outer);
+
 /* One BPF_PROG_TEST_RUN of frame; returns the XDP verdict. */
 uint32_t dp_run(struct dp *d, const uint8_t *frame, uint32_t len);
 

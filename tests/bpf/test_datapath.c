@@ -1,4 +1,5 @@
 /* test_datapath.c: BPF_PROG_TEST_RUN table: frame -> verdict and exact counter deltas, per row. */
+#include <stdio.h>
 #include <string.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -387,19 +388,39 @@ static void expect_row(const struct row *r, uint32_t len, const struct dn_iface_
 		exp->icmp[fam * DN_NR_ICMP_TYPES + r->f.icmp_type].packets[r->cls]++;
 }
 
-/* Compare nkeys x words u64 counters, report each difference by row, map
- * and key, then adopt the actual values so the next row starts clean. */
-static void compare(const char *row, const char *map, void *exp, const void *act,
-		    size_t nkeys, size_t words)
+/* "key 1234 (ipv4/6/scan)" for class keys, "key 264 (ipv6 type 8)" for ICMP. */
+static void key_name(const char *map, size_t key, char *buf, size_t len)
+{
+	if (!strcmp(map, "class_counters"))
+		snprintf(buf, len, "key %zu (family %zu proto %zu class %zu)", key,
+			 key / DN_CLASS_MAX / DN_NR_IPPROTO, key / DN_CLASS_MAX % DN_NR_IPPROTO,
+			 key % DN_CLASS_MAX);
+	else if (!strcmp(map, "icmp_counters"))
+		snprintf(buf, len, "key %zu (family %zu type %zu)", key, key / DN_NR_ICMP_TYPES,
+			 key % DN_NR_ICMP_TYPES);
+	else
+		snprintf(buf, len, "key %zu", key);
+}
+
+/* Compare nkeys x words u64 counters (keys first_key...), report each
+ * difference by row, map and key, then adopt the actual values so that
+ * the next row starts clean. */
+static void compare(const char *row, const char *map, size_t first_key, void *exp,
+		    const void *act, size_t nkeys, size_t words)
 {
 	uint64_t *e = exp;
 	const uint64_t *a = act;
+	char key[96];
 
 	if (!memcmp(e, a, nkeys * words * sizeof(*e)))
 		return;
-	for (size_t i = 0; i < nkeys * words; i++)
-		cr_expect_eq(a[i], e[i], "%s: %s key %zu word %zu: got %lu, want %lu", row, map,
-			     i / words, i % words, (unsigned long)a[i], (unsigned long)e[i]);
+	for (size_t i = 0; i < nkeys * words; i++) {
+		if (a[i] == e[i])
+			continue;
+		key_name(map, first_key + i / words, key, sizeof(key));
+		cr_expect_fail("%s: %s %s word %zu: got %lu, want %lu", row, map, key, i % words,
+			       (unsigned long)a[i], (unsigned long)e[i]);
+	}
 	memcpy(e, a, nkeys * words * sizeof(*e));
 }
 
@@ -423,15 +444,15 @@ static void check_row(const struct row *r, uint32_t action, uint32_t verdict, ui
 		     "%s: verdict %u with action %u", r->name, verdict, action);
 	cr_expect_eq(total_packets(c) - total, 1,
 		     "%s: class + reason packets must grow by exactly 1", r->name);
-	compare(r->name, "class_counters", exp->classes, c->classes, DN_CLASS_KEYS, 2);
-	compare(r->name, "reason_counters", exp->reasons, c->reasons, DN_REASON_MAX, 2);
-	compare(r->name, "prefix_counters", exp->prefixes, c->prefixes, DN_MAX_PREFIX_IDS, 2);
-	compare(r->name, "org_counters", exp->orgs, c->orgs, DN_MAX_SCANNER_ORGS + 1, 2);
-	compare(r->name, "icmp_counters", exp->icmp, c->icmp, DN_FAMILY_MAX * DN_NR_ICMP_TYPES,
+	compare(r->name, "class_counters", 0, exp->classes, c->classes, DN_CLASS_KEYS, 2);
+	compare(r->name, "reason_counters", 0, exp->reasons, c->reasons, DN_REASON_MAX, 2);
+	compare(r->name, "prefix_counters", 0, exp->prefixes, c->prefixes, DN_MAX_PREFIX_IDS, 2);
+	compare(r->name, "org_counters", 0, exp->orgs, c->orgs, DN_MAX_SCANNER_ORGS + 1, 2);
+	compare(r->name, "icmp_counters", 0, exp->icmp, c->icmp, DN_FAMILY_MAX * DN_NR_ICMP_TYPES,
 		DN_CLASS_MAX);
-	compare(r->name, "tcp_port_counters", &exp->tcp_ports[port], &c->tcp, 1,
+	compare(r->name, "tcp_port_counters", port, &exp->tcp_ports[port], &c->tcp, 1,
 		DN_TCP_PORT_SLOTS);
-	compare(r->name, "udp_port_counters", &exp->udp_ports[port], &c->udp, 1,
+	compare(r->name, "udp_port_counters", port, &exp->udp_ports[port], &c->udp, 1,
 		DN_UDP_PORT_SLOTS);
 }
 
@@ -469,9 +490,9 @@ static void run_table(uint32_t action)
 	}
 	/* Stray increments at ports no row looked at. */
 	dp_snapshot(&d, ids);
-	compare("whole table", "tcp_port_counters", exp->tcp_ports, ids->tcp_ports, DN_NR_PORTS,
+	compare("whole table", "tcp_port_counters", 0, exp->tcp_ports, ids->tcp_ports, DN_NR_PORTS,
 		DN_TCP_PORT_SLOTS);
-	compare("whole table", "udp_port_counters", exp->udp_ports, ids->udp_ports, DN_NR_PORTS,
+	compare("whole table", "udp_port_counters", 0, exp->udp_ports, ids->udp_ports, DN_NR_PORTS,
 		DN_UDP_PORT_SLOTS);
 	dp_close(&d);
 	dp_snapshot_free(ids);

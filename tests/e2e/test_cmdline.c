@@ -14,6 +14,12 @@
 
 static struct netfix fx;
 
+/* Write a list file of the test; its path names the case when it fails. */
+static void put(const char *path, const char *text)
+{
+	cr_assert_eq(e2e_write_file(path, text), 0, "cannot write the test file %s", path);
+}
+
 static void setup(void)
 {
 	char err[256];
@@ -61,7 +67,7 @@ static void expect_refused(const char *name, const char *const *wrap, const char
 	cr_assert_eq(e2e_run((char *const *)argv, 20000, &r), 0, "cmdline %s: cannot run", name);
 	if (asprintf(&all, "%s%s", r.out, r.err) < 0)
 		all = NULL;
-	cr_assert(all);
+	cr_assert(all, "cmdline %s: out of memory", name);
 	cr_expect_neq(r.status, -1, "cmdline %s: still running after 20 s", name);
 	cr_expect(r.status > 0 && r.status < 128,
 		  "cmdline %s: exit status %d, want a non-zero exit (no crash)", name, r.status);
@@ -104,7 +110,7 @@ Test(cmdline, malformed_cidr_in_file, .init = setup, .fini = teardown, .timeout 
 {
 	char *path = netfix_tmp(&fx, "darknets.txt"), needle[300];
 
-	cr_assert_eq(e2e_write_file(path, "# darknets\n198.51.100.0/24\n203.0.113.0/2x5\n"), 0);
+	put(path, "# darknets\n198.51.100.0/24\n203.0.113.0/2x5\n");
 	snprintf(needle, sizeof(needle), "%s:3:", path);
 	expect_refused("malformed CIDR in --darknet-file", NULL,
 		       ARGS("--darknet-file", path), fx.if_sensor, needle, 0);
@@ -127,7 +133,7 @@ Test(cmdline, malformed_scanner_file, .init = setup, .fini = teardown, .timeout 
 {
 	char *path = netfix_tmp(&fx, "scanners.txt"), needle[300];
 
-	cr_assert_eq(e2e_write_file(path, "45.2.0.0/24 alpha\n45.3.0.0/33 beta\n"), 0);
+	put(path, "45.2.0.0/24 alpha\n45.3.0.0/33 beta\n");
 	snprintf(needle, sizeof(needle), "%s:2:", path);
 	expect_refused("prefix length 33 in --scanners", NULL,
 		       ARGS("--darknet", "198.51.100.0/24", "--scanners", path), fx.if_sensor,

@@ -16,6 +16,14 @@
 #include "lib/traffic.h"
 
 static struct netfix fx;
+
+/* After the last test, in the runner: leftovers of a test that crashed or
+ * timed out (its worker ran no fini) would otherwise wait for the next run. */
+ReportHook(POST_ALL)(struct criterion_global_stats *stats)
+{
+	(void)stats;
+	netfix_sweep_stale();
+}
 static struct dctl dd;
 
 static void setup(void)
@@ -163,25 +171,8 @@ static int expected_series(const struct expect *x, const struct promx *m,
 	return 0;
 }
 
-Test(core, exact_mix_every_count, .init = setup, .fini = teardown, .timeout = 60)
+static void start_daemon(int port, const char *scanners, const char *ports)
 {
-	const uint64_t n = 21 * 3 + 5;   /* three cycles of the exact mix and a bit */
-	char *scanners = e2e_srcfile("deploy/research-scanners.txt");
-	static struct handmade hand[16];
-	struct expect x = { 0 };
-	struct tgen_result tg;
-	struct scrape before, after;
-	char err[512], ports[512], labels[256];
-	double want_total = 0, got;
-	int nh, fd, port = e2e_free_port();
-
-	nh = make_handmade(hand);
-	check_reason_names(hand, nh);
-	cr_assert_eq(expect_mix(&x, fx.if_sensor, "exact", 1, n, scanners, darknets, err,
-				sizeof(err)), 0, "core: computing the mix's counters: %s", err);
-	cr_assert_eq(expect_mix_ports("exact", 1, n, scanners, ports, sizeof(ports)), 0,
-		     "core: listing the mix's ports");
-
 	dctl_init(&dd, &fx, port);
 	for (int i = 0; darknets[i]; i++) {
 		dctl_arg(&dd, "--darknet");
@@ -189,113 +180,166 @@ Test(core, exact_mix_every_count, .init = setup, .fini = teardown, .timeout = 60
 	}
 	dctl_arg(&dd, "--scanners");
 	dctl_arg(&dd, scanners);
-	/* every port of the mix keeps a series of its own, so each is exact */
-	dctl_arg(&dd, "--watch-ports");
-	dctl_arg(&dd, ports);
+	if (ports) {
+		/* every port of the mix keeps a series of its own: each is exact */
+		dctl_arg(&dd, "--watch-ports");
+		dctl_arg(&dd, ports);
+	}
 	dctl_arg(&dd, "--reload-interval");
 	dctl_arg(&dd, "0");
-	cr_assert_eq(dctl_start(&dd, 10000), 0, "core: daemon did not serve /metrics (exit %d); log:\n%s",
+	cr_assert_eq(dctl_start(&dd, 10000), 0,
+		     "core: daemon did not serve /metrics (exit %d); log:\n%s",
 		     dd.last_status, dctl_log(&dd));
-	cr_assert_eq(scrape_get(port, &before, err, sizeof(err)), 0, "core baseline scrape: %s", err);
+}
 
-	/* the mix, through the veth */
-	cr_assert_eq(tgen_run(&fx, "exact", n, 1, scanners, &tg), 0,
-		     "core: darknet-trafgen failed (exit %d): %s", tg.status, tg.err);
-	cr_assert_eq(tg.packets, n, "core: trafgen sent %lu packets, asked for %lu",
-		     (unsigned long)tg.packets, (unsigned long)n);
-	/* and the frames of our own */
-	fd = inject_open(&fx);
+/* Send the hand-made frames; each adds its count to its expected series. */
+static void send_handmade(struct expect *x)
+{
+	static struct handmade hand[16];
+	int nh = make_handmade(hand), fd = inject_open(&fx);
+	char labels[256];
+
+	check_reason_names(hand, nh);
 	cr_assert_geq(fd, 0, "core: cannot open a packet socket in %s", fx.ns_inet);
 	for (int i = 0; i < nh; i++) {
 		cr_assert_eq(inject_send(fd, hand[i].frame, hand[i].len, hand[i].count), 0,
 			     "core %s: send failed", hand[i].name);
 		snprintf(labels, sizeof(labels), "iface=%s,reason=%s", fx.if_sensor, hand[i].reason);
-		expect_add(&x, hand[i].metric, labels, hand[i].count);
+		expect_add(x, hand[i].metric, labels, hand[i].count);
 	}
 	close(fd);
+}
 
-	/* XDP runs in softirq after send() returns: wait until everything has
-	 * been seen (every frame lands in one of the three families). */
-	for (size_t i = 0; i < x.n; i++)
-		if (!strcmp(x.v[i].name, "darknet_packets_total") ||
-		    !strcmp(x.v[i].name, "darknet_passed_packets_total") ||
-		    !strcmp(x.v[i].name, "darknet_malformed_packets_total"))
-			want_total += x.v[i].value;
-	scrape_wait_frames(port, scrape_frames(&before.m) + want_total, 3000);
-	cr_assert_eq(scrape_get(port, &after, err, sizeof(err)), 0, "core scrape: %s", err);
+/* Frames the expectation accounts for: every frame lands in one of these. */
+static double expected_frames(const struct expect *x)
+{
+	double n = 0;
 
-	/* what trafgen says it sent is what the daemon counted, series by series */
-	for (size_t i = 0; i < tg.n; i++) {
-		const struct tgen_series *s = &tg.s[i];
+	for (size_t i = 0; i < x->n; i++)
+		if (!strcmp(x->v[i].name, "darknet_packets_total") ||
+		    !strcmp(x->v[i].name, "darknet_passed_packets_total") ||
+		    !strcmp(x->v[i].name, "darknet_malformed_packets_total"))
+			n += x->v[i].value;
+	return n;
+}
+
+/* What trafgen says it sent is what the daemon counted, series by series,
+ * and what the mix model (the expectation) says too. */
+static void check_trafgen_series(const struct tgen_result *tg, const struct expect *x,
+				 const struct promx *before, const struct promx *after)
+{
+	for (size_t i = 0; i < tg->n; i++) {
+		const struct tgen_series *s = &tg->s[i];
 		const struct promx_series *p, *b;
+		char labels[256];
+		double got;
 
 		snprintf(labels, sizeof(labels), "iface=%s,family=%s,proto=%s,class=%s",
 			 fx.if_sensor, s->family, s->proto, s->cls);
-		p = promx_find(&after.m, "darknet_packets_total", labels);
+		p = promx_find(after, "darknet_packets_total", labels);
 		cr_assert(p, "core trafgen series %s %s %s: no darknet_packets_total{%s}",
 			  s->family, s->proto, s->cls, labels);
-		got = scrape_delta(&before.m, &after.m, p);
+		got = scrape_delta(before, after, p);
 		cr_expect_eq(got, (double)s->packets,
 			     "core trafgen series %s %s %s: darknet_packets_total %.0f, trafgen sent %lu",
 			     s->family, s->proto, s->cls, got, (unsigned long)s->packets);
-		b = promx_find(&after.m, "darknet_bytes_total", labels);
+		b = promx_find(after, "darknet_bytes_total", labels);
 		cr_assert(b, "core trafgen series %s %s %s: no darknet_bytes_total", s->family,
 			  s->proto, s->cls);
-		got = scrape_delta(&before.m, &after.m, b);
+		got = scrape_delta(before, after, b);
 		cr_expect_eq(got, (double)s->bytes,
 			     "core trafgen series %s %s %s: darknet_bytes_total %.0f, trafgen sent %lu",
 			     s->family, s->proto, s->cls, got, (unsigned long)s->bytes);
-		/* the mix model agrees with trafgen's own tally */
-		cr_expect_eq(expect_get(&x, "darknet_packets_total", labels), (double)s->packets,
+		got = expect_get(x, "darknet_packets_total", labels);
+		cr_expect_eq(got, (double)s->packets,
 			     "core trafgen series %s %s %s: the mix model expects %.0f, trafgen sent %lu",
-			     s->family, s->proto, s->cls,
-			     expect_get(&x, "darknet_packets_total", labels), (unsigned long)s->packets);
+			     s->family, s->proto, s->cls, got, (unsigned long)s->packets);
 	}
+}
 
-	/* every expected series has exactly its count ... */
-	for (size_t i = 0; i < x.n; i++) {
-		const struct promx_series *p = promx_find(&after.m, x.v[i].name, x.v[i].labels);
+/* Every expected series moved by exactly its count, and no other series of
+ * a counting family moved at all. */
+static void check_expected(const struct expect *x, const struct promx *before,
+			   const struct promx *after)
+{
+	double got;
 
-		got = p ? scrape_delta(&before.m, &after.m, p) : 0;
-		cr_expect_eq(got, x.v[i].value, "core expected %s{%s}: got %.0f, want %.0f%s",
-			     x.v[i].name, x.v[i].labels, got, x.v[i].value,
+	for (size_t i = 0; i < x->n; i++) {
+		const struct promx_series *p = promx_find(after, x->v[i].name, x->v[i].labels);
+
+		got = p ? scrape_delta(before, after, p) : 0;
+		cr_expect_eq(got, x->v[i].value, "core expected %s{%s}: got %.0f, want %.0f%s",
+			     x->v[i].name, x->v[i].labels, got, x->v[i].value,
 			     p ? "" : " (series absent)");
 	}
-	/* ... and nothing else moved */
-	for (size_t i = 0; i < after.m.n; i++) {
-		const struct promx_series *p = &after.m.s[i];
+	for (size_t i = 0; i < after->n; i++) {
+		const struct promx_series *p = &after->s[i];
 
 		if (!counted_family(p->name))
 			continue;
-		got = scrape_delta(&before.m, &after.m, p);
-		cr_expect(got == 0 || expected_series(&x, &after.m, p),
+		got = scrape_delta(before, after, p);
+		cr_expect(got == 0 || expected_series(x, after, p),
 			  "core unexpected count: %s moved by %.0f", p->key, got);
 	}
+}
 
-	/* prefix sizes */
-	cr_expect_eq(promx_value(&after.m, "darknet_prefix_addresses", "prefix=198.51.100.0/24", -1),
+/* Gauges: prefix sizes, attachment, build info. */
+static void check_gauges(const struct promx *m)
+{
+	const struct promx_series *bi = NULL;
+	char labels[256];
+	double got;
+
+	cr_expect_eq(promx_value(m, "darknet_prefix_addresses", "prefix=198.51.100.0/24", -1),
 		     256, "core prefix_addresses 198.51.100.0/24");
-	cr_expect_eq(promx_value(&after.m, "darknet_prefix_addresses", "prefix=203.0.113.0/25", -1),
+	cr_expect_eq(promx_value(m, "darknet_prefix_addresses", "prefix=203.0.113.0/25", -1),
 		     128, "core prefix_addresses 203.0.113.0/25");
-	got = promx_value(&after.m, "darknet_prefix_addresses", "prefix=2001:db8::/33", -1);
+	got = promx_value(m, "darknet_prefix_addresses", "prefix=2001:db8::/33", -1);
 	cr_expect(fabs(got - ldexp(1, 95)) < ldexp(1, 60),
 		  "core prefix_addresses 2001:db8::/33: %g, want 2^95", got);
 
 	snprintf(labels, sizeof(labels), "iface=%s,mode=native", fx.if_sensor);
-	cr_expect_eq(promx_value(&after.m, "darknet_xdp_attached", labels, -1), 1,
+	cr_expect_eq(promx_value(m, "darknet_xdp_attached", labels, -1), 1,
 		     "core darknet_xdp_attached{%s} is not 1", labels);
-	cr_expect_eq(promx_match(&after.m, "darknet_build_info", NULL, &got), 1,
+	cr_expect_eq(promx_match(m, "darknet_build_info", NULL, &got), 1,
 		     "core darknet_build_info: want exactly one series");
 	cr_expect_eq(got, 1, "core darknet_build_info value %g", got);
-	{
-		const struct promx_series *bi = NULL;
+	for (size_t i = 0; i < m->n && !bi; i++)
+		if (!strcmp(m->s[i].name, "darknet_build_info"))
+			bi = &m->s[i];
+	cr_expect(bi && promx_label(bi, "version") && *promx_label(bi, "version"),
+		  "core darknet_build_info has no version label");
+}
 
-		for (size_t i = 0; i < after.m.n && !bi; i++)
-			if (!strcmp(after.m.s[i].name, "darknet_build_info"))
-				bi = &after.m.s[i];
-		cr_expect(bi && promx_label(bi, "version") && *promx_label(bi, "version"),
-			  "core darknet_build_info has no version label");
-	}
+Test(core, exact_mix_every_count, .init = setup, .fini = teardown, .timeout = 60)
+{
+	const uint64_t n = 21 * 3 + 5;   /* three cycles of the exact mix and a bit */
+	char *scanners = e2e_srcfile("deploy/research-scanners.txt");
+	struct expect x = { 0 };
+	struct tgen_result tg;
+	struct scrape before, after;
+	char err[512], ports[512];
+	int port = e2e_free_port();
+
+	cr_assert_eq(expect_mix(&x, fx.if_sensor, "exact", 1, n, scanners, darknets, err,
+				sizeof(err)), 0, "core: computing the mix's counters: %s", err);
+	cr_assert_eq(expect_mix_ports("exact", 1, n, scanners, ports, sizeof(ports)), 0,
+		     "core: listing the mix's ports");
+	start_daemon(port, scanners, ports);
+	cr_assert_eq(scrape_get(port, &before, err, sizeof(err)), 0, "core baseline scrape: %s", err);
+
+	cr_assert_eq(tgen_run(&fx, "exact", n, 1, scanners, &tg), 0,
+		     "core: darknet-trafgen failed (exit %d): %s", tg.status, tg.err);
+	cr_assert_eq(tg.packets, n, "core: trafgen sent %lu packets, asked for %lu",
+		     (unsigned long)tg.packets, (unsigned long)n);
+	send_handmade(&x);
+	/* XDP runs in softirq after send() returns: wait until all are seen */
+	scrape_wait_frames(port, scrape_frames(&before.m) + expected_frames(&x), 3000);
+	cr_assert_eq(scrape_get(port, &after, err, sizeof(err)), 0, "core scrape: %s", err);
+
+	check_trafgen_series(&tg, &x, &before.m, &after.m);
+	check_expected(&x, &before.m, &after.m);
+	check_gauges(&after.m);
 
 	tgen_free(&tg);
 	expect_free(&x);
@@ -313,15 +357,7 @@ Test(core, exposition_is_valid, .init = setup, .fini = teardown, .timeout = 60)
 	char err[512], msg[1024];
 	int port = e2e_free_port(), rc;
 
-	dctl_init(&dd, &fx, port);
-	for (int i = 0; darknets[i]; i++) {
-		dctl_arg(&dd, "--darknet");
-		dctl_arg(&dd, darknets[i]);
-	}
-	dctl_arg(&dd, "--scanners");
-	dctl_arg(&dd, scanners);
-	cr_assert_eq(dctl_start(&dd, 10000), 0, "exposition: daemon did not start; log:\n%s",
-		     dctl_log(&dd));
+	start_daemon(port, scanners, NULL);
 	/* some of everything, so that every family has samples */
 	cr_assert_eq(tgen_run(&fx, "nicter", 3000, 7, scanners, &tg), 0,
 		     "exposition: trafgen failed: %s", tg.err);

@@ -141,7 +141,8 @@ Test(restart, status_and_detach_while_no_daemon_runs, .init = setup, .fini = tea
 	scrape_wait_sum(port, "darknet_packets_total", NULL, 21, 3000);
 	cr_assert_eq(dctl_stop(&dd, SIGTERM, 10000), 0, "status: SIGTERM exit status not 0");
 
-	cr_assert_eq(e2e_runl(10000, &r, prog, "status", "--bpffs-dir", fx.pin_dir, (char *)NULL), 0);
+	cr_assert_eq(e2e_runl(10000, &r, prog, "status", "--bpffs-dir", fx.pin_dir, (char *)NULL), 0,
+		     "status: cannot run %s", prog);
 	cr_expect_eq(r.status, 0, "status: exit %d:\n%s%s", r.status, r.out, r.err);
 	cr_expect(strstr(r.out, fx.if_sensor), "status: %s not listed:\n%s%s", fx.if_sensor,
 		  r.out, r.err);
@@ -150,14 +151,15 @@ Test(restart, status_and_detach_while_no_daemon_runs, .init = setup, .fini = tea
 	e2e_run_free(&r);
 
 	cr_assert_eq(e2e_runl(10000, &r, prog, "detach", "--netns", fx.ns_sensor, "--bpffs-dir",
-			      fx.pin_dir, fx.if_sensor, (char *)NULL), 0);
+			      fx.pin_dir, fx.if_sensor, (char *)NULL), 0, "detach: cannot run %s", prog);
 	cr_expect_eq(r.status, 0, "detach: exit %d:\n%s%s", r.status, r.out, r.err);
 	e2e_run_free(&r);
 	cr_expect_eq(netfix_xdp_attached(&fx, &id), 0, "detach: program id %d still attached", id);
 	cr_expect_eq(e2e_count_entries(fx.pin_dir), 0, "detach: pinned state left under %s",
 		     fx.pin_dir);
 
-	cr_assert_eq(e2e_runl(10000, &r, prog, "status", "--bpffs-dir", fx.pin_dir, (char *)NULL), 0);
+	cr_assert_eq(e2e_runl(10000, &r, prog, "status", "--bpffs-dir", fx.pin_dir, (char *)NULL), 0,
+		     "status after detach: cannot run %s", prog);
 	cr_expect(!strstr(r.out, fx.if_sensor), "status after detach: %s still listed:\n%s",
 		  fx.if_sensor, r.out);
 	e2e_run_free(&r);

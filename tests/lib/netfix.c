@@ -68,7 +68,7 @@ static void sweep_dir(const char *dir, int netns)
 
 /* Leftovers of crashed test processes: namespaces (and so their veths), pin
  * directories and temp directories, all recognised by a dead pid. */
-static void sweep_stale(void)
+void netfix_sweep_stale(void)
 {
 	sweep_dir("/run/netns", 1);
 	sweep_dir("/sys/fs/bpf", 0);
@@ -99,7 +99,7 @@ int netfix_setup(struct netfix *f, char *err, size_t errlen)
 	const char *ns[2];
 
 	memset(f, 0, sizeof(*f));
-	sweep_stale();
+	netfix_sweep_stale();
 	snprintf(f->ns_sensor, sizeof(f->ns_sensor), PREFIX "%u-%u-sensor", pid, n);
 	snprintf(f->ns_inet, sizeof(f->ns_inet), PREFIX "%u-%u-inet", pid, n);
 	snprintf(f->if_sensor, sizeof(f->if_sensor), "dn%u-%us", pid, n % 100);

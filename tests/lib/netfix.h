@@ -26,6 +26,11 @@ struct netfix {
 int netfix_setup(struct netfix *f, char *err, size_t errlen);
 void netfix_teardown(struct netfix *f);
 
+/* Remove what fixtures of processes that are gone left behind (a test that
+ * crashed or timed out runs no fini): namespaces, pin and temp directories
+ * whose names carry a dead pid. netfix_setup() calls it first. */
+void netfix_sweep_stale(void);
+
 /* A path under f->tmpdir, strdup'ed. */
 char *netfix_tmp(const struct netfix *f, const char *name);
 
