@@ -246,6 +246,9 @@ static __always_inline void count_l4(const struct pkt *p, __u32 cls)
 	}
 }
 
+/* Parse, decide darknet membership, classify, count, verdict. Every frame
+ * lands in exactly one place: a class counter (with its prefix, port or
+ * type, org) or a reason counter. L4 is parsed only for darknet packets. */
 SEC("xdp")
 int darknet_counter(struct xdp_md *ctx)
 {

@@ -178,9 +178,9 @@ static __always_inline bool is_icmp(const struct pkt *p)
 }
 
 /* The transport header of a darknet packet, for the protocols that have
- * one. Both bounds checks use constant sizes: the verifier learns nothing
- * from "pos + variable > end", which is what clang makes of per-protocol
- * sizes. 8 bytes is the UDP and the ICMP(v6) header. */
+ * one. Both bounds checks add constants: checking "pos + variable" proves
+ * nothing about pos to the verifier, and clang folds per-protocol sizes
+ * into just that variable. 8 bytes is the UDP and the ICMP(v6) header. */
 static __always_inline int parse_l4(struct cursor *c, struct pkt *p)
 {
 	bool tcp = p->proto == IPPROTO_TCP;

@@ -36,17 +36,36 @@ struct id_table {
 	__u32 cursor[2];    /* where the search for a free / released id resumes */
 };
 
-static int fail(char *errbuf, size_t errlen, int err, const char *fmt, ...)
+static void vreport(char *errbuf, size_t errlen, int err, int with_errno, const char *fmt,
+		    va_list ap)
 {
 	size_t used;
+
+	vsnprintf(errbuf, errlen, fmt, ap);
+	used = strnlen(errbuf, errlen);
+	if (with_errno && used < errlen)
+		snprintf(errbuf + used, errlen - used, ": %s", strerror(-err));
+}
+
+/* A failed operation: "failed to X: <strerror>". Returns err. */
+static int fail(char *errbuf, size_t errlen, int err, const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
+	vreport(errbuf, errlen, err, 1, fmt, ap);
 	va_end(ap);
-	used = strnlen(errbuf, errlen);
-	if (err != -E2BIG && err != -EINVAL && used < errlen)
-		snprintf(errbuf + used, errlen - used, ": %s", strerror(-err));
+	return err;
+}
+
+/* A list we refuse, with the reason only. Returns err. */
+static int reject(char *errbuf, size_t errlen, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(errbuf, errlen, err, 0, fmt, ap);
+	va_end(ap);
 	return err;
 }
 
@@ -97,18 +116,6 @@ static int zero_counters(int fd, const struct id_table *t, enum id_state which)
 	return err;
 }
 
-/* The fd of the inner map in slot 0 of outer, or -ENOENT when it is empty. */
-static int slot_inner_fd(int outer)
-{
-	__u32 zero = 0, id;
-	int fd;
-
-	if (bpf_map_lookup_elem(outer, &zero, &id))
-		return -errno;
-	fd = bpf_map_get_fd_by_id(id);
-	return fd < 0 ? -errno : fd;
-}
-
 /* Replace slot 0 of outer with inner, or empty it when inner < 0. */
 static int slot_swap(int outer, int inner)
 {
@@ -148,43 +155,42 @@ static int trie_insert(int fd, const struct dn_prefix *p, __u32 value)
 	return bpf_map_update_elem(fd, &key, &value, BPF_ANY) ? -errno : 0;
 }
 
-/* Append every (prefix, value) of the trie in slot 0 of outer to *v. */
-static int slot_read(int outer, __u8 family, struct id_entry **v, size_t *n, size_t *cap)
+/* The installed prefixes with their ids, from prefix_info: every install
+ * rewrites it in full, so it is the record of what the tries hold. Reading it
+ * rather than the tries needs no CAP_SYS_ADMIN (opening an inner map by id
+ * would), so reloads still work after the daemon dropped its privileges. */
+static int installed_read(int info_fd, struct id_entry **v, size_t *n)
 {
-	struct dn_lpm_v6 key, next;
-	struct id_entry *e;
-	void *prev = NULL;
-	int fd, err = 0;
-	__u32 val;
+	struct dn_prefix_info *info = calloc(DN_MAX_PREFIX_IDS, sizeof(*info));
+	__u32 *keys = calloc(DN_MAX_PREFIX_IDS, sizeof(*keys));
+	__u32 count = DN_MAX_PREFIX_IDS, next = 0;
+	int err = 0;
 
-	fd = slot_inner_fd(outer);
-	if (fd < 0)
-		return fd == -ENOENT ? 0 : fd;
-	memset(&next, 0, sizeof(next));
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &val))
-			continue;   /* deleted under us: nobody does, but harmless */
-		if (*n == *cap) {
-			*cap = *cap ? 2 * *cap : 256;
-			e = realloc(*v, *cap * sizeof(**v));
-			if (!e) {
-				err = -ENOMEM;
-				break;
-			}
-			*v = e;
-		}
-		e = &(*v)[(*n)++];
-		memset(e, 0, sizeof(*e));
-		e->p.family = family;
-		e->p.len = key.prefixlen;
-		memcpy(e->p.addr, key.addr, family == DN_FAMILY_IPV4 ? 4 : 16);
-		e->id = val;
+	*v = calloc(DN_MAX_PREFIX_IDS, sizeof(**v));
+	*n = 0;
+	if (!info || !keys || !*v) {
+		err = -ENOMEM;
+		goto cleanup;
 	}
-	if (!err && errno != ENOENT)
+	if (bpf_map_lookup_batch(info_fd, NULL, &next, keys, info, &count, NULL) &&
+	    errno != ENOENT) {
 		err = -errno;
-	close(fd);
+		goto cleanup;
+	}
+	for (__u32 i = 0; i < count; i++) {
+		struct id_entry *e = &(*v)[*n];
+
+		if (!info[i].in_use || info[i].family >= DN_FAMILY_MAX)
+			continue;
+		e->p.family = info[i].family;
+		e->p.len = info[i].prefixlen;
+		memcpy(e->p.addr, info[i].addr, sizeof(e->p.addr));
+		e->id = keys[i];
+		(*n)++;
+	}
+cleanup:
+	free(info);
+	free(keys);
 	return err;
 }
 
@@ -212,7 +218,7 @@ static int darknets_collect(const struct dn_prefix_list *l, struct id_entry **ou
 	*n = k;
 	for (int f = 0; f < DN_FAMILY_MAX; f++) {
 		if (per_family[f] > DN_MAX_DARKNET_PREFIXES)
-			return fail(errbuf, errlen, -E2BIG, "too many %s darknet prefixes: %zu (max %u)",
+			return reject(errbuf, errlen, -E2BIG, "too many %s darknet prefixes: %zu (max %u)",
 				    family_names[f], per_family[f], DN_MAX_DARKNET_PREFIXES);
 	}
 	return 0;
@@ -263,8 +269,8 @@ static int darknets_build(const struct id_entry *want, size_t n, int fds[DN_FAMI
 	return err;
 }
 
-/* Rewrite all of prefix_info: installed ids get their prefix, the rest
- * family 0xff, so a reader never mistakes a zeroed slot for 0.0.0.0/0. */
+/* Rewrite all of prefix_info: installed ids get their prefix and in_use,
+ * the rest zeroes (in_use 0), what a fresh map holds. */
 static int prefix_info_write(int fd, const struct id_entry *want, size_t n)
 {
 	struct dn_prefix_info *info = malloc(DN_MAX_PREFIX_IDS * sizeof(*info));
@@ -279,9 +285,9 @@ static int prefix_info_write(int fd, const struct id_entry *want, size_t n)
 	memset(info, 0, DN_MAX_PREFIX_IDS * sizeof(*info));
 	for (__u32 id = 0; id < DN_MAX_PREFIX_IDS; id++) {
 		keys[id] = id;
-		info[id].family = 0xff;
 	}
 	for (size_t i = 0; i < n; i++) {
+		info[want[i].id].in_use = 1;
 		info[want[i].id].family = want[i].p.family;
 		info[want[i].id].prefixlen = want[i].p.len;
 		memcpy(info[want[i].id].addr, want[i].p.addr, sizeof(info->addr));
@@ -300,15 +306,16 @@ int listmaps_install_darknets(const struct dn_maps *m, const struct dn_prefix_li
 	__u8 state[DN_MAX_PREFIX_IDS] = { 0 };
 	struct id_table ids = { .state = state, .n = DN_MAX_PREFIX_IDS };
 	struct id_entry *want = NULL, *old = NULL;
-	size_t nwant = 0, nold = 0, cap = 0;
+	size_t nwant = 0, nold = 0;
 	int fds[DN_FAMILY_MAX] = { -1, -1 };
 	int err;
 
+	if (errlen)
+		errbuf[0] = '\0';
 	err = darknets_collect(l, &want, &nwant, errbuf, errlen);
 	if (err)
 		goto cleanup;
-	err = slot_read(m->darknet_v4, DN_FAMILY_IPV4, &old, &nold, &cap);
-	err = err ?: slot_read(m->darknet_v6, DN_FAMILY_IPV6, &old, &nold, &cap);
+	err = installed_read(m->prefix_info, &old, &nold);
 	if (err) {
 		fail(errbuf, errlen, err, "failed to read the installed darknet list");
 		goto cleanup;
@@ -382,7 +389,8 @@ static int scanners_assign_orgs(int org_names, const struct dn_prefix_list *l,
 
 		if (!org[0]) {
 			prefix_format(&l->entries[i].prefix, text, sizeof(text));
-			return fail(errbuf, errlen, -EINVAL, "scanner prefix %s has no organisation", text);
+			return reject(errbuf, errlen, -EINVAL, "scanner prefix %s has no organisation",
+				      text);
 		}
 		if (org_find(sp->names, org, 1, DN_MAX_SCANNER_ORGS + 1) >= 0)
 			continue;
@@ -390,7 +398,7 @@ static int scanners_assign_orgs(int org_names, const struct dn_prefix_list *l,
 		    sp->state[id] == ID_RELEASED)
 			sp->state[id] = ID_KEPT;
 		else if ((id = id_take(&sp->ids)) < 0)
-			return fail(errbuf, errlen, -E2BIG, "too many scanner organisations (max %u)",
+			return reject(errbuf, errlen, -E2BIG, "too many scanner organisations (max %u)",
 				    DN_MAX_SCANNER_ORGS);
 		snprintf(sp->names[id].name, DN_ORG_NAME_LEN, "%s", org);
 	}
@@ -414,7 +422,7 @@ static int scanners_collect(const struct dn_prefix_list *l, struct scanner_plan 
 		d->id = org_find(sp->names, e->org, 1, DN_MAX_SCANNER_ORGS + 1);
 	}
 	if (sp->n4 > DN_MAX_SCANNER_PREFIXES || sp->n6 > DN_MAX_SCANNER_PREFIXES)
-		return fail(errbuf, errlen, -E2BIG, "too many %s scanner prefixes: %zu (max %u)",
+		return reject(errbuf, errlen, -E2BIG, "too many %s scanner prefixes: %zu (max %u)",
 			    family_names[sp->n4 > DN_MAX_SCANNER_PREFIXES ? 0 : 1],
 			    sp->n4 > DN_MAX_SCANNER_PREFIXES ? sp->n4 : sp->n6,
 			    DN_MAX_SCANNER_PREFIXES);
@@ -531,6 +539,8 @@ int listmaps_install_scanners(const struct dn_maps *m, const struct dn_prefix_li
 		return fail(errbuf, errlen, -ENOMEM, "failed to plan the scanner list");
 	sp->ids = (struct id_table){ .state = sp->state, .first = 1, .n = DN_MAX_SCANNER_ORGS + 1 };
 	sp->fd_dir = sp->fd_long = sp->fd_v6 = -1;
+	if (errlen)
+		errbuf[0] = '\0';
 	err = scanners_assign_orgs(m->org_names, l, sp, errbuf, errlen);
 	err = err ?: scanners_collect(l, sp, errbuf, errlen);
 	if (err)

@@ -332,9 +332,8 @@ static size_t collect_prefixes(const struct dn_iface_snapshot *s, struct prefix_
 		const struct dn_prefix_info *pi = &s->prefix_info[id];
 		unsigned int bits = pi->family == DN_FAMILY_IPV4 ? 32 : 128;
 
-		/* 0xff marks an unused id; anything else out of range is a
-		 * slot we cannot name, so it cannot have a series. */
-		if (pi->family >= DN_FAMILY_MAX || pi->prefixlen > bits)
+		/* An unused id, or a slot we cannot name: no series. */
+		if (!pi->in_use || pi->family >= DN_FAMILY_MAX || pi->prefixlen > bits)
 			continue;
 		memset(&rows[n], 0, sizeof(rows[n]));
 		rows[n].prefix.family = pi->family;

@@ -196,7 +196,7 @@ int dp_prefix_id(const struct dn_iface_snapshot *s, const char *cidr)
 	for (int id = 0; id < DN_MAX_PREFIX_IDS; id++) {
 		const struct dn_prefix_info *pi = &s->prefix_info[id];
 
-		if (pi->family != p.family || pi->prefixlen != p.len ||
+		if (!pi->in_use || pi->family != p.family || pi->prefixlen != p.len ||
 		    memcmp(pi->addr, p.addr, p.family == DN_FAMILY_IPV4 ? 4 : 16))
 			continue;
 		cr_assert_eq(found, -1, "prefix %s has two ids: %d and %d", cidr, found, id);

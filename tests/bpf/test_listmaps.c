@@ -139,7 +139,7 @@ Test(listmaps, darknet_ids_survive_a_reload)
 	cr_expect_eq(dp_prefix_id(b, "2a0d:3dc1:1::/48"), dp_prefix_id(a, "2a0d:3dc1:1::/48"),
 		     "reload: kept v6 prefix keeps its id");
 	cr_expect_eq(dp_prefix_id(b, "44.44.44.0/24"), -1, "reload: removed prefix is gone");
-	cr_expect_eq(b->prefix_info[gone].family, 0xff, "reload: released id marked unused");
+	cr_expect_eq(b->prefix_info[gone].in_use, 0, "reload: released id marked unused");
 	cr_expect_eq(b->prefixes[gone].packets, 0, "reload: released id's counter zeroed");
 	cr_expect_neq(dp_prefix_id(b, "10.0.0.0/8"), gone, "reload: a new prefix takes a fresh id");
 	cr_expect_geq(dp_prefix_id(b, "10.0.0.0/8"), 0, "reload: new prefix has an id");

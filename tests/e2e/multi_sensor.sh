@@ -78,7 +78,9 @@ baseline() {
 	wait_data "$prom2" 'count(count by (sensor) (darknet_packets_total{job="darknet-counter"})) == 2' 40 ||
 		abort "Prometheus 2 has darknet_packets_total of both sensors" \
 			"$(labels "$prom2" "count by (sensor) (darknet_packets_total)" sensor)"
-	wait_data "$prom2" 'count(count_over_time(darknet_packets_total[1m]) >= 2) > 0' 10
+	# A few idle samples first: every series starts at its baseline, and
+	# increase()/rate() extrapolate less over a longer span.
+	wait_data "$prom2" 'count(count_over_time(darknet_packets_total[1m]) >= 5) > 0' 15
 	ok "Prometheus 2 has federated both sensors ($(elapsed) s since start)"
 	for s in sensor-a sensor-b; do
 		base[$s]=$(val "$prom2" "sum(darknet_packets_total{sensor=\"$s\"})")

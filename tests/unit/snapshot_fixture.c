@@ -21,8 +21,6 @@ struct dn_snapshot *fixture_snapshot(int nr)
 		s->tcp_ports = calloc(DN_NR_PORTS, sizeof(*s->tcp_ports));
 		s->udp_ports = calloc(DN_NR_PORTS, sizeof(*s->udp_ports));
 		cr_assert(s->tcp_ports && s->udp_ports, "fixture: port tables");
-		for (unsigned int id = 0; id < DN_MAX_PREFIX_IDS; id++)
-			s->prefix_info[id].family = 0xff;
 	}
 	return snap;
 }
@@ -44,6 +42,7 @@ void fixture_prefix(struct dn_iface_snapshot *s, unsigned int id, const char *te
 	char err[128];
 
 	cr_assert_eq(prefix_parse(text, &p, err, sizeof(err)), 0, "fixture prefix %s: %s", text, err);
+	s->prefix_info[id].in_use = 1;
 	s->prefix_info[id].family = p.family;
 	s->prefix_info[id].prefixlen = p.len;
 	memcpy(s->prefix_info[id].addr, p.addr, sizeof(p.addr));
