@@ -22,9 +22,9 @@ const volatile __u32 dn_action = XDP_DROP;
 /* dn_class_key(family, proto, class) -> packets, bytes */
 PERCPU_ARRAY(class_counters, DN_CLASS_KEYS, struct dn_count);
 /* TCP destination port -> packets per class: one cache line per port */
-PERCPU_ARRAY(tcp_port_counters, DN_NR_PORTS, struct dn_tcp_port);
+PERCPU_ARRAY(tcp_port_counters, DN_PORT_KEYS, struct dn_tcp_port);
 /* UDP destination port -> packets per enum dn_udp_slot */
-PERCPU_ARRAY(udp_port_counters, DN_NR_PORTS, struct dn_udp_port);
+PERCPU_ARRAY(udp_port_counters, DN_PORT_KEYS, struct dn_udp_port);
 /* family * 256 + ICMP(v6) type -> packets per class */
 PERCPU_ARRAY(icmp_counters, DN_FAMILY_MAX * DN_NR_ICMP_TYPES, struct dn_icmp_type);
 /* darknet prefix id -> packets, bytes */
@@ -92,6 +92,15 @@ struct {
 	__type(key, __u32);
 	__type(value, struct dn_prefix_info);
 } prefix_info SEC(".maps");
+
+/* Never read here: promoted port series and their baselines, pinned with
+ * the counters so that series stay monotonic across daemon restarts. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DN_MAX_PORT_SERIES_STATE);
+	__type(key, __u32);
+	__type(value, struct dn_port_series_entry);
+} port_series_state SEC(".maps");
 
 static __always_inline void count(void *map, __u32 key, __u32 bytes)
 {
@@ -223,16 +232,23 @@ static __always_inline void count_l4(const struct pkt *p, __u32 cls)
 	struct dn_tcp_port *tp;
 	struct dn_udp_port *up;
 	struct dn_icmp_type *it;
-	__u32 key;
+	__u32 key = DN_PORT_NONE;
 
-	if (p->tcp) {
-		key = bpf_ntohs(p->tcp->dest);
+	/* A non-first fragment has no transport header. A spoofed one still
+	 * counts in its protocol's port table, under DN_PORT_NONE, so that the
+	 * port tables sum to the class counters; class fragment has no slot. */
+	if (p->frag && cls != DN_CLASS_SPOOFED)
+		return;
+	if (p->tcp || (p->frag && p->proto == IPPROTO_TCP)) {
+		if (p->tcp)
+			key = bpf_ntohs(p->tcp->dest);
 		tp = bpf_map_lookup_elem(&tcp_port_counters, &key);
 		/* A TCP class is < DN_TCP_PORT_SLOTS; the mask shows the verifier. */
 		if (tp)
 			tp->packets[cls & (DN_TCP_PORT_SLOTS - 1)]++;
-	} else if (p->udp) {
-		key = bpf_ntohs(p->udp->dest);
+	} else if (p->udp || (p->frag && p->proto == IPPROTO_UDP)) {
+		if (p->udp)
+			key = bpf_ntohs(p->udp->dest);
 		up = bpf_map_lookup_elem(&udp_port_counters, &key);
 		if (cls == DN_CLASS_UDP_PROBE)
 			cls = DN_UDP_SLOT_UDP_PROBE;

@@ -22,6 +22,11 @@
 #define DN_MAX_SCANNER_ORGS 254       /* org ids 1..254; 0 = no org */
 #define DN_ORG_NAME_LEN 32
 #define DN_NR_PORTS 65536
+/* Port tables have one key past the last port: spoofed non-first fragments
+ * of TCP/UDP, which carry no port, count there, so that every (proto,
+ * class) of a port table sums to the class counters. */
+#define DN_PORT_NONE DN_NR_PORTS
+#define DN_PORT_KEYS (DN_NR_PORTS + 1)
 #define DN_NR_IPPROTO 256
 #define DN_NR_ICMP_TYPES 256
 
@@ -96,12 +101,14 @@ static inline __u32 dn_class_key(__u32 family, __u32 ipproto, __u32 cls)
 }
 #define DN_CLASS_KEYS (DN_FAMILY_MAX * DN_NR_IPPROTO * DN_CLASS_MAX)
 
-/* tcp_port_counters value, indexed by destination port (host order). */
+/* tcp_port_counters value, indexed by destination port (host order) or
+ * DN_PORT_NONE. */
 struct dn_tcp_port {
 	__u64 packets[DN_TCP_PORT_SLOTS];
 };
 
-/* udp_port_counters value, indexed by destination port (host order). */
+/* udp_port_counters value, indexed by destination port (host order) or
+ * DN_PORT_NONE. */
 struct dn_udp_port {
 	__u64 packets[DN_UDP_PORT_SLOTS];
 };
@@ -145,7 +152,19 @@ struct dn_prefix_info {
 	__u8 addr[16];     /* network byte order; IPv4 in the first four */
 };
 
+/* port_series_state value: one promoted port series of darknet_port_packets_
+ * total and the count it started from, so that a restarted daemon shows the
+ * same series, still monotonic. series is the exporter's series number plus
+ * one (0 = unused entry). User-side storage only. */
+#define DN_MAX_PORT_SERIES_STATE 65536
+struct dn_port_series_entry {
+	__u32 series;
+	__u32 pad;
+	__u64 baseline;
+};
+
 #ifndef __bpf__
+_Static_assert(sizeof(struct dn_port_series_entry) == 16, "port series entry");
 _Static_assert(sizeof(struct dn_count) == 16, "dn_count is a map value");
 _Static_assert(sizeof(struct dn_tcp_port) == 64, "one cache line per TCP port");
 _Static_assert(sizeof(struct dn_udp_port) == 40, "dn_udp_port is a map value");

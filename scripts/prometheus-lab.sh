@@ -158,7 +158,7 @@ run() {
 	pid=$!
 	echo "$pid" >"$datadir/prometheus.pid"
 	for _ in $(seq 300); do
-		if ! kill -0 "$pid" 2>/dev/null; then
+		if ! running "$pid"; then
 			tail -n 5 "$datadir/prometheus.log" >&2
 			die "Prometheus exited (log: $datadir/prometheus.log)"
 		fi
@@ -172,16 +172,25 @@ run() {
 	die "Prometheus was not ready within 30 s (log: $datadir/prometheus.log)"
 }
 
+# running PID: the process exists and is not a zombie (an orphaned
+# Prometheus that exited waits for init to reap it).
+running() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	[ "${stat%% *}" != Z ]
+}
+
 # stop PID: only a Prometheus process, never anything else.
 stop() {
 	local pid=$1
 	[[ $pid =~ ^[0-9]+$ ]] || die "not a PID: $pid"
-	kill -0 "$pid" 2>/dev/null || return 0
+	running "$pid" || return 0
 	[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$(basename "$PROMETHEUS" | cut -c1-15)" ] ||
 		die "PID $pid is not $PROMETHEUS; not stopping it"
 	kill -TERM "$pid"
 	for _ in $(seq 100); do
-		kill -0 "$pid" 2>/dev/null || return 0
+		running "$pid" || return 0
 		sleep 0.1
 	done
 	kill -KILL "$pid" 2>/dev/null || true

@@ -185,6 +185,9 @@ int bench_section_scanners(struct bench *b)
 				snprintf(rel, sizeof(rel), "%+.1f%%", 100 * (p[i].own / p[0].own - 1));
 			fprintf(b->out, "  %-22s %8.2fs %16.1f %15.1f %9s\n", label, t,
 				p[i].counter, p[i].own, rel);
+			for (int k = 2; k < n; k++)
+				fprintf(b->out, "    variant %-24s %16.1f %15.1f\n",
+					b->opt.variants[k - 2], f.total[k], f.own[k]);
 		}
 		prefix_list_free(&l);
 	}

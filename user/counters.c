@@ -29,8 +29,8 @@ void counters_reader_free(struct counters_reader *r)
 
 int counters_snapshot_alloc(struct dn_iface_snapshot *s)
 {
-	s->tcp_ports = calloc(DN_NR_PORTS, sizeof(*s->tcp_ports));
-	s->udp_ports = calloc(DN_NR_PORTS, sizeof(*s->udp_ports));
+	s->tcp_ports = calloc(DN_PORT_KEYS, sizeof(*s->tcp_ports));
+	s->udp_ports = calloc(DN_PORT_KEYS, sizeof(*s->udp_ports));
 	if (!s->tcp_ports || !s->udp_ports) {
 		counters_snapshot_free(s);
 		return -ENOMEM;
@@ -99,10 +99,10 @@ int counters_read(struct counters_reader *r, const struct dn_maps *m,
 
 	err = err ?: read_array(r, m->class_counters, DN_CLASS_KEYS,
 				sizeof(struct dn_count), 1, s->classes);
-	err = err ?: read_array(r, m->tcp_port_counters, DN_NR_PORTS,
+	err = err ?: read_array(r, m->tcp_port_counters, DN_PORT_KEYS,
 				sizeof(struct dn_tcp_port), 1, s->tcp_ports);
 	/* dn_udp_port is 40 bytes: a multiple of 8, so no per-CPU padding. */
-	err = err ?: read_array(r, m->udp_port_counters, DN_NR_PORTS,
+	err = err ?: read_array(r, m->udp_port_counters, DN_PORT_KEYS,
 				sizeof(struct dn_udp_port), 1, s->udp_ports);
 	err = err ?: read_array(r, m->icmp_counters, DN_FAMILY_MAX * DN_NR_ICMP_TYPES,
 				sizeof(struct dn_icmp_type), 1, s->icmp);

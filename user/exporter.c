@@ -1,5 +1,7 @@
 /* exporter.c: the daemon's shared state and what one scrape does with it. */
 #include <errno.h>
+#include <stdio.h>
+#include <bpf/bpf.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -41,6 +43,38 @@ static int init_ports(struct exporter *ex, const struct dn_config *cfg,
 	return port_series_new(&ex->ports, &pc, ex->nr_ifaces, err, errlen);
 }
 
+/* port_series_state of interface i: entry k is the k-th promotion of any
+ * run on these pins. Appending is enough: nothing is ever demoted. */
+static void save_promotion(void *ctx, int i, uint32_t series, uint64_t baseline)
+{
+	struct exporter *ex = ctx;
+	struct dn_port_series_entry e = { .series = series + 1, .baseline = baseline };
+	__u32 key = ex->ps_saved[i];
+
+	if (key >= DN_MAX_PORT_SERIES_STATE)
+		return;   /* only a --max-port-series above the map's size gets here */
+	if (bpf_map_update_elem(ex->ifaces[i].maps.port_series_state, &key, &e, BPF_ANY))
+		pr_warn("%s: cannot save a port series: %s\n", ex->ifaces[i].name, strerror(errno));
+	else
+		ex->ps_saved[i]++;
+}
+
+static int restore_promotions(struct exporter *ex, int i)
+{
+	struct dn_port_series_entry e;
+	int ret = 0;
+
+	for (__u32 key = 0; key < DN_MAX_PORT_SERIES_STATE && !ret; key++) {
+		if (bpf_map_lookup_elem(ex->ifaces[i].maps.port_series_state, &key, &e))
+			return -errno;
+		if (!e.series)
+			break;
+		ret = port_series_restore(ex->ports, i, e.series - 1, e.baseline);
+		ex->ps_saved[i] = key + 1;
+	}
+	return ret;
+}
+
 static void init_lists(struct selfmon_info *self, const struct dn_config *cfg)
 {
 	for (int i = 0; i < cfg->nr_scanner_paths && i < SELFMON_MAX_LISTS; i++)
@@ -61,7 +95,15 @@ int exporter_init(struct exporter *ex, struct dn_iface *ifaces, int nr,
 	err = init_ports(ex, cfg, errbuf, errlen);
 	if (err)
 		return err;
-	ex->snap.ifaces = calloc(nr, sizeof(*ex->snap.ifaces));
+	for (int i = 0; i < nr && !err; i++)
+		err = restore_promotions(ex, i);
+	if (err) {
+		snprintf(errbuf, errlen, "cannot restore the port series of the previous run: %s",
+			 strerror(-err));
+		return err;
+	}
+	port_series_on_promote(ex->ports, save_promotion, ex);
+	ex->snap.ifaces = calloc(nr > 0 ? (size_t)nr : 1, sizeof(*ex->snap.ifaces));
 	if (!ex->snap.ifaces)
 		return -ENOMEM;
 	ex->snap.nr_ifaces = nr;

@@ -111,6 +111,23 @@ static void port_sample(struct strbuf *sb, const char *ifl, unsigned int proto,
 		      names_class(port_proto_class(proto, slot)), v);
 }
 
+/* Class fragment has no port (a non-first fragment carries no transport
+ * header), so all of it is port="other": with it, each (iface, proto, class)
+ * of the port series sums to darknet_packets_total. */
+static void fragment_sample(struct strbuf *sb, const struct dn_iface_snapshot *s,
+			    const char *ifl, unsigned int proto)
+{
+	unsigned int ipproto = proto == PORT_PROTO_TCP ? 6 : 17;
+	uint64_t v = 0;
+
+	for (unsigned int f = 0; f < DN_FAMILY_MAX; f++)
+		v += s->classes[dn_class_key(f, ipproto, DN_CLASS_FRAGMENT)].packets;
+	if (v)
+		strbuf_printf(sb, "darknet_port_packets_total{iface=\"%s\",proto=\"%s\","
+			      "port=\"other\",class=\"fragment\"} %" PRIu64 "\n", ifl,
+			      port_proto_name(proto), v);
+}
+
 /* Tallies of one (iface, proto) for the port-series gauges. */
 struct port_tally {
 	uint64_t other[DN_TCP_PORT_SLOTS];
@@ -161,10 +178,14 @@ static void render_ports(struct strbuf *sb, const struct dn_snapshot *snap,
 
 			for (unsigned int port = 0; port < DN_NR_PORTS; port++)
 				render_port(sb, ps, i, &snap->ifaces[i], ifl, proto, port, t);
-			for (unsigned int slot = 0; ps && slot < port_proto_slots(proto); slot++) {
+			for (unsigned int slot = 0; slot < port_proto_slots(proto); slot++) {
+				/* port-less packets (spoofed fragments) are "other" too */
+				t->other[slot] += port_series_raw(&snap->ifaces[i], proto,
+								  DN_PORT_NONE, slot);
 				if (t->other[slot])
 					port_sample(sb, ifl, proto, "other", slot, t->other[slot]);
 			}
+			fragment_sample(sb, &snap->ifaces[i], ifl, proto);
 		}
 	}
 }

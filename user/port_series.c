@@ -37,6 +37,8 @@ struct port_series {
 	struct ps_iface *ifaces;
 	struct ps_base *bases;
 	size_t nr_bases;
+	port_series_promote_fn on_promote;
+	void *on_promote_ctx;
 };
 
 unsigned int port_proto_slots(unsigned int proto)
@@ -350,9 +352,37 @@ static int promote(struct port_series *ps, struct cand_vec *c)
 		bit_set(ps->ifaces[x->iface].tracked, x->idx);
 		/* The count so far stays in "other"; the series starts at 0. */
 		bases[ps->nr_bases++] = (struct ps_base){ (uint64_t)x->iface << 32 | x->idx, x->raw };
+		if (ps->on_promote)
+			ps->on_promote(ps->on_promote_ctx, (int)x->iface, x->idx, x->raw);
 	}
 	ps->count += (unsigned int)n;
 	qsort(ps->bases, ps->nr_bases, sizeof(*bases), base_cmp);
+	return 0;
+}
+
+void port_series_on_promote(struct port_series *ps, port_series_promote_fn fn, void *ctx)
+{
+	ps->on_promote = fn;
+	ps->on_promote_ctx = ctx;
+}
+
+int port_series_restore(struct port_series *ps, int iface, uint32_t series,
+			uint64_t baseline)
+{
+	struct ps_base *bases;
+
+	if (iface < 0 || iface >= ps->nr_ifaces || series >= NR_SERIES)
+		return -EINVAL;
+	if (bit_test(ps->ifaces[iface].tracked, series))
+		return 0;   /* watched now: counts from zero, as it always did */
+	bases = realloc(ps->bases, (ps->nr_bases + 1) * sizeof(*bases));
+	if (!bases)
+		return -ENOMEM;
+	ps->bases = bases;
+	bit_set(ps->ifaces[iface].tracked, series);
+	bases[ps->nr_bases++] = (struct ps_base){ (uint64_t)iface << 32 | series, baseline };
+	qsort(ps->bases, ps->nr_bases, sizeof(*bases), base_cmp);
+	ps->count++;
 	return 0;
 }
 

@@ -63,6 +63,17 @@ void port_series_free(struct port_series *ps);
  * with another number of interfaces) or -ENOMEM (nothing promoted). */
 int port_series_update(struct port_series *ps, const struct dn_snapshot *snap);
 
+/* Called for every promotion, so that the caller can persist it (the daemon
+ * writes it to the pinned port_series_state map). series is stable for a
+ * given layout: (proto, port, slot) numbered as port_series numbers them. */
+typedef void (*port_series_promote_fn)(void *ctx, int iface, uint32_t series,
+				       uint64_t baseline);
+void port_series_on_promote(struct port_series *ps, port_series_promote_fn fn, void *ctx);
+/* Track a series promoted by an earlier run with its baseline, whatever the
+ * bound (nothing is ever demoted). 0, -EINVAL (bad iface or series), -ENOMEM. */
+int port_series_restore(struct port_series *ps, int iface, uint32_t series,
+			uint64_t baseline);
+
 /* Whether a series is tracked; if so *baseline is the count it started at. */
 bool port_series_tracked(const struct port_series *ps, int iface, unsigned int proto,
 			 unsigned int port, unsigned int slot, uint64_t *baseline);

@@ -9,7 +9,7 @@
 
 /* What one interface's maps held at one instant, already summed over CPUs,
  * plus the names the ids in it stand for. The port tables are heap arrays of
- * DN_NR_PORTS entries indexed by destination port. */
+ * DN_PORT_KEYS entries indexed by destination port, then DN_PORT_NONE. */
 struct dn_iface_snapshot {
 	char ifname[IF_NAMESIZE];
 	bool attached;

@@ -137,8 +137,8 @@ void dp_snapshot_copy(struct dn_iface_snapshot *dst, const struct dn_iface_snaps
 	memcpy(dst, src, sizeof(*dst));
 	dst->tcp_ports = tcp;
 	dst->udp_ports = udp;
-	memcpy(tcp, src->tcp_ports, DN_NR_PORTS * sizeof(*tcp));
-	memcpy(udp, src->udp_ports, DN_NR_PORTS * sizeof(*udp));
+	memcpy(tcp, src->tcp_ports, DN_PORT_KEYS * sizeof(*tcp));
+	memcpy(udp, src->udp_ports, DN_PORT_KEYS * sizeof(*udp));
 }
 
 /* One key of a per-CPU array, summed over CPUs. */
@@ -170,7 +170,7 @@ static void read_percpu(struct dp *d, int fd, uint32_t nkeys, size_t value_size,
 	free(keys);
 }
 
-void dp_counts_read(struct dp *d, struct dp_counts *c, uint16_t port)
+void dp_counts_read(struct dp *d, struct dp_counts *c, uint32_t port)
 {
 	const struct dn_maps *m = &d->maps;
 	uint32_t key = port;

@@ -51,7 +51,7 @@ struct dp_counts {
 	struct dn_udp_port udp;   /* udp_port_counters[port] */
 };
 
-void dp_counts_read(struct dp *d, struct dp_counts *c, uint16_t port);
+void dp_counts_read(struct dp *d, struct dp_counts *c, uint32_t port);
 
 /* Id of the darknet prefix (text) in prefix_info, or of org in org_names; -1 if absent. */
 int dp_prefix_id(const struct dn_iface_snapshot *s, const char *cidr);

@@ -160,16 +160,17 @@ sent() {
 }
 
 # ---- Prometheus --------------------------------------------------------------
-# prom_start MODE ARG LISTEN DIR: scripts/prometheus-lab.sh MODE (start or
-# federate), 1 s scrape and evaluation interval, 2 s for the daily rule group.
-# Prints the URL.
+# prom_start VAR MODE ARG LISTEN DIR: scripts/prometheus-lab.sh MODE (start
+# or federate), 1 s scrape and evaluation interval, 2 s for the daily rule
+# group; sets VAR to its URL. (Not to be run in a subshell: cleanup finds the
+# instance through lib_promdirs and DIR/prometheus.pid.)
 prom_start() {
-	local mode=$1 arg=$2 listen=$3 dir=$4 url pid
+	local var=$1 mode=$2 arg=$3 listen=$4 dir=$5 url pid
 	lib_promdirs+=("$dir")
 	read -r url pid < <(PROMETHEUS_LAB_INTERVAL=1s PROMETHEUS_LAB_GROUP_INTERVAL=2s \
 		"$PROM_LAB" "$mode" "$arg" "$listen" "$dir" 2>>"$lib_tmp/prometheus-lab.log")
 	[ -n "${pid:-}" ] || return 1
-	echo "$url"
+	printf -v "$var" '%s' "$url"
 }
 
 # promq URL EXPR [TIME]: the API's JSON answer to an instant query.

@@ -53,10 +53,10 @@ setup() {
 	daemon_start "$LAB_A" "${ports[0]}" || abort "darknet-counter A serves 127.0.0.1:${ports[0]}"
 	daemon_start "$LAB_B" "${ports[1]}" || abort "darknet-counter B serves 127.0.0.1:${ports[1]}"
 	ok "two darknet-counters serve 127.0.0.1:${ports[0]} and 127.0.0.1:${ports[1]}"
-	prom1=$(prom_start start "127.0.0.1:${ports[0]}=sensor-a,127.0.0.1:${ports[1]}=sensor-b" \
-		"127.0.0.1:${ports[2]}" "$lib_tmp/prom1") ||
+	prom_start prom1 start "127.0.0.1:${ports[0]}=sensor-a,127.0.0.1:${ports[1]}=sensor-b" \
+		"127.0.0.1:${ports[2]}" "$lib_tmp/prom1" ||
 		abort "Prometheus 1 starts" "$(tail -n 3 "$lib_tmp/prometheus-lab.log")"
-	prom2=$(prom_start federate "127.0.0.1:${ports[2]}" "127.0.0.1:${ports[3]}" "$lib_tmp/prom2") ||
+	prom_start prom2 federate "127.0.0.1:${ports[2]}" "127.0.0.1:${ports[3]}" "$lib_tmp/prom2" ||
 		abort "Prometheus 2 starts" "$(tail -n 3 "$lib_tmp/prometheus-lab.log")"
 	ok "Prometheus 1 (scrapes both) at $prom1, Prometheus 2 (federates) at $prom2"
 	check "promtool check config (Prometheus 1: prometheus.yml, sensors/lab.yml, rules)" \

@@ -63,7 +63,7 @@ setup() {
 	[ "$dport" != "$pport" ] || pport=$(free_port)
 	daemon_start "$LAB" "$dport" || abort "darknet-counter serves 127.0.0.1:$dport"
 	ok "darknet-counter serves 127.0.0.1:$dport/metrics (XDP on $LAB-s/sensor0)"
-	prom=$(prom_start start "127.0.0.1:$dport=$SENSOR" "127.0.0.1:$pport" "$lib_tmp/prom") ||
+	prom_start prom start "127.0.0.1:$dport=$SENSOR" "127.0.0.1:$pport" "$lib_tmp/prom" ||
 		abort "Prometheus starts" "$(tail -n 3 "$lib_tmp/prometheus-lab.log" "$lib_tmp/prom/prometheus.log" 2>/dev/null)"
 	ok "Prometheus ready at $prom (shipped config, 1 s intervals)"
 }

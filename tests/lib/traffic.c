@@ -258,6 +258,12 @@ static void expect_frame(struct expect *x, const char *iface, const struct mix_f
 		snprintf(labels, sizeof(labels), "iface=%s,proto=%s,port=%u,class=%s",
 			 iface, proto, fi->dport, cls);
 		expect_add(x, "darknet_port_packets_total", labels, 1);
+	} else if (fi->proto == 6 || fi->proto == 17) {
+		/* a non-first fragment has no port: the exporter shows it as
+		 * port="other", so that port series sum to darknet_packets_total */
+		snprintf(labels, sizeof(labels), "iface=%s,proto=%s,port=other,class=%s",
+			 iface, proto, cls);
+		expect_add(x, "darknet_port_packets_total", labels, 1);
 	}
 	if (fi->has_icmp) {
 		snprintf(labels, sizeof(labels), "iface=%s,family=%s,type=%u,class=%s",

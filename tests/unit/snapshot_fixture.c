@@ -18,8 +18,8 @@ struct dn_snapshot *fixture_snapshot(int nr)
 		struct dn_iface_snapshot *s = &snap->ifaces[i];
 
 		snprintf(s->ifname, sizeof(s->ifname), "eth%d", i);
-		s->tcp_ports = calloc(DN_NR_PORTS, sizeof(*s->tcp_ports));
-		s->udp_ports = calloc(DN_NR_PORTS, sizeof(*s->udp_ports));
+		s->tcp_ports = calloc(DN_PORT_KEYS, sizeof(*s->tcp_ports));
+		s->udp_ports = calloc(DN_PORT_KEYS, sizeof(*s->udp_ports));
 		cr_assert(s->tcp_ports && s->udp_ports, "fixture: port tables");
 	}
 	return snap;
