@@ -54,36 +54,33 @@ usage() {
 	exit 2
 }
 
-# sub FILE SED_EXPR WHAT: rewrite FILE in place and fail if nothing changed,
-# so that a reworded shipped file cannot silently leave the original value in.
+# sub FILE REGEX REPLACEMENT WHAT: sed -E s/REGEX/REPLACEMENT/ on FILE in
+# place; fails if no line matches, so that a reworded shipped file cannot
+# silently keep its original value.
 sub() {
-	local file=$1 expr=$2 what=$3
-	cp "$file" "$file.orig"
-	sed -E -i "$expr" "$file"
-	if cmp -s "$file" "$file.orig"; then
-		rm -f "$file.orig"
-		die "could not rewrite $what in ${file##*/} (did the shipped file change?)"
-	fi
-	rm -f "$file.orig"
+	local file=$1 re=$2 repl=$3 what=$4
+	grep -Eq "$re" "$file" || die "could not rewrite $what in ${file##*/} (did the shipped file change?)"
+	sed -E -i "s/$re/$repl/" "$file"
 }
 
 set_intervals() {
 	local file=$1
 	[ -n "$INTERVAL" ] || return 0
-	sub "$file" "s/^(  scrape_interval:) .*/\\1 $INTERVAL\\n  scrape_timeout: $INTERVAL/" \
-		"global scrape_interval"
-	sub "$file" "s/^(  evaluation_interval:) .*/\\1 $INTERVAL/" "global evaluation_interval"
+	# Prometheus caps the default scrape_timeout (10 s) at a shorter interval.
+	sub "$file" '^(  scrape_interval:) .*' "\\1 $INTERVAL" "global scrape_interval"
+	sub "$file" '^(  evaluation_interval:) .*' "\\1 $INTERVAL" "global evaluation_interval"
 }
 
 check_hostport() {
-	local re='^[^][:space:]/,="]+:[0-9]+$'
+	local re='^[^][:space:]/,="&\\]+:[0-9]+$'
 	[[ $1 =~ $re ]] || die "not HOST:PORT: $1"
 }
 
 # write_scrape_config TARGETS DIR
 write_scrape_config() {
-	local targets=$1 dir=$2 first=1 t hp name
+	local targets=$1 dir=$2 first=1 t hp name f list
 	mkdir -p "$dir/rules" "$dir/sensors"
+	rm -f "$dir/sensors/lab.yml"
 	cp "$SHIPPED/prometheus.yml" "$dir/prometheus.yml"
 	cp "$SHIPPED"/rules/*.yml "$dir/rules/"
 	cp "$SHIPPED"/sensors/*.yml "$dir/sensors/" 2>/dev/null || true
@@ -91,7 +88,7 @@ write_scrape_config() {
 	if [ -n "$GROUP_INTERVAL" ]; then
 		for f in "$dir"/rules/*.yml; do
 			grep -qE '^    interval:' "$f" || continue
-			sub "$f" "s/^(    interval:) .*/\\1 $GROUP_INTERVAL/" "rule group interval"
+			sub "$f" '^(    interval:) .*' "\\1 $GROUP_INTERVAL" "rule group interval"
 		done
 	fi
 	IFS=, read -ra list <<<"$targets"
@@ -103,9 +100,9 @@ write_scrape_config() {
 		check_hostport "$hp"
 		[[ $name =~ ^[A-Za-z0-9._-]*$ ]] || die "bad sensor name: $name"
 		if [ "$first" = 1 ]; then
-			sub "$dir/prometheus.yml" "s/\"$SHIPPED_TARGET\"/\"$hp\"/" "the static target"
+			sub "$dir/prometheus.yml" "\"$SHIPPED_TARGET\"" "\"$hp\"" "the static target"
 			if [ -n "$name" ] && [ "$name" != "$SHIPPED_SENSOR" ]; then
-				sub "$dir/prometheus.yml" "s/(__tmp_sensor:) $SHIPPED_SENSOR\$/\\1 $name/" \
+				sub "$dir/prometheus.yml" "(__tmp_sensor:) $SHIPPED_SENSOR\$" "\\1 $name" \
 					"the static target's __tmp_sensor"
 			fi
 			first=0
@@ -125,7 +122,7 @@ write_federate_config() {
 	mkdir -p "$dir"
 	cp "$SHIPPED/federation.yml" "$dir/federation.yml"
 	set_intervals "$dir/federation.yml"
-	sub "$dir/federation.yml" "s/\"$SHIPPED_FEDERATE\"/\"$source\"/" "the federation target"
+	sub "$dir/federation.yml" "\"$SHIPPED_FEDERATE\"" "\"$source\"" "the federation target"
 }
 
 # run CONFIG LISTEN DATADIR: start Prometheus in the background, wait until
@@ -134,7 +131,7 @@ run() {
 	local config=$1 listen=$2 datadir=$3 pid url
 	check_hostport "$listen"
 	case $listen in
-	127.*:* | localhost:* | \[::1\]:*) ;;
+	127.*:* | localhost:*) ;;
 	*) die "LISTEN must be on loopback: $listen" ;;
 	esac
 	command -v "$PROMETHEUS" >/dev/null || die "$PROMETHEUS is not installed (Debian package prometheus)"

@@ -147,6 +147,12 @@ static void update_self(struct exporter *ex)
 		ex->self.lists[i].mtime = lists_path_mtime(ex->self.lists[i].path) / 1000000000;
 }
 
+void exporter_read(struct exporter *ex)
+{
+	for (int i = 0; i < ex->nr_ifaces; i++)
+		read_iface(ex, i);
+}
+
 int exporter_metrics(void *ctx, char **body, size_t *len)
 {
 	struct exporter *ex = ctx;
@@ -156,8 +162,7 @@ int exporter_metrics(void *ctx, char **body, size_t *len)
 	int err;
 
 	pthread_mutex_lock(&ex->lock);
-	for (int i = 0; i < ex->nr_ifaces; i++)
-		read_iface(ex, i);
+	exporter_read(ex);
 	ex->snap.scrape_duration_seconds = ex->last_scrape_seconds;
 	err = port_series_update(ex->ports, &ex->snap);
 	if (err)

@@ -30,6 +30,8 @@ struct exporter {
 int exporter_init(struct exporter *ex, struct dn_iface *ifaces, int nr,
 		  const struct dn_config *cfg, char *err, size_t errlen);
 void exporter_free(struct exporter *ex);
+/* Read every interface's maps into ex->snap; the caller holds ex->lock. */
+void exporter_read(struct exporter *ex);
 /* http_body_fn: render every metric into a malloc'd body. */
 int exporter_metrics(void *ctx, char **body, size_t *len);
 double exporter_now(void);

@@ -357,33 +357,16 @@ int landing_render(struct strbuf *out, const struct dn_snapshot *snap,
 
 /* --- the daemon's handler --- */
 
-/* Like a scrape's read, but port series are not updated: their promotion
- * compares counts between scrapes, and page views are not scrapes. */
-static void read_iface(struct exporter *ex, int i)
-{
-	struct dn_iface_snapshot *s = &ex->snap.ifaces[i];
-	struct dn_iface *ifc = &ex->ifaces[i];
-	int err;
-
-	snprintf(s->ifname, sizeof(s->ifname), "%s", ifc->name);
-	s->mode = ifc->mode == XDP_MODE_SKB ? "skb" : "native";
-	s->attached = loader_is_attached(ifc) == 1;
-	err = counters_read(&ex->reader, &ifc->maps, s);
-	if (err) {
-		ex->self.map_read_errors++;
-		pr_warn("reading the counters of %s failed: %s\n", ifc->name, strerror(-err));
-	}
-}
-
 int exporter_landing(void *ctx, char **body, size_t *len)
 {
 	struct exporter *ex = ctx;
 	struct strbuf sb = STRBUF_INIT;
 	int err;
 
+	/* A fresh read, but no port_series_update(): promotion compares counts
+	 * between scrapes, and page views are not scrapes. */
 	pthread_mutex_lock(&ex->lock);
-	for (int i = 0; i < ex->nr_ifaces; i++)
-		read_iface(ex, i);
+	exporter_read(ex);
 	err = landing_render(&sb, &ex->snap, metrics_path, DN_VERSION, time(NULL));
 	pthread_mutex_unlock(&ex->lock);
 	if (err) {

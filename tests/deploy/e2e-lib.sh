@@ -24,7 +24,8 @@ readonly WATCH_PORTS=23,2323,7547,37215,52869,5555,80,8080,8081,8181,8443,9000,8
 
 passed=0 failed=0
 lib_tmp=$(mktemp -d "/tmp/dn-$LIB_NAME.XXXXXX")
-lib_namespaces=() lib_pins=() lib_daemons=() lib_daemon_netns=() lib_children=() lib_promdirs=()
+lib_namespaces=() lib_pins=() lib_daemons=() lib_daemon_netns=() lib_promdirs=() lib_trafgen=''
+
 lib_t0=$(date +%s.%N)
 
 # ---- reporting ---------------------------------------------------------------
@@ -59,7 +60,7 @@ lib_cleanup() {
 	for d in "${lib_promdirs[@]}"; do
 		[ -s "$d/prometheus.pid" ] && "$PROM_LAB" stop "$(cat "$d/prometheus.pid")" 2>/dev/null
 	done
-	for i in "${lib_children[@]}"; do stop_child "$i"; done
+	[ -n "$lib_trafgen" ] && stop_child "$lib_trafgen"
 	for i in "${lib_daemons[@]}"; do stop_child "$i"; done
 	for i in "${!lib_daemon_netns[@]}"; do
 		ns_exists "${lib_daemon_netns[$i]}" &&
@@ -146,8 +147,14 @@ trafgen() {
 	local prefix=$1 d args=()
 	shift
 	for d in "${DARKNETS[@]}"; do args+=(--darknet "$d"); done
+	# In the background, so that a signal to the test runs its trap at once.
 	"$TRAFGEN" --netns "$prefix-i" --iface inet0 --scanners "$SCANNERS" "${args[@]}" -q "$@" \
-		>"$lib_tmp/$prefix-trafgen.txt" 2>"$lib_tmp/$prefix-trafgen.log"
+		>"$lib_tmp/$prefix-trafgen.txt" 2>"$lib_tmp/$prefix-trafgen.log" &
+	lib_trafgen=$!
+	wait "$lib_trafgen"
+	local rc=$?
+	lib_trafgen=''
+	return "$rc"
 }
 # sent FILE [class CLASS | family FAMILY]: packets the generator reported.
 sent() {

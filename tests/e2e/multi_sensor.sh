@@ -27,12 +27,13 @@
 # increase() extrapolate, so against the sent counts they are only checked
 # within 15 %. Finally every dashboard query must return data from the
 # federating Prometheus. Takes about 40 s.
+# shellcheck disable=SC2016,SC2034  # expect eval's its single-quoted condition
 set -u
 
 out=${1:-build}
 cd "$(dirname "$0")/../.." || exit 1
 LIB_NAME=multi-sensor
-# shellcheck source=../deploy/e2e-lib.sh
+# shellcheck source=tests/deploy/e2e-lib.sh
 . tests/deploy/e2e-lib.sh
 
 readonly LAB_A=dn-ms-$$-a LAB_B=dn-ms-$$-b
@@ -215,7 +216,7 @@ check_dashboard() {
 }
 
 declare -A base passed_base
-check_time='' last_all=''
+check_time='' last_all='' prom1='' prom2=''
 setup
 baseline
 send

@@ -40,12 +40,13 @@
 #                 v4 prefix packets / v4 addresses = v4 packets sent / 512;
 #       health:   up == 1, darknet_xdp_attached == 1.
 # Takes about 70 s. Prints one line per check, then "N passed, M failed".
+# shellcheck disable=SC2016,SC2034  # expect eval's its single-quoted condition
 set -u
 
 out=${1:-build}
 cd "$(dirname "$0")/../.." || exit 1
 LIB_NAME=prometheus-e2e
-# shellcheck source=../deploy/e2e-lib.sh
+# shellcheck source=tests/deploy/e2e-lib.sh
 . tests/deploy/e2e-lib.sh
 
 readonly LAB=dn-pe-$$ SENSOR=lab-e2e
@@ -55,12 +56,14 @@ readonly V4_ADDRESSES=512 ALL_ADDRESSES=79228162514264337593543950848  # 512 + 2
 readonly RECORDING=deploy/prometheus/rules/darknet-recording.yml
 readonly ALERTING=deploy/prometheus/rules/darknet-alerts.yml
 sel="sensor=\"$SENSOR\""
+prom='' tg='' total=''
 
 setup() {
 	lib_preflight
 	lab_create "$LAB" || abort "lab namespaces and veth created"
-	dport=$(free_port) && pport=$(free_port) || abort "free loopback ports"
-	[ "$dport" != "$pport" ] || pport=$(free_port)
+	dport=$(free_port) || abort "a free loopback port"
+	pport=$dport
+	while [ "$pport" = "$dport" ]; do pport=$(free_port) || abort "a free loopback port"; done
 	daemon_start "$LAB" "$dport" || abort "darknet-counter serves 127.0.0.1:$dport"
 	ok "darknet-counter serves 127.0.0.1:$dport/metrics (XDP on $LAB-s/sensor0)"
 	prom_start prom start "127.0.0.1:$dport=$SENSOR" "127.0.0.1:$pport" "$lib_tmp/prom" ||
