@@ -1,4 +1,4 @@
-/* bench_gen.bpf.c: live-frames traffic generator (BPF_F_TEST_XDP_LIVE_FRAMES) replaying the mix table. */
+/* bench_gen.bpf.c: live-frames traffic generator (BPF_F_TEST_XDP_LIVE_FRAMES) replaying a mix stream. */
 #include "bench.bpf.h"
 
 /* Run with BPF_F_TEST_XDP_LIVE_FRAMES and ingress_ifindex = one end of a

@@ -27,7 +27,7 @@ readonly SCANNERS=deploy/research-scanners.txt
 readonly DARKNETS=(198.51.100.0/24 203.0.113.0/24 2001:db8::/32)
 readonly RATE=${LAB_RATE:-2000} MIX=${LAB_MIX:-nicter}
 readonly LOCK=/run/lock/darknet-counter-lab.lock
-readonly PROMETHEUS_HOOK=${LAB_PROMETHEUS_HOOK:-scripts/lab-prometheus.sh}
+readonly PROMETHEUS_HOOK=${LAB_PROMETHEUS_HOOK:-scripts/prometheus-lab.sh}
 readonly DAEMON=$out/darknet-counter TRAFGEN=$out/darknet-trafgen
 readonly LOGDIR=$out/lab
 
@@ -72,7 +72,7 @@ remove_lab_network() {
 }
 
 # ---- Prometheus hook ---------------------------------------------------------
-# If $PROMETHEUS_HOOK (default scripts/lab-prometheus.sh) is executable, the lab
+# If $PROMETHEUS_HOOK (default scripts/prometheus-lab.sh) is executable, the lab
 # calls it as
 #     HOOK start METRICS_URL LOGDIR   -> prints the Prometheus (and Grafana) URLs
 #                                        on stdout; non-zero exit = not started

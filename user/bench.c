@@ -1,4 +1,20 @@
 /* bench.c: darknet-bench: the counter against bare XDP_DROP and a libpcap counter, as a printed table. */
+
+/*
+ * How each figure is made (details beside the code that makes it):
+ * 1. bench_testrun.c: BPF_PROG_TEST_RUN of bpf/bench_harness.bpf.c, which
+ *    rewrites the frame from a pre-generated mix stream on every repeat and
+ *    tail-calls bare drop or the counter; kernel ns per repeat; counter's
+ *    own cost = paired difference. 2. bench_live.c: BPF_F_TEST_XDP_LIVE_FRAMES
+ *    generator XDP_TX into a veth whose peer (other namespace) runs the
+ *    counter or bare drop natively, all on one CPU; every class count
+ *    checked against the frames sent. 3. bench_peer.c: the same path paced,
+ *    against darknet-pcap-counter (user/pcap_counter.c) on the other CPU.
+ *    4. bench_testrun.c again with generated scanner lists installed via
+ *    listmaps. 5. bench_scrape.c / bench_daemon.c: counters_read() and
+ *    metrics_render() CPU time with the maps filled directly, fdinfo
+ *    memlock of every map, and the real daemon's RSS and CPU per scrape.
+ */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
@@ -44,7 +60,7 @@ static void usage(FILE *f)
 		"  --scanners FILE          scanner list of the mixes (default %s)\n"
 		"  --pcap-counter PATH      (default %s)\n"
 		"  --daemon PATH            (default %s)\n"
-		"  --variant FILE.bpf.o     also measure this build of the counter in section 1\n"
+		"  --variant FILE.bpf.o     also measure this build of the counter in sections 1, 4\n"
 		"                           (diagnostics; shares the counter's maps by name)\n",
 		defaults.gen_if, defaults.rx_if, defaults.cpu, defaults.peer_cpu,
 		defaults.frames, defaults.trials, defaults.seconds, defaults.scanners,

@@ -62,6 +62,7 @@ int bench_direct_ns(struct bench *b, int prog_fd, const struct bench_mix *m,
 
 struct figures {
 	double total[MAX_TARGETS], own[MAX_TARGETS];
+	double own_min[MAX_TARGETS], own_max[MAX_TARGETS];  /* spread over trials */
 };
 
 static int measure(struct bench *b, const int *fds, int n, struct figures *f)
@@ -80,7 +81,9 @@ static int measure(struct bench *b, const int *fds, int n, struct figures *f)
 		}
 	for (int k = 0; !err && k < n; k++) {
 		f->total[k] = bench_median(t[k], trials);
-		f->own[k] = bench_median(d[k], trials);
+		f->own[k] = bench_median(d[k], trials);   /* sorts d[k] */
+		f->own_min[k] = d[k][0];
+		f->own_max[k] = d[k][trials - 1];
 	}
 	return err;
 }
@@ -112,9 +115,11 @@ static int direct_single(struct bench *b)
 	}
 	if (err)
 		return err;
-	fprintf(b->out, "  %-8s %12.1f %16.1f %15.1f %12.2f   (no harness: one frame repeated)\n",
-		"direct", bench_median(d, n), bench_median(c, n),
-		bench_median(c, n) - bench_median(d, n), bench_median(d, n) / bench_median(c, n));
+	fprintf(b->out, "  %-8s %12.0f %16.0f %15.0f %12s %12.2f\n", "direct*",
+		bench_median(d, n), bench_median(c, n), bench_median(c, n) - bench_median(d, n),
+		"", bench_median(d, n) / bench_median(c, n));
+	fprintf(b->out, "  * the single mix's frame repeated with no harness: bare drop "
+		"and the counter alone\n");
 	return 0;
 }
 
@@ -130,8 +135,8 @@ int bench_section_testrun(struct bench *b)
 		"   a %zu-frame mix on every repeat, then tail-calls the program measured;\n"
 		"   the counter's own cost is harness+counter minus harness+drop.\n",
 		b->opt.cpu, b->opt.trials, RUN_FRAMES, b->opt.frames);
-	fprintf(b->out, "  %-8s %12s %16s %15s %12s\n", "mix", "harness+drop",
-		"harness+counter", "counter itself", "drop/counter");
+	fprintf(b->out, "  %-8s %12s %16s %15s %12s %12s\n", "mix", "harness+drop",
+		"harness+counter", "counter itself", "(min-max)", "drop/counter");
 	for (int i = 0; i < BENCH_NR_MIXES; i++) {
 		err = bench_use_mix(b, i);
 		err = err ?: measure(b, fds, n, &f);
@@ -140,11 +145,13 @@ int bench_section_testrun(struct bench *b)
 				b->mixes[i].name, strerror(-err));
 			return err;
 		}
-		fprintf(b->out, "  %-8s %12.1f %16.1f %15.1f %12.2f\n", b->mixes[i].name,
-			f.total[0], f.total[1], f.own[1], f.total[0] / f.total[1]);
+		fprintf(b->out, "  %-8s %12.0f %16.0f %15.0f %5.0f-%-6.0f %12.2f\n",
+			b->mixes[i].name, f.total[0], f.total[1], f.own[1], f.own_min[1],
+			f.own_max[1], f.total[0] / f.total[1]);
 		for (int k = 2; k < n; k++)
-			fprintf(b->out, "    variant %-24s %16.1f %15.1f\n",
-				b->opt.variants[k - 2], f.total[k], f.own[k]);
+			fprintf(b->out, "    variant %-24s %16.0f %15.0f %5.0f-%-6.0f\n",
+				b->opt.variants[k - 2], f.total[k], f.own[k], f.own_min[k],
+				f.own_max[k]);
 	}
 	return direct_single(b);
 }
@@ -163,8 +170,8 @@ int bench_section_scanners(struct bench *b)
 	fprintf(b->out,
 		"\n4. Scanner prefixes at scale (nicter mix, measured as in 1; generated lists:\n"
 		"   the shipped list plus random prefixes, 1 in 5 IPv6, /20../32 and /32../128)\n");
-	fprintf(b->out, "  %-22s %9s %16s %15s %9s\n", "prefixes (v4 + v6)", "install",
-		"harness+counter", "counter itself", "vs none");
+	fprintf(b->out, "  %-22s %9s %16s %15s %12s %9s\n", "prefixes (v4 + v6)", "install",
+		"harness+counter", "counter itself", "(min-max)", "vs none");
 	err = bench_use_mix(b, 0);
 	for (int i = 0; !err && i < SCANNER_SIZES; i++) {
 		err = bench_gen_scanners(&b->scanners, sizes[i], b->opt.seed + 100, &l);
@@ -183,11 +190,12 @@ int bench_section_scanners(struct bench *b)
 			snprintf(label, sizeof(label), "%zu (%zu + %zu)", l.len, l.len - v6, v6);
 			if (i)
 				snprintf(rel, sizeof(rel), "%+.1f%%", 100 * (p[i].own / p[0].own - 1));
-			fprintf(b->out, "  %-22s %8.2fs %16.1f %15.1f %9s\n", label, t,
-				p[i].counter, p[i].own, rel);
+			fprintf(b->out, "  %-22s %8.2fs %16.0f %15.0f %5.0f-%-6.0f %9s\n", label,
+				t, p[i].counter, p[i].own, f.own_min[1], f.own_max[1], rel);
 			for (int k = 2; k < n; k++)
-				fprintf(b->out, "    variant %-24s %16.1f %15.1f\n",
-					b->opt.variants[k - 2], f.total[k], f.own[k]);
+				fprintf(b->out, "    variant %-24s %16.0f %15.0f %5.0f-%-6.0f\n",
+					b->opt.variants[k - 2], f.total[k], f.own[k],
+					f.own_min[k], f.own_max[k]);
 		}
 		prefix_list_free(&l);
 	}

@@ -41,7 +41,13 @@ static int parse_tgen(struct tgen_result *r, const char *out)
 int tgen_run(const struct netfix *f, const char *mix, uint64_t count, uint64_t seed,
 	     const char *scanners, struct tgen_result *r)
 {
-	char cnt[32], sd[32];
+	return tgen_run_rate(f, mix, count, seed, scanners, 0, r);
+}
+
+int tgen_run_rate(const struct netfix *f, const char *mix, uint64_t count, uint64_t seed,
+		  const char *scanners, unsigned int rate, struct tgen_result *r)
+{
+	char cnt[32], sd[32], rt[32];
 	char *prog = e2e_prog("darknet-trafgen");
 	const char *argv[20] = { prog, "--netns", f->ns_inet, "--iface", f->if_inet,
 				 "--mix", mix, "--count", cnt, "--seed", sd, "-q" };
@@ -54,6 +60,11 @@ int tgen_run(const struct netfix *f, const char *mix, uint64_t count, uint64_t s
 	if (scanners) {
 		argv[argc++] = "--scanners";
 		argv[argc++] = scanners;
+	}
+	if (rate) {
+		snprintf(rt, sizeof(rt), "%u", rate);
+		argv[argc++] = "--rate";
+		argv[argc++] = rt;
 	}
 	argv[argc] = NULL;
 	ret = e2e_run((char *const *)argv, 60000, &run);
@@ -331,6 +342,26 @@ int expect_mix_ports(const char *mix, uint64_t seed, uint64_t count, const char 
 		seen[p / 8] |= (uint8_t)(1u << (p % 8));
 		if (used + 8 < len)
 			used += (size_t)snprintf(buf + used, len - used, "%s%u", used ? "," : "", p);
+	}
+	mix_frames_free(&frames);
+	mix_free(&st);
+	return 0;
+}
+
+int expect_mix_port_counts(const char *mix, uint64_t seed, uint64_t count,
+			   const char *scanners, unsigned int ipproto, uint64_t *counts,
+			   char *err, size_t errlen)
+{
+	struct mix_state st;
+	struct mix_frames frames;
+
+	if (make_frames(mix, seed, count, scanners, &st, &frames, err, errlen))
+		return -1;
+	for (size_t i = 0; i < frames.n; i++) {
+		const struct mix_frame_info *fi = &frames.info[i];
+
+		if (fi->has_port && fi->proto == ipproto)
+			counts[fi->dport]++;
 	}
 	mix_frames_free(&frames);
 	mix_free(&st);

@@ -24,6 +24,10 @@ struct tgen_result {
  * --seed SEED -q [--scanners PATH]. 0 when it ran and its output parsed. */
 int tgen_run(const struct netfix *f, const char *mix, uint64_t count, uint64_t seed,
 	     const char *scanners, struct tgen_result *r);
+/* Same, paced with --rate PPS (0: as fast as possible); a run may then take
+ * count / rate seconds, up to the 60 s every run is allowed. */
+int tgen_run_rate(const struct netfix *f, const char *mix, uint64_t count, uint64_t seed,
+		  const char *scanners, unsigned int rate, struct tgen_result *r);
 void tgen_free(struct tgen_result *r);
 /* Packets of the series (family, proto, class); 0 if absent. */
 uint64_t tgen_packets(const struct tgen_result *r, const char *family, const char *proto,
@@ -69,5 +73,14 @@ int expect_mix(struct expect *x, const char *iface, const char *mix, uint64_t se
  * (for --watch-ports), into buf. */
 int expect_mix_ports(const char *mix, uint64_t seed, uint64_t count, const char *scanners,
 		     char *buf, size_t len);
+
+/* Frames with a transport header among the first `count` frames of a mix,
+ * by destination port, for IP protocol ipproto (6 or 17), all classes:
+ * counts[port] += frames (counts holds 65536 entries). Cheap enough for a
+ * few hundred thousand frames, unlike expect_mix(). 0, or -1 with a reason
+ * in err. */
+int expect_mix_port_counts(const char *mix, uint64_t seed, uint64_t count,
+			   const char *scanners, unsigned int ipproto, uint64_t *counts,
+			   char *err, size_t errlen);
 
 #endif
