@@ -70,12 +70,34 @@ PERCPU_ARRAY(reason_counters, DN_REASON_MAX, struct dn_count);
 /* slot 0: destination -> darknet prefix id; empty = no darknet */
 LIST_SLOT(darknet_v4, LPM_TRIE(struct dn_lpm_v4, DN_MAX_DARKNET_PREFIXES));
 LIST_SLOT(darknet_v6, LPM_TRIE(struct dn_lpm_v6, DN_MAX_DARKNET_PREFIXES));
+/* slot 0: the IPv4 darknet as a short list, when it is one; empty = the trie */
+LIST_SLOT(darknet_v4_small, struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct dn_darknet_small));
+});
 /* slot 0: source /24 -> org byte; empty = no IPv4 scanner list */
 LIST_SLOT(scanner_v4_dir, SCANNER_DIR);
 /* slot 0: source -> org id, every IPv4 scanner prefix */
 LIST_SLOT(scanner_v4_long, LPM_TRIE(struct dn_lpm_v4, DN_MAX_SCANNER_PREFIXES));
+/* slot 0: source /24 -> org byte per address, for DN_SCANNER_LONGER /24s */
+LIST_SLOT(scanner_v4_chunks, struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DN_MAX_SCANNER_PREFIXES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct dn_scanner_chunk));
+});
 /* slot 0: source -> org id */
 LIST_SLOT(scanner_v6, LPM_TRIE(struct dn_lpm_v6, DN_MAX_SCANNER_PREFIXES));
+/* slot 0: hash of a source's first 32 bits -> may be a scanner; empty = ask the trie */
+LIST_SLOT(scanner_v6_filter, struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DN_V6_FILTER_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u64);
+});
 
 /* org id -> name, and prefix id -> prefix: written and read by user space
  * only, kept here so that they live (and are pinned) with the counters. */
@@ -132,6 +154,30 @@ static __always_inline long slot_lookup(void *outer, void *key)
 	return val ? (long)*val : -1;   /* not u32: -1 must stay negative */
 }
 
+#define DARKNET_NOT_SMALL (-2)
+
+/* The prefix id from the short list, -1 if none matches, or
+ * DARKNET_NOT_SMALL when the list is long and lives in the trie only. */
+static __always_inline long darknet_small(__be32 daddr)
+{
+	struct dn_darknet_small *t;
+	__u32 zero = 0;
+	void *inner = bpf_map_lookup_elem(&darknet_v4_small, &zero);
+
+	if (!inner)
+		return DARKNET_NOT_SMALL;
+	t = bpf_map_lookup_elem(inner, &zero);
+	if (!t)
+		return DARKNET_NOT_SMALL;
+	for (int i = 0; i < DN_DARKNET_SMALL_MAX; i++) {
+		if (i >= t->count)
+			break;
+		if ((daddr & t->e[i].mask) == t->e[i].net)
+			return t->e[i].id;
+	}
+	return -1;
+}
+
 static __always_inline long darknet_prefix(const struct pkt *p)
 {
 	const struct ipv6hdr *ip6 = p->l3;
@@ -140,6 +186,10 @@ static __always_inline long darknet_prefix(const struct pkt *p)
 	struct dn_lpm_v4 k4 = { .prefixlen = 32 };
 
 	if (p->family == DN_FAMILY_IPV4) {
+		long id = darknet_small(ip->daddr);
+
+		if (id != DARKNET_NOT_SMALL)
+			return id;
 		k4.addr = ip->daddr;
 		return slot_lookup(&darknet_v4, &k4);
 	}
@@ -147,19 +197,30 @@ static __always_inline long darknet_prefix(const struct pkt *p)
 	return slot_lookup(&darknet_v6, &k6);
 }
 
-/* Research-scanner org of an IPv4 source: the /24 byte of the direct table
- * (two inlined array lookups, no helper call), and the trie only for the
- * /24s that hold a longer prefix. */
+/* Research-scanner org of an IPv4 source: the /16 summary bit, then the /24
+ * byte of the direct table (inlined array lookups, no helper call), and the
+ * trie only for the /24s that hold a longer prefix. */
 static __always_inline __u32 scanner_org_v4(__be32 saddr)
 {
 	struct dn_lpm_v4 k4 = { .prefixlen = 32, .addr = saddr };
-	__u32 a = bpf_ntohl(saddr), zero = 0, entry = a >> 11, org;
+	__u32 a = bpf_ntohl(saddr), zero = 0, entry = a >> 11, filter, org, key;
+	struct dn_scanner_chunk *chunk;
 	__u64 *bytes;
-	void *dir;
+	void *dir, *inner;
 	long id;
 
 	dir = bpf_map_lookup_elem(&scanner_v4_dir, &zero);
 	if (!dir)
+		return 0;
+	/* The /16 summary, then the /24 bitmap: for most sources one of them
+	 * ends the lookup in a cache-resident part of the table. */
+	filter = DN_SCANNER_DIR_SUMMARY + (a >> 22);
+	bytes = bpf_map_lookup_elem(dir, &filter);
+	if (!bytes || !(*bytes & (1ull << ((a >> 16) & 63))))
+		return 0;
+	filter = DN_SCANNER_DIR_BITMAP + (a >> 14);
+	bytes = bpf_map_lookup_elem(dir, &filter);
+	if (!bytes || !(*bytes & (1ull << ((a >> 8) & 63))))
 		return 0;
 	bytes = bpf_map_lookup_elem(dir, &entry);
 	if (!bytes)
@@ -168,8 +229,30 @@ static __always_inline __u32 scanner_org_v4(__be32 saddr)
 	org = (*bytes >> ((a >> 5) & 56)) & 0xff;
 	if (org != DN_SCANNER_LONGER)
 		return org;
+	/* A /24 with longer prefixes: its chunk has every address's org. A
+	 * chunk can be missing only while a reload swaps the maps: then the
+	 * trie, which holds every prefix, decides. */
+	inner = bpf_map_lookup_elem(&scanner_v4_chunks, &zero);
+	key = a >> 8;
+	chunk = inner ? bpf_map_lookup_elem(inner, &key) : NULL;
+	if (chunk)
+		return chunk->org[a & 0xff];
 	id = slot_lookup(&scanner_v4_long, &k4);
 	return id < 0 ? 0 : id;
+}
+
+/* Whether the IPv6 filter rules the source out without a trie walk. */
+static __always_inline bool v6_filtered_out(const struct ipv6hdr *ip6)
+{
+	__u32 zero = 0, h = dn_v6_filter_hash(bpf_ntohl(ip6->saddr.in6_u.u6_addr32[0]));
+	__u32 word = h / 64;
+	void *inner = bpf_map_lookup_elem(&scanner_v6_filter, &zero);
+	__u64 *bits;
+
+	if (!inner)
+		return false;
+	bits = bpf_map_lookup_elem(inner, &word);
+	return bits && !(*bits & (1ull << (h & 63)));
 }
 
 static __always_inline __u32 scanner_org(const struct pkt *p)
@@ -181,6 +264,8 @@ static __always_inline __u32 scanner_org(const struct pkt *p)
 
 	if (p->family == DN_FAMILY_IPV4)
 		return scanner_org_v4(ip->saddr);
+	if (v6_filtered_out(ip6))
+		return 0;
 	__builtin_memcpy(k6.addr, &ip6->saddr, sizeof(k6.addr));
 	id = slot_lookup(&scanner_v6, &k6);
 	return id < 0 ? 0 : id;

@@ -133,9 +133,56 @@ struct dn_lpm_v6 {
 /* IPv4 research-scanner table in the spirit of DIR-24-8: one byte per /24,
  * packed eight to a u64 so that the whole of IPv4 is 2^21 array entries
  * (16 MiB). Byte value 0 = no scanner, 1..254 = org id, DN_SCANNER_LONGER =
- * this /24 holds a prefix longer than /24: look it up in the trie. */
-#define DN_SCANNER_DIR_ENTRIES (1u << 21)
+ * this /24 holds a prefix longer than /24: look it up in the trie.
+ * Two filters follow the bytes, since darknet sources are scattered over all
+ * of IPv4 and a random byte of 16 MiB costs a cache and a TLB miss: one bit
+ * per /24 (2 MiB, small enough for a core's L2) saying whether its byte is
+ * nonzero, and one bit per /16 (8 KiB, stays in L1) saying whether any bit of
+ * its /24s is. A source that no scanner prefix touches stops at the first
+ * filter that says so; only scanner sources, which are few and hot, read
+ * their byte. */
+#define DN_SCANNER_DIR_SLOTS (1u << 21)
+#define DN_SCANNER_DIR_BITMAP DN_SCANNER_DIR_SLOTS                /* /24 bits */
+#define DN_SCANNER_DIR_SUMMARY (DN_SCANNER_DIR_BITMAP + (1u << 18)) /* /16 bits */
+#define DN_SCANNER_DIR_ENTRIES (DN_SCANNER_DIR_SUMMARY + (1u << 16) / 64)
 #define DN_SCANNER_LONGER 255
+
+/* darknet_v4_small value: a sensor's darknet is a few IPv4 prefixes, and
+ * comparing with each (longest first, so the first match is the longest)
+ * beats a trie walk. Installed when a list has at most DN_DARKNET_SMALL_MAX
+ * IPv4 prefixes; otherwise the slot is empty and the trie answers. */
+#define DN_DARKNET_SMALL_MAX 16
+struct dn_darknet_small {
+	__u32 count;
+	__u32 pad;
+	struct {
+		__be32 net;        /* network byte order, host bits zero */
+		__be32 mask;       /* network byte order */
+		__u32 id;          /* darknet prefix id */
+		__u32 len;
+	} e[DN_DARKNET_SMALL_MAX];
+};
+
+/* scanner_v4_chunks value: the org byte of each address of one /24 marked
+ * DN_SCANNER_LONGER, keyed by the /24 (address >> 8, host order); the
+ * second level of DIR-24-8, so that such sources need no trie walk. */
+struct dn_scanner_chunk {
+	__u8 org[256];
+};
+
+/* scanner_v6_filter: one bit per hash of an IPv6 source's first 32 bits,
+ * set for every /32 a scanner prefix touches. A clear bit means no scanner
+ * prefix holds the source and the trie walk is skipped; a set one may be a
+ * hash collision, and the trie decides. Lists with IPv6 prefixes shorter
+ * than DN_V6_FILTER_MIN_LEN get no filter (an empty slot: always the trie). */
+#define DN_V6_FILTER_BITS 20
+#define DN_V6_FILTER_ENTRIES ((1u << DN_V6_FILTER_BITS) / 64)
+#define DN_V6_FILTER_MIN_LEN 20
+static inline __u32 dn_v6_filter_hash(__u32 top32_host_order)
+{
+	/* Fibonacci hashing: the top bits of a multiplicative hash */
+	return (top32_host_order * 2654435761u) >> (32 - DN_V6_FILTER_BITS);
+}
 
 /* Holds one name per org id so that a restarted daemon reads back the
  * org <-> id mapping the pinned counters were made with. */
@@ -173,6 +220,9 @@ _Static_assert(sizeof(struct dn_lpm_v4) == 8, "dn_lpm_v4 is a map key");
 _Static_assert(sizeof(struct dn_lpm_v6) == 20, "dn_lpm_v6 is a map key");
 _Static_assert(sizeof(struct dn_org_name) == DN_ORG_NAME_LEN, "org name");
 _Static_assert(sizeof(struct dn_prefix_info) == 20, "dn_prefix_info");
+_Static_assert(sizeof(struct dn_scanner_chunk) == 256, "dn_scanner_chunk");
+_Static_assert(sizeof(struct dn_darknet_small) == 8 + 16 * DN_DARKNET_SMALL_MAX,
+	       "dn_darknet_small");
 #endif
 
 #endif /* DARKNET_COUNTER_H */

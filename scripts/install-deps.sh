@@ -20,10 +20,18 @@ if [ -n "$missing" ]; then
 	echo "install-deps: installing$missing"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
-	# The prometheus package would start a system-wide server; tests start
-	# their own on loopback, so keep the packaged one from starting.
-	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	# Debian's prometheus package starts a system-wide server (and a node
+	# exporter) where an init system runs; tests and the lab start their own
+	# on loopback. policy-rc.d is Debian's way to keep packages from starting
+	# services during an install; only one we created ourselves is removed.
+	policy=""
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+		chmod +x /usr/sbin/policy-rc.d
+		policy=/usr/sbin/policy-rc.d
+	fi
+	apt-get install -y -qq $missing >/dev/null || status=$?
+	[ -z "$policy" ] || rm -f "$policy"
+	exit "${status:-0}"
 fi
-# Debian's package enables and starts prometheus.service where systemd runs;
-# tests bring their own instances, so a packaged one is left alone but noted.
 exit 0

@@ -1,5 +1,6 @@
 /* listmaps.c: builds the darknet and scanner inner maps from prefix lists and swaps them in. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,18 +9,15 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "listmaps.h"
+#include "fastpath.h"
 
-#define DIR_SLASH24S (DN_SCANNER_DIR_ENTRIES * 8u)   /* one org byte per IPv4 /24 */
+#define DIR_SLASH24S (DN_SCANNER_DIR_SLOTS * 8u)   /* one org byte per IPv4 /24 */
 #define BATCH_KEYS 65536u                            /* entries per batch update */
 
 static const char *const family_names[DN_FAMILY_MAX] = { "IPv4", "IPv6" };
 
 /* A prefix and the id (darknet prefix id or org id) it maps to. The prefix
  * comes first so that prefix_cmp() sorts and searches these directly. */
-struct id_entry {
-	struct dn_prefix p;
-	__u32 id;
-};
 
 /* Where an id stands during one install. */
 enum id_state {
@@ -307,7 +305,7 @@ int listmaps_install_darknets(const struct dn_maps *m, const struct dn_prefix_li
 	struct id_table ids = { .state = state, .n = DN_MAX_PREFIX_IDS };
 	struct id_entry *want = NULL, *old = NULL;
 	size_t nwant = 0, nold = 0;
-	int fds[DN_FAMILY_MAX] = { -1, -1 };
+	int fds[DN_FAMILY_MAX] = { -1, -1 }, fd_small = -1;
 	int err;
 
 	if (errlen)
@@ -327,18 +325,24 @@ int listmaps_install_darknets(const struct dn_maps *m, const struct dn_prefix_li
 		goto cleanup;
 	}
 	err = darknets_build(want, nwant, fds);
+	err = err ?: darknet_small_build(want, nwant, &fd_small);
 	if (err) {
 		fail(errbuf, errlen, err, "failed to build the darknet tries");
 		goto cleanup;
 	}
 	err = prefix_info_write(m->prefix_info, want, nwant);
 	err = err ?: zero_counters(m->prefix_counters, &ids, ID_REUSED);
+	/* The trie before the short list that hides it: a long list replacing
+	 * a short one takes effect when the short list's slot empties. */
 	err = err ?: slot_swap(m->darknet_v4, fds[DN_FAMILY_IPV4]);
+	err = err ?: slot_swap(m->darknet_v4_small, fd_small);
 	err = err ?: slot_swap(m->darknet_v6, fds[DN_FAMILY_IPV6]);
 	err = err ?: zero_counters(m->prefix_counters, &ids, ID_RELEASED);
 	if (err)
 		fail(errbuf, errlen, err, "failed to install the darknet list");
 cleanup:
+	if (fd_small >= 0)
+		close(fd_small);
 	for (int f = 0; f < DN_FAMILY_MAX; f++) {
 		if (fds[f] >= 0)
 			close(fds[f]);
@@ -356,7 +360,7 @@ struct scanner_plan {
 	struct id_table ids;
 	struct id_entry *v4, *v6;     /* prefixes with their org ids */
 	size_t n4, n6;
-	int fd_dir, fd_long, fd_v6;
+	int fd_dir, fd_long, fd_chunks, fd_v6, fd_v6_filter;
 };
 
 static int org_find(const struct dn_org_name *names, const char *org, __u32 lo, __u32 hi)
@@ -431,8 +435,8 @@ static int scanners_collect(const struct dn_prefix_list *l, struct scanner_plan 
 
 /* One org byte per /24: prefixes up to /24 fill their /24s, shortest first
  * so that longer ones overwrite (prefixes of one length are disjoint, the
- * list holds no duplicates); a /24 that a longer prefix touches becomes
- * DN_SCANNER_LONGER and the trie decides within it. v4 is sorted by length. */
+ * list holds no duplicates). v4 is sorted by length. The /24s of longer
+ * prefixes become DN_SCANNER_LONGER in scanner_chunks_build(). */
 static void dir_fill(__u8 *dir, const struct id_entry *v4, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -440,13 +444,40 @@ static void dir_fill(__u8 *dir, const struct id_entry *v4, size_t n)
 
 		if (v4[i].p.len <= 24)
 			memset(dir + a, v4[i].id, (size_t)1 << (24 - v4[i].p.len));
-		else
-			dir[a] = DN_SCANNER_LONGER;
 	}
 }
 
-/* Write the nonzero u64s of the byte table (little-endian packing, as the
- * datapath reads it) into the fresh, all-zero array map fd. */
+/* Whether any of the n bytes at p is nonzero. */
+static bool any_byte(const __u8 *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return true;
+	return false;
+}
+
+/* Entry e of the table: eight /24 bytes packed little-endian (as the
+ * datapath reads them), then the /24 bitmap, then the /16 summary. */
+static __u64 dir_entry(const __u8 *dir, __u32 e)
+{
+	size_t span = e < DN_SCANNER_DIR_SUMMARY ? 1 : 256;   /* /24s per bit */
+	size_t first;
+	__u64 v = 0;
+
+	if (e < DN_SCANNER_DIR_BITMAP) {
+		for (int b = 7; b >= 0; b--)
+			v = v << 8 | dir[(size_t)e * 8 + b];
+		return v;
+	}
+	first = e < DN_SCANNER_DIR_SUMMARY ? (size_t)(e - DN_SCANNER_DIR_BITMAP) * 64
+					   : (size_t)(e - DN_SCANNER_DIR_SUMMARY) * 64 * 256;
+	for (__u32 bit = 0; bit < 64; bit++)
+		if (any_byte(dir + first + bit * span, span))
+			v |= 1ull << bit;
+	return v;
+}
+
+/* Write the nonzero entries into the fresh, all-zero array map fd. */
 static int dir_write(int fd, const __u8 *dir)
 {
 	__u32 *keys = malloc(BATCH_KEYS * sizeof(*keys)), count, k = 0;
@@ -456,9 +487,7 @@ static int dir_write(int fd, const __u8 *dir)
 	if (!keys || !vals)
 		err = -ENOMEM;
 	for (__u32 e = 0; e < DN_SCANNER_DIR_ENTRIES && !err; e++) {
-		v = 0;
-		for (int b = 7; b >= 0; b--)
-			v = v << 8 | dir[(size_t)e * 8 + b];
+		v = dir_entry(dir, e);
 		if (v) {
 			keys[k] = e;
 			vals[k++] = v;
@@ -498,7 +527,8 @@ static int scanners_build_v4(struct scanner_plan *sp)
 	if (!dir)
 		return -ENOMEM;
 	dir_fill(dir, sp->v4, sp->n4);
-	err = dir_write(sp->fd_dir, dir);
+	err = scanner_chunks_build(dir, sp->v4, sp->n4, &sp->fd_chunks);
+	err = err ?: dir_write(sp->fd_dir, dir);
 	free(dir);
 	return err;
 }
@@ -514,7 +544,7 @@ static int scanners_build_v6(struct scanner_plan *sp)
 		return sp->fd_v6;
 	for (size_t i = 0; i < sp->n6 && !err; i++)
 		err = trie_insert(sp->fd_v6, &sp->v6[i].p, sp->v6[i].id);
-	return err;
+	return err ?: scanner_v6_filter_build(sp->v6, sp->n6, &sp->fd_v6_filter);
 }
 
 /* Write the names of ids in the given state (cleared names are empty). */
@@ -538,7 +568,7 @@ int listmaps_install_scanners(const struct dn_maps *m, const struct dn_prefix_li
 	if (!sp)
 		return fail(errbuf, errlen, -ENOMEM, "failed to plan the scanner list");
 	sp->ids = (struct id_table){ .state = sp->state, .first = 1, .n = DN_MAX_SCANNER_ORGS + 1 };
-	sp->fd_dir = sp->fd_long = sp->fd_v6 = -1;
+	sp->fd_dir = sp->fd_long = sp->fd_chunks = sp->fd_v6 = sp->fd_v6_filter = -1;
 	if (errlen)
 		errbuf[0] = '\0';
 	err = scanners_assign_orgs(m->org_names, l, sp, errbuf, errlen);
@@ -552,13 +582,16 @@ int listmaps_install_scanners(const struct dn_maps *m, const struct dn_prefix_li
 		goto cleanup;
 	}
 	/* New names before the swap, so that counts under a new id always
-	 * have a name; released names after it (cleared to ""). The trie goes
-	 * in before the table whose DN_SCANNER_LONGER bytes send lookups to it. */
+	 * have a name; released names after it (cleared to ""). The trie and
+	 * the chunks go in before the table whose DN_SCANNER_LONGER bytes send
+	 * lookups to them, the IPv6 trie before its filter. */
 	err = org_names_write(m->org_names, sp, ID_NEW, ID_REUSED);
 	err = err ?: zero_counters(m->org_counters, &sp->ids, ID_REUSED);
 	err = err ?: slot_swap(m->scanner_v4_long, sp->fd_long);
+	err = err ?: slot_swap(m->scanner_v4_chunks, sp->fd_chunks);
 	err = err ?: slot_swap(m->scanner_v4_dir, sp->fd_dir);
 	err = err ?: slot_swap(m->scanner_v6, sp->fd_v6);
+	err = err ?: slot_swap(m->scanner_v6_filter, sp->fd_v6_filter);
 	err = err ?: org_names_write(m->org_names, sp, ID_RELEASED, ID_RELEASED);
 	err = err ?: zero_counters(m->org_counters, &sp->ids, ID_RELEASED);
 	if (err)
@@ -570,6 +603,10 @@ cleanup:
 		close(sp->fd_long);
 	if (sp->fd_v6 >= 0)
 		close(sp->fd_v6);
+	if (sp->fd_chunks >= 0)
+		close(sp->fd_chunks);
+	if (sp->fd_v6_filter >= 0)
+		close(sp->fd_v6_filter);
 	free(sp->v4);
 	free(sp->v6);
 	free(sp);

@@ -336,7 +336,9 @@ static int cand_cmp(const void *a, const void *b)
 
 static int promote(struct port_series *ps, struct cand_vec *c)
 {
-	size_t room = ps->cfg.max_series - ps->count, n = c->len < room ? c->len : room;
+	/* Restored series may exceed a bound lowered since the last run. */
+	size_t room = ps->count < ps->cfg.max_series ? ps->cfg.max_series - ps->count : 0;
+	size_t n = c->len < room ? c->len : room;
 	struct ps_base *bases;
 
 	if (!n)
@@ -371,10 +373,16 @@ int port_series_restore(struct port_series *ps, int iface, uint32_t series,
 {
 	struct ps_base *bases;
 
+	bool watched;
+
 	if (iface < 0 || iface >= ps->nr_ifaces || series >= NR_SERIES)
 		return -EINVAL;
-	if (bit_test(ps->ifaces[iface].tracked, series))
-		return 0;   /* watched now: counts from zero, as it always did */
+	if (base_find(ps, iface, series))
+		return 0;
+	/* A series watched now keeps the baseline it was promoted with: what
+	 * came before it is in "other", and counting it again would make
+	 * "other" go backwards. */
+	watched = bit_test(ps->ifaces[iface].tracked, series);
 	bases = realloc(ps->bases, (ps->nr_bases + 1) * sizeof(*bases));
 	if (!bases)
 		return -ENOMEM;
@@ -382,7 +390,8 @@ int port_series_restore(struct port_series *ps, int iface, uint32_t series,
 	bit_set(ps->ifaces[iface].tracked, series);
 	bases[ps->nr_bases++] = (struct ps_base){ (uint64_t)iface << 32 | series, baseline };
 	qsort(ps->bases, ps->nr_bases, sizeof(*bases), base_cmp);
-	ps->count++;
+	if (!watched)
+		ps->count++;
 	return 0;
 }
 

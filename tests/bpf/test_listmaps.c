@@ -220,6 +220,34 @@ static int dir_byte(const char *addr)
 	return (v >> (8 * ((h >> 8) & 7))) & 0xff;
 }
 
+/* The filter bit of addr in the installed direct table: the /24 bitmap
+ * (bits per entry shift 14) or the /16 summary (shift 22). */
+static int filter_bit(const char *addr, uint32_t base, int shift)
+{
+	struct in_addr a;
+	uint32_t h, entry;
+	uint64_t v;
+	int fd = dp_slot_fd(d.maps.scanner_v4_dir);
+
+	cr_assert_geq(fd, 0, "summary: slot 0 is empty");
+	cr_assert_eq(inet_pton(AF_INET, addr, &a), 1, "summary: %s", addr);
+	h = ntohl(a.s_addr);
+	entry = base + (h >> shift);
+	cr_assert_eq(bpf_map_lookup_elem(fd, &entry, &v), 0, "summary: lookup %u", entry);
+	close(fd);
+	return (v >> ((h >> (shift - 6)) & 63)) & 1;
+}
+
+static int summary_bit(const char *addr)
+{
+	return filter_bit(addr, DN_SCANNER_DIR_SUMMARY, 22);
+}
+
+static int bitmap_bit(const char *addr)
+{
+	return filter_bit(addr, DN_SCANNER_DIR_BITMAP, 14);
+}
+
 Test(listmaps, scanner_direct_table_and_tries)
 {
 	const char *const list[] = {
@@ -242,6 +270,15 @@ Test(listmaps, scanner_direct_table_and_tries)
 	cr_expect_eq(dir_byte("162.142.126.9"), 0, "dir: after the /23");
 	cr_expect_eq(dir_byte("80.81.255.255"), 0, "dir: before the /16");
 	cr_expect_eq(dir_byte("80.83.0.0"), 0, "dir: after the /16");
+	cr_expect_eq(summary_bit("80.82.128.1"), 1, "summary: /16 of a /16 prefix");
+	cr_expect_eq(summary_bit("45.79.0.1"), 1, "summary: /16 holding only a /32");
+	cr_expect_eq(summary_bit("162.142.0.0"), 1, "summary: /16 holding a /23");
+	cr_expect_eq(summary_bit("80.83.0.0"), 0, "summary: the /16 after");
+	cr_expect_eq(summary_bit("45.78.255.255"), 0, "summary: the /16 before");
+	cr_expect_eq(bitmap_bit("80.82.77.1"), 1, "bitmap: /24 holding the /28");
+	cr_expect_eq(bitmap_bit("162.142.125.9"), 1, "bitmap: /23 second half");
+	cr_expect_eq(bitmap_bit("162.142.126.9"), 0, "bitmap: after the /23");
+	cr_expect_eq(bitmap_bit("45.79.189.1"), 0, "bitmap: the /24 before the /32's");
 	cr_expect_eq(trie_size(d.maps.scanner_v4_long), 4, "dir: every v4 prefix in the trie");
 	cr_expect_eq(trie_size(d.maps.scanner_v6), 1, "dir: the v6 prefix in its trie");
 	dp_snapshot_free(s);

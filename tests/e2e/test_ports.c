@@ -515,7 +515,7 @@ struct bg_run {
 	uint64_t count, seed;
 	unsigned int rate;
 	struct tgen_result r;
-	int ret;
+	int ret, done;
 };
 
 static void *bg_main(void *arg)
@@ -523,6 +523,7 @@ static void *bg_main(void *arg)
 	struct bg_run *b = arg;
 
 	b->ret = tgen_run_rate(&fx, b->mix, b->count, b->seed, scanners, b->rate, &b->r);
+	__atomic_store_n(&b->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -572,6 +573,8 @@ Test(ports, heavy_port_promoted_within_two_scrapes, .init = setup, .fini = teard
 		scrapes++;
 		scrape_free(&s);
 	} while (v < 0 && scrapes < 2);
+	cr_expect(!__atomic_load_n(&bg.done, __ATOMIC_ACQUIRE), "heavy port: the sweep ended "
+		  "before the scrapes were done; the test proves less");
 	pthread_join(bg.thread, NULL);
 	cr_assert_geq(v, 0, "heavy port: port=\"31337\" has no series of its own after %d scrapes "
 		      "(3,000 SYNs to it during a sweep)", scrapes);

@@ -1,0 +1,31 @@
+/* fastpath.h: lookup accelerators beside the lists' tries: the short IPv4 darknet list, IPv4 /24 chunks, the IPv6 filter. */
+#ifndef DN_FASTPATH_H
+#define DN_FASTPATH_H
+
+#include <stddef.h>
+#include <linux/types.h>
+#include "prefix.h"
+
+/* A prefix of a list with its id (darknet prefix id or scanner org id). */
+struct id_entry {
+	struct dn_prefix p;
+	__u32 id;
+};
+
+/* The short IPv4 darknet list of want (sorted by length, as listmaps sorts
+ * it) into the new array map *fd, or *fd = -1 when it has more than
+ * DN_DARKNET_SMALL_MAX IPv4 prefixes. 0 or -errno. */
+int darknet_small_build(const struct id_entry *want, size_t n, int *fd);
+
+/* Second level of the IPv4 table: for every /24 that holds a prefix longer
+ * than /24, a chunk with the org of each of its 256 addresses (the longest
+ * match, shorter covering prefixes included: dir already holds their org
+ * byte for that /24), inserted into the new hash map *fd; the /24's byte in
+ * dir becomes DN_SCANNER_LONGER. v4 may hold every IPv4 entry; only those
+ * longer than /24 are used. 0 or -errno. */
+int scanner_chunks_build(__u8 *dir, const struct id_entry *v4, size_t n, int *fd);
+/* The IPv6 filter of v6 into the new array map *fd, or *fd = -1 (no filter)
+ * when a prefix is shorter than DN_V6_FILTER_MIN_LEN. 0 or -errno. */
+int scanner_v6_filter_build(const struct id_entry *v6, size_t n, int *fd);
+
+#endif
