@@ -4,17 +4,14 @@
 
 #include <stdbool.h>
 #include <xdp/libxdp.h>
+#include "port_series.h"
 #include "prefix.h"
 
 #define DN_MAX_IFACES 16
 #define DN_MAX_LIST_PATHS 16
 #define DN_DEFAULT_LISTEN ":9917"
 #define DN_DEFAULT_PIN_ROOT "/sys/fs/bpf/darknet-counter"
-/* Port series: a port rarely sees more than a few of its 13 (proto, class)
- * series, so 2048 series is a few hundred ports per sensor: the watched ports
- * below plus the heavy ones of the day, a few percent of what one Prometheus
- * holds comfortably. */
-#define DN_DEFAULT_MAX_PORT_SERIES 2048
+#define DN_DEFAULT_MAX_PORT_SERIES PORT_SERIES_DEFAULT_MAX
 /* The IoT-targeted ports of darknet studies 2016-2024 (DOMAIN.md) and
  * NICTER's other top ports (445, 3389, 1433, 443): always their own series. */
 #define DN_DEFAULT_WATCH_PORTS \

@@ -46,7 +46,8 @@ int loader_query(int ifindex, struct dn_attachment *a)
 
 /* libbpf reuses a pinned map only if type, sizes and flags match; check first
  * so that the user reads which map differs instead of a bare -EINVAL. */
-static int check_pinned(struct bpf_map *map, const char *path, char *err, size_t errlen)
+static int check_pinned(const struct dn_iface *ifc, struct bpf_map *map, const char *path,
+			char *err, size_t errlen)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -61,9 +62,12 @@ static int check_pinned(struct bpf_map *map, const char *path, char *err, size_t
 		 info.value_size != bpf_map__value_size(map) ||
 		 info.max_entries != bpf_map__max_entries(map)) {
 		snprintf(err, errlen, "pinned map %s was made by an incompatible build "
-			 "(value size %u, this build %u); remove the old state with "
-			 "'darknet-counter detach' (its counters are lost) or run the build "
-			 "that made it", path, info.value_size, bpf_map__value_size(map));
+			 "(type %u, key %u, value %u, entries %u; this build: %u, %u, %u, %u); "
+			 "run the build that made it, or remove the old state with "
+			 "'darknet-counter detach %s' (same --netns and --bpffs-dir; its "
+			 "counters are lost)", path, info.type, info.key_size, info.value_size,
+			 info.max_entries, bpf_map__type(map), bpf_map__key_size(map),
+			 bpf_map__value_size(map), bpf_map__max_entries(map), ifc->name);
 		ret = -EINVAL;
 	}
 	close(fd);
@@ -82,7 +86,7 @@ static int pin_maps(struct dn_iface *ifc, char *err, size_t errlen)
 		snprintf(path, sizeof(path), "%s/%s", ifc->pin_dir, bpf_map__name(map));
 		if (!access(path, F_OK))
 			ifc->adopted = true;
-		ret = check_pinned(map, path, err, errlen);
+		ret = check_pinned(ifc, map, path, err, errlen);
 		if (!ret)
 			ret = bpf_map__set_pin_path(map, path);
 		if (ret)

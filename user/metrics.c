@@ -204,7 +204,8 @@ static void render_port_gauges(struct strbuf *sb, const struct dn_snapshot *snap
 	       "darknet_port_packets_total series tracked (watched or promoted), all interfaces.");
 	strbuf_printf(sb, "darknet_port_series_tracked %u\n", port_series_count(ps));
 	header(sb, "darknet_port_folded_ports", "gauge",
-	       "Destination ports with packets counted under port=\"other\".");
+	       "Destination ports with packets but no series of their own: their packets "
+	       "are under port=\"other\".");
 	for (int i = 0; i < snap->nr_ifaces; i++) {
 		escape_iface(ifl, snap->ifaces[i].ifname);
 		for (unsigned int proto = 0; proto < PORT_PROTO_MAX; proto++)

@@ -27,7 +27,10 @@
  *   sum(port series) + other == the port counters' total, exactly.
  */
 
-#define PORT_SERIES_DEFAULT_MAX 1024
+/* A port rarely sees more than a few of its 13 (proto, class) series, so
+ * 2048 series is a few hundred ports per sensor: the watched ports plus the
+ * heavy ones of the day, a few percent of what one Prometheus holds easily. */
+#define PORT_SERIES_DEFAULT_MAX 2048
 #define PORT_SERIES_DEFAULT_MIN_DELTA 10
 #define PORT_SERIES_DEFAULT_MIN_SHARE_PCT 1
 
