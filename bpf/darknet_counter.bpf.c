@@ -91,6 +91,14 @@ LIST_SLOT(scanner_v4_chunks, struct {
 });
 /* slot 0: source -> org id */
 LIST_SLOT(scanner_v6, LPM_TRIE(struct dn_lpm_v6, DN_MAX_SCANNER_PREFIXES));
+/* slot 0: first 32 bits of a source -> the scanner prefixes touching them */
+LIST_SLOT(scanner_v6_buckets, struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DN_MAX_SCANNER_PREFIXES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct dn_scanner_v6_bucket));
+});
 /* slot 0: hash of a source's first 32 bits -> may be a scanner; empty = ask the trie */
 LIST_SLOT(scanner_v6_filter, struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -241,18 +249,41 @@ static __always_inline __u32 scanner_org_v4(__be32 saddr)
 	return id < 0 ? 0 : id;
 }
 
-/* Whether the IPv6 filter rules the source out without a trie walk. */
-static __always_inline bool v6_filtered_out(const struct ipv6hdr *ip6)
+#define V6_ASK_TRIE (-2)
+
+/* The org of an IPv6 source from the filter and its /32's bucket: 0 for
+ * none, or V6_ASK_TRIE when there is no filter or the bucket is full. */
+static __always_inline long scanner_org_v6_fast(const struct ipv6hdr *ip6)
 {
-	__u32 zero = 0, h = dn_v6_filter_hash(bpf_ntohl(ip6->saddr.in6_u.u6_addr32[0]));
-	__u32 word = h / 64;
+	const __u32 *src = ip6->saddr.in6_u.u6_addr32;
+	__u32 zero = 0, top = bpf_ntohl(src[0]), h = dn_v6_filter_hash(top), word = h / 64;
+	struct dn_scanner_v6_bucket *b;
 	void *inner = bpf_map_lookup_elem(&scanner_v6_filter, &zero);
 	__u64 *bits;
 
 	if (!inner)
-		return false;
+		return V6_ASK_TRIE;
 	bits = bpf_map_lookup_elem(inner, &word);
-	return bits && !(*bits & (1ull << (h & 63)));
+	if (!bits || !(*bits & (1ull << (h & 63))))
+		return 0;
+	inner = bpf_map_lookup_elem(&scanner_v6_buckets, &zero);
+	b = inner ? bpf_map_lookup_elem(inner, &top) : NULL;
+	if (!inner)
+		return V6_ASK_TRIE;
+	if (!b)
+		return 0;   /* a filter collision */
+	if (b->count == DN_V6_BUCKET_FULL)
+		return V6_ASK_TRIE;
+	for (int i = 0; i < DN_V6_BUCKET_MAX; i++) {
+		if (i >= b->count)
+			break;
+		if ((src[0] & b->e[i].mask[0]) == b->e[i].net[0] &&
+		    (src[1] & b->e[i].mask[1]) == b->e[i].net[1] &&
+		    (src[2] & b->e[i].mask[2]) == b->e[i].net[2] &&
+		    (src[3] & b->e[i].mask[3]) == b->e[i].net[3])
+			return b->e[i].org;
+	}
+	return 0;
 }
 
 static __always_inline __u32 scanner_org(const struct pkt *p)
@@ -264,8 +295,9 @@ static __always_inline __u32 scanner_org(const struct pkt *p)
 
 	if (p->family == DN_FAMILY_IPV4)
 		return scanner_org_v4(ip->saddr);
-	if (v6_filtered_out(ip6))
-		return 0;
+	id = scanner_org_v6_fast(ip6);
+	if (id != V6_ASK_TRIE)
+		return id;
 	__builtin_memcpy(k6.addr, &ip6->saddr, sizeof(k6.addr));
 	id = slot_lookup(&scanner_v6, &k6);
 	return id < 0 ? 0 : id;

@@ -172,17 +172,33 @@ struct dn_scanner_chunk {
 
 /* scanner_v6_filter: one bit per hash of an IPv6 source's first 32 bits,
  * set for every /32 a scanner prefix touches. A clear bit means no scanner
- * prefix holds the source and the trie walk is skipped; a set one may be a
- * hash collision, and the trie decides. Lists with IPv6 prefixes shorter
- * than DN_V6_FILTER_MIN_LEN get no filter (an empty slot: always the trie). */
+ * prefix holds the source and the lookup ends there. A set one may be a
+ * hash collision: scanner_v6_buckets, keyed by the /32 itself, holds every
+ * prefix touching that /32 (longest first), at most DN_V6_BUCKET_MAX; a
+ * missing bucket means no scanner, a full one (count DN_V6_BUCKET_FULL)
+ * sends the lookup to the trie. Lists with IPv6 prefixes shorter than
+ * DN_V6_FILTER_MIN_LEN get neither (empty slots: always the trie). */
 #define DN_V6_FILTER_BITS 20
 #define DN_V6_FILTER_ENTRIES ((1u << DN_V6_FILTER_BITS) / 64)
 #define DN_V6_FILTER_MIN_LEN 20
+#define DN_V6_BUCKET_MAX 8
+#define DN_V6_BUCKET_FULL 0xffffffffu
 static inline __u32 dn_v6_filter_hash(__u32 top32_host_order)
 {
 	/* Fibonacci hashing: the top bits of a multiplicative hash */
 	return (top32_host_order * 2654435761u) >> (32 - DN_V6_FILTER_BITS);
 }
+
+struct dn_scanner_v6_bucket {
+	__u32 count;               /* entries used, or DN_V6_BUCKET_FULL */
+	__u32 pad;
+	struct {
+		__u32 net[4];      /* network byte order, host bits zero */
+		__u32 mask[4];     /* network byte order */
+		__u32 org;
+		__u32 len;
+	} e[DN_V6_BUCKET_MAX];
+};
 
 /* Holds one name per org id so that a restarted daemon reads back the
  * org <-> id mapping the pinned counters were made with. */
@@ -221,6 +237,8 @@ _Static_assert(sizeof(struct dn_lpm_v6) == 20, "dn_lpm_v6 is a map key");
 _Static_assert(sizeof(struct dn_org_name) == DN_ORG_NAME_LEN, "org name");
 _Static_assert(sizeof(struct dn_prefix_info) == 20, "dn_prefix_info");
 _Static_assert(sizeof(struct dn_scanner_chunk) == 256, "dn_scanner_chunk");
+_Static_assert(sizeof(struct dn_scanner_v6_bucket) == 8 + 40 * DN_V6_BUCKET_MAX,
+	       "dn_scanner_v6_bucket");
 _Static_assert(sizeof(struct dn_darknet_small) == 8 + 16 * DN_DARKNET_SMALL_MAX,
 	       "dn_darknet_small");
 #endif

@@ -98,42 +98,108 @@ int scanner_chunks_build(__u8 *dir, const struct id_entry *v4, size_t n, int *fd
 	return err;
 }
 
-int scanner_v6_filter_build(const struct id_entry *v6, size_t n, int *fd)
+static __u32 v6_top(const struct dn_prefix *p)
 {
-	__u64 *bits;
-	__u32 *keys, count = DN_V6_FILTER_ENTRIES;
+	return v4_host(p);   /* the first 32 bits, host order */
+}
+
+/* Number of /32s a prefix touches (len >= DN_V6_FILTER_MIN_LEN). */
+static __u32 v6_span(const struct dn_prefix *p)
+{
+	return p->len >= 32 ? 1 : 1u << (32 - p->len);
+}
+
+static int filter_write(int fd, const __u64 *bits)
+{
+	__u32 *keys = calloc(DN_V6_FILTER_ENTRIES, sizeof(*keys)), count = DN_V6_FILTER_ENTRIES;
 	int err = 0;
 
-	*fd = -1;
+	if (!keys)
+		return -ENOMEM;
+	for (__u32 k = 0; k < DN_V6_FILTER_ENTRIES; k++)
+		keys[k] = k;
+	if (bpf_map_update_batch(fd, keys, bits, &count, NULL))
+		err = -errno;
+	free(keys);
+	return err;
+}
+
+/* Insert e keeping the bucket longest first: the datapath takes the first
+ * match, which must be the longest. */
+static void bucket_add(struct dn_scanner_v6_bucket *b, const struct id_entry *e)
+{
+	__u32 len = e->p.len, at;
+
+	if (b->count == DN_V6_BUCKET_FULL)
+		return;
+	if (b->count == DN_V6_BUCKET_MAX) {
+		b->count = DN_V6_BUCKET_FULL;   /* the trie decides for this /32 */
+		return;
+	}
+	for (at = b->count; at > 0 && b->e[at - 1].len < len; at--)
+		b->e[at] = b->e[at - 1];
+	for (__u32 w = 0; w < 4; w++) {
+		__u32 bits = len >= 32 * (w + 1) ? 32 : len <= 32 * w ? 0 : len - 32 * w;
+		__u32 m = bits ? ~0u << (32 - bits) : 0;
+
+		memcpy(&b->e[at].net[w], e->p.addr + 4 * w, 4);
+		b->e[at].mask[w] = htonl(m);
+	}
+	b->e[at].org = e->id;
+	b->e[at].len = len;
+	b->count++;
+}
+
+/* One bucket per /32: looked up, grown and written back per prefix; lists
+ * are loaded rarely. */
+static int buckets_write(int fd, const struct id_entry *v6, size_t n)
+{
+	struct dn_scanner_v6_bucket b;
+
+	for (size_t i = 0; i < n; i++) {
+		for (__u32 k = 0, top = v6_top(&v6[i].p); k < v6_span(&v6[i].p); k++, top++) {
+			if (bpf_map_lookup_elem(fd, &top, &b))
+				memset(&b, 0, sizeof(b));
+			bucket_add(&b, &v6[i]);
+			if (bpf_map_update_elem(fd, &top, &b, BPF_ANY))
+				return -errno;
+		}
+	}
+	return 0;
+}
+
+int scanner_v6_fast_build(const struct id_entry *v6, size_t n, int *fd_filter,
+			  int *fd_buckets)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+	__u64 *bits;
+	int err = 0;
+
+	*fd_filter = *fd_buckets = -1;
 	for (size_t i = 0; i < n; i++)
 		if (v6[i].p.len < DN_V6_FILTER_MIN_LEN)
 			return 0;   /* too many /32s to list: the trie for every source */
 	if (!n)
 		return 0;
 	bits = calloc(DN_V6_FILTER_ENTRIES, sizeof(*bits));
-	keys = calloc(DN_V6_FILTER_ENTRIES, sizeof(*keys));
-	if (!bits || !keys) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
+	if (!bits)
+		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		__u32 top = v4_host(&v6[i].p);   /* the first 32 bits */
-		__u32 span = v6[i].p.len >= 32 ? 1 : 1u << (32 - v6[i].p.len);
-
-		for (__u32 k = 0; k < span; k++) {
-			__u32 h = dn_v6_filter_hash(top + k);
+		for (__u32 k = 0, top = v6_top(&v6[i].p); k < v6_span(&v6[i].p); k++, top++) {
+			__u32 h = dn_v6_filter_hash(top);
 
 			bits[h / 64] |= 1ull << (h % 64);
 		}
 	}
-	for (__u32 k = 0; k < DN_V6_FILTER_ENTRIES; k++)
-		keys[k] = k;
-	*fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "scanner_v6_filter", sizeof(__u32),
-			     sizeof(__u64), DN_V6_FILTER_ENTRIES, NULL);
-	if (*fd < 0 || bpf_map_update_batch(*fd, keys, bits, &count, NULL))
+	*fd_filter = bpf_map_create(BPF_MAP_TYPE_ARRAY, "scanner_v6_filter", sizeof(__u32),
+				    sizeof(__u64), DN_V6_FILTER_ENTRIES, NULL);
+	*fd_buckets = bpf_map_create(BPF_MAP_TYPE_HASH, "scanner_v6_bkts", sizeof(__u32),
+				     sizeof(struct dn_scanner_v6_bucket),
+				     DN_MAX_SCANNER_PREFIXES, &opts);
+	if (*fd_filter < 0 || *fd_buckets < 0)
 		err = -errno;
-cleanup:
+	err = err ?: filter_write(*fd_filter, bits);
+	err = err ?: buckets_write(*fd_buckets, v6, n);
 	free(bits);
-	free(keys);
 	return err;
 }

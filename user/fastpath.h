@@ -24,8 +24,11 @@ int darknet_small_build(const struct id_entry *want, size_t n, int *fd);
  * dir becomes DN_SCANNER_LONGER. v4 may hold every IPv4 entry; only those
  * longer than /24 are used. 0 or -errno. */
 int scanner_chunks_build(__u8 *dir, const struct id_entry *v4, size_t n, int *fd);
-/* The IPv6 filter of v6 into the new array map *fd, or *fd = -1 (no filter)
- * when a prefix is shorter than DN_V6_FILTER_MIN_LEN. 0 or -errno. */
-int scanner_v6_filter_build(const struct id_entry *v6, size_t n, int *fd);
+/* The IPv6 filter and the /32 buckets of v6 into new maps, or both fds -1
+ * (no fast path: the trie for every source) when a prefix is shorter than
+ * DN_V6_FILTER_MIN_LEN.
+ * 0 or -errno. */
+int scanner_v6_fast_build(const struct id_entry *v6, size_t n, int *fd_filter,
+			  int *fd_buckets);
 
 #endif

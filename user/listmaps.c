@@ -360,7 +360,7 @@ struct scanner_plan {
 	struct id_table ids;
 	struct id_entry *v4, *v6;     /* prefixes with their org ids */
 	size_t n4, n6;
-	int fd_dir, fd_long, fd_chunks, fd_v6, fd_v6_filter;
+	int fd_dir, fd_long, fd_chunks, fd_v6, fd_v6_filter, fd_v6_buckets;
 };
 
 static int org_find(const struct dn_org_name *names, const char *org, __u32 lo, __u32 hi)
@@ -544,7 +544,8 @@ static int scanners_build_v6(struct scanner_plan *sp)
 		return sp->fd_v6;
 	for (size_t i = 0; i < sp->n6 && !err; i++)
 		err = trie_insert(sp->fd_v6, &sp->v6[i].p, sp->v6[i].id);
-	return err ?: scanner_v6_filter_build(sp->v6, sp->n6, &sp->fd_v6_filter);
+	return err ?: scanner_v6_fast_build(sp->v6, sp->n6, &sp->fd_v6_filter,
+					    &sp->fd_v6_buckets);
 }
 
 /* Write the names of ids in the given state (cleared names are empty). */
@@ -568,7 +569,8 @@ int listmaps_install_scanners(const struct dn_maps *m, const struct dn_prefix_li
 	if (!sp)
 		return fail(errbuf, errlen, -ENOMEM, "failed to plan the scanner list");
 	sp->ids = (struct id_table){ .state = sp->state, .first = 1, .n = DN_MAX_SCANNER_ORGS + 1 };
-	sp->fd_dir = sp->fd_long = sp->fd_chunks = sp->fd_v6 = sp->fd_v6_filter = -1;
+	sp->fd_dir = sp->fd_long = sp->fd_chunks = -1;
+	sp->fd_v6 = sp->fd_v6_filter = sp->fd_v6_buckets = -1;
 	if (errlen)
 		errbuf[0] = '\0';
 	err = scanners_assign_orgs(m->org_names, l, sp, errbuf, errlen);
@@ -584,13 +586,15 @@ int listmaps_install_scanners(const struct dn_maps *m, const struct dn_prefix_li
 	/* New names before the swap, so that counts under a new id always
 	 * have a name; released names after it (cleared to ""). The trie and
 	 * the chunks go in before the table whose DN_SCANNER_LONGER bytes send
-	 * lookups to them, the IPv6 trie before its filter. */
+	 * lookups to them, the IPv6 trie and buckets before the filter that
+	 * sends lookups to them. */
 	err = org_names_write(m->org_names, sp, ID_NEW, ID_REUSED);
 	err = err ?: zero_counters(m->org_counters, &sp->ids, ID_REUSED);
 	err = err ?: slot_swap(m->scanner_v4_long, sp->fd_long);
 	err = err ?: slot_swap(m->scanner_v4_chunks, sp->fd_chunks);
 	err = err ?: slot_swap(m->scanner_v4_dir, sp->fd_dir);
 	err = err ?: slot_swap(m->scanner_v6, sp->fd_v6);
+	err = err ?: slot_swap(m->scanner_v6_buckets, sp->fd_v6_buckets);
 	err = err ?: slot_swap(m->scanner_v6_filter, sp->fd_v6_filter);
 	err = err ?: org_names_write(m->org_names, sp, ID_RELEASED, ID_RELEASED);
 	err = err ?: zero_counters(m->org_counters, &sp->ids, ID_RELEASED);
@@ -607,6 +611,8 @@ cleanup:
 		close(sp->fd_chunks);
 	if (sp->fd_v6_filter >= 0)
 		close(sp->fd_v6_filter);
+	if (sp->fd_v6_buckets >= 0)
+		close(sp->fd_v6_buckets);
 	free(sp->v4);
 	free(sp->v6);
 	free(sp);

@@ -10,7 +10,8 @@
 	X(reason_counters) X(darknet_v4) X(darknet_v6) X(darknet_v4_small)   \
 	X(scanner_v4_dir)                                                     \
 	X(scanner_v4_long) X(scanner_v4_chunks) X(scanner_v6)                \
-	X(scanner_v6_filter) X(org_names) X(prefix_info) X(port_series_state)
+	X(scanner_v6_buckets) X(scanner_v6_filter) X(org_names)              \
+	X(prefix_info) X(port_series_state)
 
 struct dn_maps {
 #define DN_MAP_FIELD(name) int name;

@@ -17,6 +17,7 @@
 
 static struct dp d;
 static struct dp_counts *counts;
+static struct dn_iface_snapshot *snap;
 static char err[256];
 
 static void setup(void)
@@ -353,4 +354,53 @@ Test(listmaps, scanner_entry_needs_an_org)
 		     "no org: rejected");
 	cr_expect_str_eq(err, "scanner prefix 80.82.1.0/24 has no organisation", "no org: message");
 	prefix_list_free(&l);
+}
+
+/* IPv6 scanner lookups: the filter and /32 buckets answer for a /32 with up
+ * to DN_V6_BUCKET_MAX prefixes (longest first), the trie for a fuller /32
+ * and for lists with a prefix too short for the filter. */
+static int v6_research_org(const char *src)
+{
+	uint64_t before[DN_MAX_SCANNER_ORGS + 1];
+
+	dp_snapshot(&d, snap);
+	for (int id = 0; id <= DN_MAX_SCANNER_ORGS; id++)
+		before[id] = snap->orgs[id].packets;
+	send_syn(src, "2a0d:3dc1:1::5");
+	dp_snapshot(&d, snap);
+	for (int id = 1; id <= DN_MAX_SCANNER_ORGS; id++)
+		if (snap->orgs[id].packets != before[id])
+			return id;
+	return 0;
+}
+
+Test(listmaps, v6_buckets_and_the_trie_agree)
+{
+	const char *const darknets[] = { "2a0d:3dc1:1::/48", NULL };
+	const char *const small[] = { "2a0f:1:2::/48 a", "2a0f:1::/32 b", "2a0f:1:2:3::/64 c", NULL };
+	const char *const full[] = {
+		"2a0f:1:1::/48 a", "2a0f:1:2::/48 a", "2a0f:1:3::/48 a", "2a0f:1:4::/48 a",
+		"2a0f:1:5::/48 a", "2a0f:1:6::/48 a", "2a0f:1:7::/48 a", "2a0f:1:8::/48 a",
+		"2a0f:1:9::/48 c", "2a0f:1::/32 b", NULL,
+	};
+	const char *const shorter[] = { "2a0e::/16 b", "2a0f:1:2::/48 a", NULL };
+
+	snap = dp_snapshot_new();
+	cr_assert_eq(dp_install_darknets(&d, darknets, err, sizeof(err)), 0, "v6: %s", err);
+	cr_assert_eq(dp_install_scanners(&d, small, err, sizeof(err)), 0, "v6 small: %s", err);
+	cr_expect(!slot_empty(d.maps.scanner_v6_filter), "v6 small: a filter is installed");
+	cr_expect_eq(v6_research_org("2a0f:1:2:3::9"), dp_org_id(snap, "c"), "v6 small: the /64 wins");
+	cr_expect_eq(v6_research_org("2a0f:1:2:4::9"), dp_org_id(snap, "a"), "v6 small: the /48");
+	cr_expect_eq(v6_research_org("2a0f:1:ffff::9"), dp_org_id(snap, "b"), "v6 small: the /32");
+	cr_expect_eq(v6_research_org("2a0f:2::9"), 0, "v6 small: outside every prefix");
+
+	cr_assert_eq(dp_install_scanners(&d, full, err, sizeof(err)), 0, "v6 full: %s", err);
+	cr_expect_eq(v6_research_org("2a0f:1:9::1"), dp_org_id(snap, "c"), "v6 full: via the trie");
+	cr_expect_eq(v6_research_org("2a0f:1:ff::1"), dp_org_id(snap, "b"), "v6 full: the /32");
+
+	cr_assert_eq(dp_install_scanners(&d, shorter, err, sizeof(err)), 0, "v6 /16: %s", err);
+	cr_expect(slot_empty(d.maps.scanner_v6_filter) && slot_empty(d.maps.scanner_v6_buckets),
+		  "v6 /16: no filter for a prefix shorter than /%d", DN_V6_FILTER_MIN_LEN);
+	cr_expect_eq(v6_research_org("2a0e:55::1"), dp_org_id(snap, "b"), "v6 /16: the trie");
+	dp_snapshot_free(snap);
 }
