@@ -84,7 +84,7 @@ LIST_SLOT(scanner_v4_long, LPM_TRIE(struct dn_lpm_v4, DN_MAX_SCANNER_PREFIXES));
 /* slot 0: source /24 -> org byte per address, for DN_SCANNER_LONGER /24s */
 LIST_SLOT(scanner_v4_chunks, struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, DN_MAX_SCANNER_PREFIXES);
+	__uint(max_entries, 1);   /* a template: user space sizes each list's map */
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, sizeof(struct dn_scanner_chunk));
@@ -94,7 +94,7 @@ LIST_SLOT(scanner_v6, LPM_TRIE(struct dn_lpm_v6, DN_MAX_SCANNER_PREFIXES));
 /* slot 0: first 32 bits of a source -> the scanner prefixes touching them */
 LIST_SLOT(scanner_v6_buckets, struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, DN_MAX_SCANNER_PREFIXES);
+	__uint(max_entries, 1);   /* a template: user space sizes each list's map */
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, sizeof(struct dn_scanner_v6_bucket));

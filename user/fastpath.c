@@ -91,8 +91,10 @@ int scanner_chunks_build(__u8 *dir, const struct id_entry *v4, size_t n, int *fd
 		return 0;
 	}
 	qsort(longs, k, sizeof(*longs), by_slash24_then_len);
+	/* A hash map's bucket array is sized by max_entries even without
+	 * preallocation: size it to this list (k prefixes, at most k /24s). */
 	*fd = bpf_map_create(BPF_MAP_TYPE_HASH, "scanner_chunks", sizeof(__u32),
-			     sizeof(struct dn_scanner_chunk), DN_MAX_SCANNER_PREFIXES, &opts);
+			     sizeof(struct dn_scanner_chunk), k, &opts);
 	err = *fd < 0 ? -errno : chunks_insert(*fd, dir, longs, k);
 	free(longs);
 	return err;
@@ -172,6 +174,7 @@ int scanner_v6_fast_build(const struct id_entry *v6, size_t n, int *fd_filter,
 			  int *fd_buckets)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+	__u32 spans = 0;
 	__u64 *bits;
 	int err = 0;
 
@@ -185,6 +188,7 @@ int scanner_v6_fast_build(const struct id_entry *v6, size_t n, int *fd_filter,
 	if (!bits)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
+		spans += v6_span(&v6[i].p);
 		for (__u32 k = 0, top = v6_top(&v6[i].p); k < v6_span(&v6[i].p); k++, top++) {
 			__u32 h = dn_v6_filter_hash(top);
 
@@ -193,9 +197,9 @@ int scanner_v6_fast_build(const struct id_entry *v6, size_t n, int *fd_filter,
 	}
 	*fd_filter = bpf_map_create(BPF_MAP_TYPE_ARRAY, "scanner_v6_filter", sizeof(__u32),
 				    sizeof(__u64), DN_V6_FILTER_ENTRIES, NULL);
+	/* sized to this list: at most one bucket per /32 a prefix touches */
 	*fd_buckets = bpf_map_create(BPF_MAP_TYPE_HASH, "scanner_v6_bkts", sizeof(__u32),
-				     sizeof(struct dn_scanner_v6_bucket),
-				     DN_MAX_SCANNER_PREFIXES, &opts);
+				     sizeof(struct dn_scanner_v6_bucket), spans, &opts);
 	if (*fd_filter < 0 || *fd_buckets < 0)
 		err = -errno;
 	err = err ?: filter_write(*fd_filter, bits);
