@@ -1,5 +1,6 @@
 /* main.c: darknet-counter: count darknet packets in XDP, serve them to Prometheus. */
 #include <errno.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@ struct daemon {
 	struct dn_config cfg;
 	struct dn_lists lists;
 	struct dn_iface ifaces[DN_MAX_IFACES];
+	bool detached[DN_MAX_IFACES];   /* logged as detached behind our back */
 	int nr_attached;
 	int listen_fd;
 	struct exporter ex;
@@ -105,38 +107,52 @@ static void reload_lists(struct daemon *d, const char *why)
 		why, fresh.darknets.len, fresh.scanners.len);
 }
 
+/* Log once when our program disappears from an interface (someone else
+ * detached or replaced it), and once when it is back. The metric
+ * darknet_xdp_attached says the same at every scrape. */
 static void check_attached(struct daemon *d)
 {
 	for (int i = 0; i < d->cfg.nr_ifaces; i++) {
-		int was = d->ex.snap.ifaces[i].attached;
+		bool attached = loader_is_attached(&d->ifaces[i]) == 1;
 
-		if (loader_is_attached(&d->ifaces[i]) != 1 && was)
-			pr_err("%s: the XDP program was detached behind our back; "
+		if (attached == !d->detached[i])
+			continue;
+		d->detached[i] = !attached;
+		if (attached)
+			pr_info("%s: our XDP program is attached again\n", d->ifaces[i].name);
+		else
+			pr_err("%s: the XDP program was detached or replaced behind our back; "
 			       "packets are no longer counted\n", d->ifaces[i].name);
 	}
 }
 
 /* The main thread only waits for signals and, every second, looks after the
- * lists and the attachment; scrapes run on libmicrohttpd's thread. */
+ * lists and the attachment; scrapes run on libmicrohttpd's threads. */
 static int serve(struct daemon *d, const sigset_t *sigs)
 {
 	struct timespec tick = { .tv_sec = 1 };
 	time_t last_check = time(NULL);
-
-	/* lists_load() recorded the mtimes it read; a change reloads */
+	int64_t seen = d->lists.newest_mtime, now;
 	int sig;
 
 	for (;;) {
 		sig = sigtimedwait(sigs, NULL, &tick);
 		if (sig == SIGINT || sig == SIGTERM)
 			return 0;
-		if (sig == SIGHUP)
+		if (sig == SIGHUP) {
 			reload_lists(d, "SIGHUP");
+			seen = lists_newest_mtime(&d->cfg);
+		}
+		/* A changed file reloads once per change: a bad one is not
+		 * retried (and counted again) until it changes again. */
 		if (d->cfg.reload_interval &&
 		    time(NULL) - last_check >= (time_t)d->cfg.reload_interval) {
 			last_check = time(NULL);
-			if (lists_newest_mtime(&d->cfg) != d->lists.newest_mtime)
+			now = lists_newest_mtime(&d->cfg);
+			if (now != seen) {
+				seen = now;
 				reload_lists(d, "a list file changed");
+			}
 		}
 		check_attached(d);
 	}

@@ -180,3 +180,31 @@ Test(restart, detach_on_exit_leaves_nothing, .init = setup, .fini = teardown, .t
 	cr_expect_eq(e2e_count_entries(fx.pin_dir), 0, "detach-on-exit: pinned state left under %s",
 		     fx.pin_dir);
 }
+
+/* Issue 3, self-monitoring: a program detached behind the daemon's back is
+ * reported by darknet_xdp_attached (0) and once in the log. */
+Test(restart, detached_behind_our_back_is_reported, .init = setup, .fini = teardown,
+     .timeout = 60)
+{
+	int port = e2e_free_port();
+	char *log;
+
+	daemon_args(port);
+	dctl_arg(&dd, "--detach-on-exit");
+	start("behind our back: start");
+	cr_assert_eq(scrape_sum(port, "darknet_xdp_attached", NULL), 1,
+		     "behind our back: attached at start");
+	cr_assert_eq(e2e_sh("ip -n %s link set dev %s xdp off", fx.ns_sensor, fx.if_sensor), 0,
+		     "behind our back: ip link set xdp off");
+	cr_assert_eq(netfix_xdp_attached(&fx, NULL), 0, "behind our back: still attached");
+	cr_expect_eq(scrape_sum(port, "darknet_xdp_attached", NULL), 0,
+		     "behind our back: darknet_xdp_attached must drop to 0");
+	e2e_sleep_ms(2500);   /* the daemon checks the attachment every second */
+	log = dctl_log(&dd);
+	cr_expect(strstr(log, "detached or replaced behind our back") != NULL,
+		  "behind our back: no log line; log:\n%s", log);
+	cr_expect_eq(e2e_count_lines(strstr(log, "behind our back") ?: ""), 1,
+		     "behind our back: logged once, not every second; log:\n%s", log);
+	free(log);
+	dctl_stop(&dd, SIGTERM, 10000);
+}
