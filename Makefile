@@ -67,7 +67,7 @@ help:
 	@echo '  test      install deps, build, run every test tier (root)'
 	@echo '  demo      install deps, build, run the daemon on the built-in lab (root)'
 	@echo '  bench     run the benchmarks and write bench/results-*.txt (root)'
-	@echo '  install   install the daemon, lists and units under $$(PREFIX)'
+	@echo '  install   install the daemon ($$(PREFIX)/sbin) and the scanner list (/etc/darknet-counter)'
 	@echo '  clean     remove $(OUT)'
 	@echo 'Variables: V=1 for full commands, OUT=dir for the build directory'
 
