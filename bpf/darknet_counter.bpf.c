@@ -220,11 +220,15 @@ static __always_inline __u32 scanner_org_v4(__be32 saddr)
 	dir = bpf_map_lookup_elem(&scanner_v4_dir, &zero);
 	if (!dir)
 		return 0;
-	/* The /16 summary, then the /24 bitmap: for most sources one of them
-	 * ends the lookup in a cache-resident part of the table. */
+	/* The /16 summary, the /20 and the /24 bitmaps: for most sources one
+	 * of them ends the lookup in a cache-resident part of the table. */
 	filter = DN_SCANNER_DIR_SUMMARY + (a >> 22);
 	bytes = bpf_map_lookup_elem(dir, &filter);
 	if (!bytes || !(*bytes & (1ull << ((a >> 16) & 63))))
+		return 0;
+	filter = DN_SCANNER_DIR_BITMAP20 + (a >> 18);
+	bytes = bpf_map_lookup_elem(dir, &filter);
+	if (!bytes || !(*bytes & (1ull << ((a >> 12) & 63))))
 		return 0;
 	filter = DN_SCANNER_DIR_BITMAP + (a >> 14);
 	bytes = bpf_map_lookup_elem(dir, &filter);

@@ -134,16 +134,18 @@ struct dn_lpm_v6 {
  * packed eight to a u64 so that the whole of IPv4 is 2^21 array entries
  * (16 MiB). Byte value 0 = no scanner, 1..254 = org id, DN_SCANNER_LONGER =
  * this /24 holds a prefix longer than /24: look it up in the trie.
- * Two filters follow the bytes, since darknet sources are scattered over all
- * of IPv4 and a random byte of 16 MiB costs a cache and a TLB miss: one bit
- * per /24 (2 MiB, small enough for a core's L2) saying whether its byte is
- * nonzero, and one bit per /16 (8 KiB, stays in L1) saying whether any bit of
- * its /24s is. A source that no scanner prefix touches stops at the first
- * filter that says so; only scanner sources, which are few and hot, read
- * their byte. */
+ * Three filters follow the bytes, since darknet sources are scattered over
+ * all of IPv4 and a random byte of 16 MiB costs a cache and a TLB miss: one
+ * bit per /24 (2 MiB) saying whether its byte is nonzero, one bit per /20
+ * (128 KiB, stays in L2) and one per /16 (8 KiB, stays in L1) saying whether
+ * any /24 bit under them is set. A source that no scanner prefix touches
+ * stops at the first filter that says so (the /20 level keeps that true for
+ * lists of 100,000 scattered prefixes, which set most /16 bits); only scanner
+ * sources, which are few and hot, read their byte. */
 #define DN_SCANNER_DIR_SLOTS (1u << 21)
-#define DN_SCANNER_DIR_BITMAP DN_SCANNER_DIR_SLOTS                /* /24 bits */
-#define DN_SCANNER_DIR_SUMMARY (DN_SCANNER_DIR_BITMAP + (1u << 18)) /* /16 bits */
+#define DN_SCANNER_DIR_BITMAP DN_SCANNER_DIR_SLOTS                   /* /24 bits */
+#define DN_SCANNER_DIR_BITMAP20 (DN_SCANNER_DIR_BITMAP + (1u << 18))  /* /20 bits */
+#define DN_SCANNER_DIR_SUMMARY (DN_SCANNER_DIR_BITMAP20 + (1u << 14)) /* /16 bits */
 #define DN_SCANNER_DIR_ENTRIES (DN_SCANNER_DIR_SUMMARY + (1u << 16) / 64)
 #define DN_SCANNER_LONGER 255
 

@@ -114,22 +114,29 @@ static bool any_byte(const __u8 *p, size_t n)
 }
 
 /* Entry e of the table: eight /24 bytes packed little-endian (as the
- * datapath reads them), then the /24 bitmap, then the /16 summary. */
+ * datapath reads them), then the /24 bitmap, the /20 bitmap, the /16 summary. */
 static __u64 dir_entry(const __u8 *dir, __u32 e)
 {
-	size_t span = e < DN_SCANNER_DIR_SUMMARY ? 1 : 256;   /* /24s per bit */
+	/* each filter region: its first entry and the /24s one bit stands for */
+	static const struct { __u32 base, span; } regions[] = {
+		{ DN_SCANNER_DIR_SUMMARY, 256 },
+		{ DN_SCANNER_DIR_BITMAP20, 16 },
+		{ DN_SCANNER_DIR_BITMAP, 1 },
+	};
 	size_t first;
 	__u64 v = 0;
+	int r = 0;
 
 	if (e < DN_SCANNER_DIR_BITMAP) {
 		for (int b = 7; b >= 0; b--)
 			v = v << 8 | dir[(size_t)e * 8 + b];
 		return v;
 	}
-	first = e < DN_SCANNER_DIR_SUMMARY ? (size_t)(e - DN_SCANNER_DIR_BITMAP) * 64
-					   : (size_t)(e - DN_SCANNER_DIR_SUMMARY) * 64 * 256;
+	while (e < regions[r].base)
+		r++;
+	first = (size_t)(e - regions[r].base) * 64 * regions[r].span;
 	for (__u32 bit = 0; bit < 64; bit++)
-		if (any_byte(dir + first + bit * span, span))
+		if (any_byte(dir + first + (size_t)bit * regions[r].span, regions[r].span))
 			v |= 1ull << bit;
 	return v;
 }

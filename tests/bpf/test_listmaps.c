@@ -222,7 +222,7 @@ static int dir_byte(const char *addr)
 }
 
 /* The filter bit of addr in the installed direct table: the /24 bitmap
- * (bits per entry shift 14) or the /16 summary (shift 22). */
+ * (entry shift 14), the /20 bitmap (18) or the /16 summary (22). */
 static int filter_bit(const char *addr, uint32_t base, int shift)
 {
 	struct in_addr a;
@@ -247,6 +247,11 @@ static int summary_bit(const char *addr)
 static int bitmap_bit(const char *addr)
 {
 	return filter_bit(addr, DN_SCANNER_DIR_BITMAP, 14);
+}
+
+static int bitmap20_bit(const char *addr)
+{
+	return filter_bit(addr, DN_SCANNER_DIR_BITMAP20, 18);
 }
 
 Test(listmaps, scanner_direct_table_and_tries)
@@ -280,6 +285,9 @@ Test(listmaps, scanner_direct_table_and_tries)
 	cr_expect_eq(bitmap_bit("162.142.125.9"), 1, "bitmap: /23 second half");
 	cr_expect_eq(bitmap_bit("162.142.126.9"), 0, "bitmap: after the /23");
 	cr_expect_eq(bitmap_bit("45.79.189.1"), 0, "bitmap: the /24 before the /32's");
+	cr_expect_eq(bitmap20_bit("45.79.190.1"), 1, "bitmap20: the /20 of the /32");
+	cr_expect_eq(bitmap20_bit("45.79.208.1"), 0, "bitmap20: the next /20");
+	cr_expect_eq(bitmap20_bit("162.142.112.1"), 1, "bitmap20: the /20 of the /23");
 	cr_expect_eq(trie_size(d.maps.scanner_v4_long), 4, "dir: every v4 prefix in the trie");
 	cr_expect_eq(trie_size(d.maps.scanner_v6), 1, "dir: the v6 prefix in its trie");
 	dp_snapshot_free(s);
