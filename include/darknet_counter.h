@@ -11,7 +11,7 @@
 /* Bump whenever a map, struct or enum below changes meaning or size: pinned
  * state lives under a path that carries this number, so an incompatible
  * binary never reads another layout's counters. */
-#define DN_LAYOUT_VERSION 1
+#define DN_LAYOUT_VERSION 2
 
 #define DN_MAX_VLAN_DEPTH 2      /* 802.1Q and 802.1ad (QinQ) */
 #define DN_MAX_IPV6_EXT_HDRS 6   /* hop-by-hop, routing, fragment, dest opts... */
@@ -101,14 +101,14 @@ static inline __u32 dn_class_key(__u32 family, __u32 ipproto, __u32 cls)
 }
 #define DN_CLASS_KEYS (DN_FAMILY_MAX * DN_NR_IPPROTO * DN_CLASS_MAX)
 
-/* tcp_port_counters value, indexed by destination port (host order) or
- * DN_PORT_NONE. */
+/* tcp_port_counters value, at cpu * DN_PORT_KEYS + destination port (host
+ * order) or DN_PORT_NONE. */
 struct dn_tcp_port {
 	__u64 packets[DN_TCP_PORT_SLOTS];
 };
 
-/* udp_port_counters value, indexed by destination port (host order) or
- * DN_PORT_NONE. */
+/* udp_port_counters value, at cpu * DN_PORT_KEYS + destination port (host
+ * order) or DN_PORT_NONE. */
 struct dn_udp_port {
 	__u64 packets[DN_UDP_PORT_SLOTS];
 };

@@ -35,7 +35,7 @@ struct filler {
 	__u32 *keys;
 };
 
-#define FILL_MAX_KEYS (DN_CLASS_KEYS > DN_NR_PORTS ? DN_CLASS_KEYS : DN_NR_PORTS)
+#define FILL_MAX_KEYS (DN_CLASS_KEYS > DN_PORT_KEYS ? DN_CLASS_KEYS : DN_PORT_KEYS)
 
 /* Set keys [0, n) of a per-CPU array: every u64 word of every CPU's value
  * to a realistic 9-digit count when (key < nonzero), else 0. */
@@ -53,6 +53,27 @@ static int fill(struct filler *f, int fd, __u32 n, size_t value_size, __u32 nonz
 	return bpf_map_update_batch(fd, f->keys, f->vals, &count, NULL) ? -errno : 0;
 }
 
+/* A port table holds one block of DN_PORT_KEYS values per CPU: fill
+ * ports [0, nonzero) of every block as fill() does a per-CPU array. */
+static int fill_ports(struct filler *f, int fd, size_t value_size, __u32 nonzero)
+{
+	size_t words = value_size / 8;
+	uint64_t *v = f->vals;
+	__u32 count;
+
+	for (int cpu = 0; cpu < f->ncpus; cpu++) {
+		for (__u32 k = 0; k < DN_PORT_KEYS; k++) {
+			f->keys[k] = cpu * DN_PORT_KEYS + k;
+			for (size_t w = 0; w < words; w++)
+				v[k * words + w] = k < nonzero ? 100000000ull + k * 7919 + w : 0;
+		}
+		count = DN_PORT_KEYS;
+		if (bpf_map_update_batch(fd, f->keys, f->vals, &count, NULL))
+			return -errno;
+	}
+	return 0;
+}
+
 int bench_fill_maps(const struct dn_maps *m, int ncpus, __u32 nr_tcp_ports, bool all)
 {
 	struct filler fl = { .ncpus = ncpus }, *f = &fl;
@@ -63,9 +84,9 @@ int bench_fill_maps(const struct dn_maps *m, int ncpus, __u32 nr_tcp_ports, bool
 	fl.keys = malloc(FILL_MAX_KEYS * sizeof(*fl.keys));
 	if (!fl.vals || !fl.keys)
 		err = -ENOMEM;
-	err = err ?: fill(f, m->tcp_port_counters, DN_NR_PORTS, sizeof(struct dn_tcp_port),
-		   all ? big : nr_tcp_ports);
-	err = err ?: fill(f, m->udp_port_counters, DN_NR_PORTS, sizeof(struct dn_udp_port), big);
+	err = err ?: fill_ports(f, m->tcp_port_counters, sizeof(struct dn_tcp_port),
+			  all ? big : nr_tcp_ports);
+	err = err ?: fill_ports(f, m->udp_port_counters, sizeof(struct dn_udp_port), big);
 	err = err ?: fill(f, m->icmp_counters, DN_FAMILY_MAX * DN_NR_ICMP_TYPES,
 			  sizeof(struct dn_icmp_type), big);
 	err = err ?: fill(f, m->class_counters, DN_CLASS_KEYS, sizeof(struct dn_count), big);
@@ -191,7 +212,9 @@ static void print_memory(struct bench *b)
 	bpf_object__for_each_map(map, b->ctr->obj) {
 		uint64_t mem = map_memlock(bpf_map__fd(map));
 
-		if (bpf_map__type(map) == BPF_MAP_TYPE_PERCPU_ARRAY) {
+		/* the port tables are per CPU too: one block per CPU */
+		if (bpf_map__type(map) == BPF_MAP_TYPE_PERCPU_ARRAY ||
+		    strstr(bpf_map__name(map), "_port_counters")) {
 			percpu += mem;
 			fprintf(b->out, "    %-20s %8.2f MiB per CPU\n", bpf_map__name(map),
 				mem / (double)ncpus / (1 << 20));

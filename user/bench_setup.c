@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bench.h"
+#include "maps.h"
 #include "bench_drop.skel.h"
 #include "bench_gen.skel.h"
 #include "bench_harness.skel.h"
@@ -95,7 +96,8 @@ static int load_counter(struct bench *b)
 	b->ctr = darknet_counter_bpf__open();
 	if (!b->ctr)
 		return -errno;
-	ret = darknet_counter_bpf__load(b->ctr);
+	ret = maps_size_for_cpus(b->ctr);
+	ret = ret ?: darknet_counter_bpf__load(b->ctr);
 	if (ret) {
 		fprintf(stderr, "bench: cannot load the counter: %s\n", strerror(-ret));
 		return ret;

@@ -6,7 +6,19 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "darknet_counter.skel.h"
+#include "darknet_counter.h"
 #include "maps.h"
+
+int maps_size_for_cpus(struct darknet_counter_bpf *skel)
+{
+	int ncpus = libbpf_num_possible_cpus(), err;
+
+	if (ncpus <= 0)
+		return ncpus ? ncpus : -EINVAL;
+	err = bpf_map__set_max_entries(skel->maps.tcp_port_counters, ncpus * DN_PORT_KEYS);
+	return err ?: bpf_map__set_max_entries(skel->maps.udp_port_counters,
+					       ncpus * DN_PORT_KEYS);
+}
 
 void maps_from_skel(struct dn_maps *m, const struct darknet_counter_bpf *skel)
 {

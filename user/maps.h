@@ -21,6 +21,9 @@ struct dn_maps {
 
 struct darknet_counter_bpf;
 
+/* Size the port tables, which hold one block per possible CPU, before the
+ * skeleton is loaded. Every loader must call it. 0 or -errno. */
+int maps_size_for_cpus(struct darknet_counter_bpf *skel);
 /* Borrow the fds of a loaded skeleton (not to be closed by maps_close). */
 void maps_from_skel(struct dn_maps *m, const struct darknet_counter_bpf *skel);
 /* Open every map pinned in dir. Returns 0 or -errno; on error nothing is open. */

@@ -25,6 +25,7 @@ void dp_open(struct dp *d, uint32_t action)
 	d->skel = darknet_counter_bpf__open();
 	cr_assert_not_null(d->skel, "open skeleton: %s", strerror(errno));
 	d->skel->rodata->dn_action = action;
+	cr_assert_eq(maps_size_for_cpus(d->skel), 0, "size the port tables");
 	err = darknet_counter_bpf__load(d->skel);
 	cr_assert_eq(err, 0, "load skeleton (verifier): %s", strerror(-err));
 	maps_from_skel(&d->maps, d->skel);
@@ -141,15 +142,21 @@ void dp_snapshot_copy(struct dn_iface_snapshot *dst, const struct dn_iface_snaps
 	memcpy(udp, src->udp_ports, DN_PORT_KEYS * sizeof(*udp));
 }
 
-/* One key of a per-CPU array, summed over CPUs. */
-static void read_one(struct dp *d, int fd, uint32_t key, size_t value_size, void *out)
+/* One port of a port table (one block of DN_PORT_KEYS per CPU), summed. */
+static void read_port(struct dp *d, int fd, uint32_t port, size_t value_size, void *out)
 {
-	__u64 *vals = malloc(d->reader.ncpus * value_size);
+	__u64 *vals = malloc(value_size), *sum = out;
 
-	cr_assert_not_null(vals, "read_one: out of memory");
-	cr_assert_eq(bpf_map_lookup_elem(fd, &key, vals), 0, "lookup key %u: %s", key,
-		     strerror(errno));
-	counters_sum_percpu(out, vals, 1, value_size / 8, d->reader.ncpus);
+	cr_assert_not_null(vals, "read_port: out of memory");
+	memset(out, 0, value_size);
+	for (int cpu = 0; cpu < d->reader.ncpus; cpu++) {
+		uint32_t key = cpu * DN_PORT_KEYS + port;
+
+		cr_assert_eq(bpf_map_lookup_elem(fd, &key, vals), 0, "lookup port key %u: %s",
+			     key, strerror(errno));
+		for (size_t w = 0; w < value_size / 8; w++)
+			sum[w] += vals[w];
+	}
 	free(vals);
 }
 
@@ -182,8 +189,8 @@ void dp_counts_read(struct dp *d, struct dp_counts *c, uint32_t port)
 	read_percpu(d, m->org_counters, DN_MAX_SCANNER_ORGS + 1, sizeof(struct dn_count), c->orgs);
 	read_percpu(d, m->icmp_counters, DN_FAMILY_MAX * DN_NR_ICMP_TYPES,
 		    sizeof(struct dn_icmp_type), c->icmp);
-	read_one(d, m->tcp_port_counters, key, sizeof(c->tcp), &c->tcp);
-	read_one(d, m->udp_port_counters, key, sizeof(c->udp), &c->udp);
+	read_port(d, m->tcp_port_counters, key, sizeof(c->tcp), &c->tcp);
+	read_port(d, m->udp_port_counters, key, sizeof(c->udp), &c->udp);
 }
 
 int dp_prefix_id(const struct dn_iface_snapshot *s, const char *cidr)
