@@ -49,7 +49,6 @@ static int mport;                  /* the daemon's metrics port */
 static int inj = -1;               /* AF_PACKET socket on the inet side */
 static uint64_t sent;              /* frames sent to the sensor so far */
 
-static const char *const darknets[] = { "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32" };
 
 static void start(const char *what)
 {
@@ -66,14 +65,7 @@ static void setup(void)
 	mport = e2e_free_port();
 	sent = 0;
 	dctl_init(&dd, &fx, mport);
-	for (size_t i = 0; i < sizeof(darknets) / sizeof(darknets[0]); i++) {
-		dctl_arg(&dd, "--darknet");
-		dctl_arg(&dd, darknets[i]);
-	}
-	dctl_arg(&dd, "--scanners");
-	dctl_arg(&dd, scanners);
-	dctl_arg(&dd, "--reload-interval");
-	dctl_arg(&dd, "0");
+	dctl_lab_lists(&dd, scanners);
 	dctl_arg(&dd, "--max-port-series");
 	dctl_arg(&dd, "300");
 	dctl_arg(&dd, "--watch-ports");

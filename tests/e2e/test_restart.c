@@ -30,21 +30,12 @@ static void teardown(void)
 	free(scanners);
 }
 
-/* The exact and nicter mixes send only to these: every frame is darknet. */
+/* The exact and nicter mixes send only to the lab's darknets: every frame
+ * is darknet traffic. */
 static void daemon_args(int port)
 {
-	static const char *const darknets[] = { "198.51.100.0/24", "203.0.113.0/24",
-						"2001:db8::/32" };
-
 	dctl_init(&dd, &fx, port);
-	for (size_t i = 0; i < sizeof(darknets) / sizeof(darknets[0]); i++) {
-		dctl_arg(&dd, "--darknet");
-		dctl_arg(&dd, darknets[i]);
-	}
-	dctl_arg(&dd, "--scanners");
-	dctl_arg(&dd, scanners);
-	dctl_arg(&dd, "--reload-interval");
-	dctl_arg(&dd, "0");
+	dctl_lab_lists(&dd, scanners);
 }
 
 static void start(const char *what)
@@ -55,13 +46,10 @@ static void start(const char *what)
 
 static void send_mix(const char *what, const char *mix, uint64_t n, uint64_t seed)
 {
-	struct tgen_result tg;
+	char err[512];
 
-	cr_assert_eq(tgen_run(&fx, mix, n, seed, scanners, &tg), 0,
-		     "%s: darknet-trafgen failed (exit %d): %s", what, tg.status, tg.err);
-	cr_assert_eq(tg.packets, n, "%s: trafgen sent %lu of %lu packets", what,
-		     (unsigned long)tg.packets, (unsigned long)n);
-	tgen_free(&tg);
+	cr_assert_eq(tgen_send(&fx, mix, n, seed, scanners, err, sizeof(err)), 0, "%s: %s",
+		     what, err);
 }
 
 Test(restart, sigkill_then_restart_counts_n_plus_m, .init = setup, .fini = teardown,

@@ -24,22 +24,13 @@ static int mport;
 
 static void setup(void)
 {
-	static const char *const darknets[] = { "198.51.100.0/24", "203.0.113.0/24",
-						"2001:db8::/32" };
 	char err[256];
 
 	cr_assert_eq(netfix_setup(&fx, err, sizeof(err)), 0, "upgrade setup: %s", err);
 	scanners = e2e_srcfile("deploy/research-scanners.txt");
 	mport = e2e_free_port();
 	dctl_init(&dd, &fx, mport);
-	for (size_t i = 0; i < sizeof(darknets) / sizeof(darknets[0]); i++) {
-		dctl_arg(&dd, "--darknet");
-		dctl_arg(&dd, darknets[i]);
-	}
-	dctl_arg(&dd, "--scanners");
-	dctl_arg(&dd, scanners);
-	dctl_arg(&dd, "--reload-interval");
-	dctl_arg(&dd, "0");
+	dctl_lab_lists(&dd, scanners);
 }
 
 static void teardown(void)
@@ -57,13 +48,10 @@ static void start(const char *what)
 
 static void send_mix(const char *what, const char *mix, uint64_t n, uint64_t seed)
 {
-	struct tgen_result tg;
+	char err[512];
 
-	cr_assert_eq(tgen_run(&fx, mix, n, seed, scanners, &tg), 0,
-		     "%s: darknet-trafgen failed (exit %d): %s", what, tg.status, tg.err);
-	cr_assert_eq(tg.packets, n, "%s: trafgen sent %lu of %lu packets", what,
-		     (unsigned long)tg.packets, (unsigned long)n);
-	tgen_free(&tg);
+	cr_assert_eq(tgen_send(&fx, mix, n, seed, scanners, err, sizeof(err)), 0, "%s: %s",
+		     what, err);
 }
 
 /* Packets in the pinned class_counters of our interface (every key, every

@@ -45,6 +45,21 @@ void dctl_arg(struct dctl *d, const char *arg)
 		d->argv[d->argc++] = strdup(arg);
 }
 
+void dctl_lab_lists(struct dctl *d, const char *scanners)
+{
+	static const char *const darknets[] = { "198.51.100.0/24", "203.0.113.0/24",
+						"2001:db8::/32" };
+
+	for (size_t i = 0; i < sizeof(darknets) / sizeof(darknets[0]); i++) {
+		dctl_arg(d, "--darknet");
+		dctl_arg(d, darknets[i]);
+	}
+	dctl_arg(d, "--scanners");
+	dctl_arg(d, scanners);
+	dctl_arg(d, "--reload-interval");
+	dctl_arg(d, "0");
+}
+
 void dctl_init(struct dctl *d, const struct netfix *f, int port)
 {
 	char addr[64];

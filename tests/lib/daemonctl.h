@@ -27,6 +27,10 @@ struct dctl {
 
 void dctl_init(struct dctl *d, const struct netfix *f, int port);
 void dctl_arg(struct dctl *d, const char *arg);
+/* The lab's lists: the three documentation darknets (198.51.100.0/24,
+ * 203.0.113.0/24, 2001:db8::/32), the scanner list at scanners, and no
+ * periodic reload (tests send SIGHUP when they mean it). */
+void dctl_lab_lists(struct dctl *d, const char *scanners);
 void dctl_free(struct dctl *d);
 
 /* 0 once /metrics answers, -1 if the daemon exited first (d->last_status

@@ -367,3 +367,20 @@ int expect_mix_port_counts(const char *mix, uint64_t seed, uint64_t count,
 	mix_free(&st);
 	return 0;
 }
+
+int tgen_send(const struct netfix *f, const char *mix, uint64_t n, uint64_t seed,
+	      const char *scanners, char *err, size_t errlen)
+{
+	struct tgen_result tg;
+	int ret = tgen_run(f, mix, n, seed, scanners, &tg);
+
+	if (ret)
+		snprintf(err, errlen, "darknet-trafgen failed (exit %d): %s", tg.status,
+			 tg.err ? tg.err : "");
+	else if (tg.packets != n)
+		snprintf(err, errlen, "darknet-trafgen sent %llu of %llu packets",
+			 (unsigned long long)tg.packets, (unsigned long long)n);
+	ret = ret || tg.packets != n ? -1 : 0;
+	tgen_free(&tg);
+	return ret;
+}

@@ -29,6 +29,10 @@ int tgen_run(const struct netfix *f, const char *mix, uint64_t count, uint64_t s
 int tgen_run_rate(const struct netfix *f, const char *mix, uint64_t count, uint64_t seed,
 		  const char *scanners, unsigned int rate, struct tgen_result *r);
 void tgen_free(struct tgen_result *r);
+/* tgen_run() for when only "all n sent" matters: 0, or -1 with the reason
+ * (exit status and stderr, or how many were sent) in err. */
+int tgen_send(const struct netfix *f, const char *mix, uint64_t n, uint64_t seed,
+	      const char *scanners, char *err, size_t errlen);
 /* Packets of the series (family, proto, class); 0 if absent. */
 uint64_t tgen_packets(const struct tgen_result *r, const char *family, const char *proto,
 		      const char *cls);
