@@ -32,7 +32,7 @@ LDLIBS += $(PKG_LIBS) -lelf -lm -lpthread
 
 # -I$(ARCH_INC): Debian keeps asm/ under the multiarch directory; we build the
 # BPF side against UAPI headers (linux/ip.h etc.), not a generated vmlinux.h.
-BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -Iinclude -Ibpf -I$(ARCH_INC) -MMD -MP
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -Wall -Werror -Iinclude -Ibpf -I$(ARCH_INC) -MMD -MP
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))

@@ -26,18 +26,25 @@ PERCPU_ARRAY(class_counters, DN_CLASS_KEYS, struct dn_count);
  * (maps_size_for_cpus()). Plain arrays rather than per-CPU ones: a per-CPU
  * lookup first loads the value's per-CPU pointer, a dependent load that
  * misses for scattered ports (13-18 ns a packet, measured with make bench).
- * Each CPU writes only its own block, so plain increments stay race-free. */
+ * Each CPU writes only its own block, so plain increments stay race-free.
+ * mmap-able, because user space reads a counter's two parts word by word
+ * (see struct dn_port_low). */
 #define PORT_TABLE(name, value_type)                        \
 	struct {                                           \
 		__uint(type, BPF_MAP_TYPE_ARRAY);          \
 		__uint(max_entries, DN_PORT_KEYS);         \
+		__uint(map_flags, BPF_F_MMAPABLE);         \
 		__type(key, __u32);                        \
 		__type(value, value_type);                 \
 	} name SEC(".maps")
 
-/* cpu block + TCP destination port -> packets per class: one cache line */
+/* cpu block + TCP destination port -> low byte per class */
+PORT_TABLE(tcp_port_low, struct dn_port_low);
+/* cpu block + TCP destination port -> high part per class: one cache line */
 PORT_TABLE(tcp_port_counters, struct dn_tcp_port);
-/* cpu block + UDP destination port -> packets per enum dn_udp_slot */
+/* cpu block + UDP destination port -> low byte per enum dn_udp_slot */
+PORT_TABLE(udp_port_low, struct dn_port_low);
+/* cpu block + UDP destination port -> high part per enum dn_udp_slot */
 PORT_TABLE(udp_port_counters, struct dn_udp_port);
 /* family * 256 + ICMP(v6) type -> packets per class */
 PERCPU_ARRAY(icmp_counters, DN_FAMILY_MAX * DN_NR_ICMP_TYPES, struct dn_icmp_type);
@@ -361,13 +368,40 @@ _Static_assert(DN_UDP_SLOT_SPOOFED == DN_CLASS_SPOOFED &&
 	       DN_UDP_SLOT_ZMAP == DN_CLASS_ZMAP, "UDP slots follow classes");
 _Static_assert(DN_CLASS_TCP_OTHER < DN_TCP_PORT_SLOTS, "TCP classes fit a port line");
 
-/* Per-port or per-type packets: one cache line (TCP) or two at most. */
+/* One packet on a port counter: its low byte, and once per DN_PORT_CARRY
+ * packets the carry into the high part (value slot of high_map at key),
+ * ordered as struct dn_port_low describes. The fetch-and-add is a full
+ * barrier on every JIT (a plain atomic add is not, on arm64): the busy mark
+ * is visible before the sum grows, and the sum before the byte clears. */
+static __always_inline void count_port(void *high_map, __u32 key, __u8 *low, __u32 slot)
+{
+	volatile __u8 *byte = low;
+	__u64 *high;
+	__u8 v = *low;
+
+	if (v < DN_PORT_CARRY - 1) {
+		*low = v + 1;
+		return;
+	}
+	*byte = DN_PORT_LOW_BUSY;
+	high = bpf_map_lookup_elem(high_map, &key);
+	if (high) {
+		__u64 before = __sync_fetch_and_add(&high[slot], DN_PORT_CARRY);
+
+		/* used, so that clang keeps the fetching (ordered) form */
+		asm volatile("" : : "r"(before));
+	}
+	*byte = 0;
+}
+
+/* Per-port or per-type packets. A port costs one byte of a table that
+ * stays in cache (struct dn_port_low); the high part is looked up only to
+ * carry. */
 static __always_inline void count_l4(const struct pkt *p, __u32 cls)
 {
-	struct dn_tcp_port *tp;
-	struct dn_udp_port *up;
 	struct dn_icmp_type *it;
-	__u32 key = DN_PORT_NONE;
+	struct dn_port_low *low;
+	__u32 key = DN_PORT_NONE, slot;
 
 	/* A non-first fragment has no transport header. A spoofed one still
 	 * counts in its protocol's port table, under DN_PORT_NONE, so that the
@@ -378,19 +412,19 @@ static __always_inline void count_l4(const struct pkt *p, __u32 cls)
 		if (p->tcp)
 			key = bpf_ntohs(p->tcp->dest);
 		key += bpf_get_smp_processor_id() * DN_PORT_KEYS;
-		tp = bpf_map_lookup_elem(&tcp_port_counters, &key);
+		low = bpf_map_lookup_elem(&tcp_port_low, &key);
 		/* A TCP class is < DN_TCP_PORT_SLOTS; the mask shows the verifier. */
-		if (tp)
-			tp->packets[cls & (DN_TCP_PORT_SLOTS - 1)]++;
+		slot = cls & (DN_TCP_PORT_SLOTS - 1);
+		if (low)
+			count_port(&tcp_port_counters, key, &low->packets[slot], slot);
 	} else if (p->udp || (p->frag && p->proto == IPPROTO_UDP)) {
 		if (p->udp)
 			key = bpf_ntohs(p->udp->dest);
 		key += bpf_get_smp_processor_id() * DN_PORT_KEYS;
-		up = bpf_map_lookup_elem(&udp_port_counters, &key);
-		if (cls == DN_CLASS_UDP_PROBE)
-			cls = DN_UDP_SLOT_UDP_PROBE;
-		if (up && cls < DN_UDP_PORT_SLOTS)
-			up->packets[cls]++;
+		low = bpf_map_lookup_elem(&udp_port_low, &key);
+		slot = cls == DN_CLASS_UDP_PROBE ? DN_UDP_SLOT_UDP_PROBE : cls;
+		if (low && slot < DN_UDP_PORT_SLOTS)
+			count_port(&udp_port_counters, key, &low->packets[slot], slot);
 	} else if (p->icmp) {
 		key = p->family * DN_NR_ICMP_TYPES + p->icmp[0];
 		it = bpf_map_lookup_elem(&icmp_counters, &key);

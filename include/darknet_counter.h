@@ -11,7 +11,7 @@
 /* Bump whenever a map, struct or enum below changes meaning or size: pinned
  * state lives under a path that carries this number, so an incompatible
  * binary never reads another layout's counters. */
-#define DN_LAYOUT_VERSION 2
+#define DN_LAYOUT_VERSION 3
 
 #define DN_MAX_VLAN_DEPTH 2      /* 802.1Q and 802.1ad (QinQ) */
 #define DN_MAX_IPV6_EXT_HDRS 6   /* hop-by-hop, routing, fragment, dest opts... */
@@ -39,7 +39,8 @@ enum dn_family {
 /* Source classes. Precedence (first match wins) is decided in the datapath
  * and documented there; the numbering here is a layout choice: the eight
  * classes a TCP packet can have come first, so that a TCP port's counters
- * are exactly one 64-byte cache line (struct dn_tcp_port). */
+ * are one u64 word of low bytes (struct dn_port_low) and one 64-byte cache
+ * line of high parts (struct dn_tcp_port). */
 enum dn_class {
 	DN_CLASS_SPOOFED,
 	DN_CLASS_BACKSCATTER,
@@ -101,14 +102,30 @@ static inline __u32 dn_class_key(__u32 family, __u32 ipproto, __u32 cls)
 }
 #define DN_CLASS_KEYS (DN_FAMILY_MAX * DN_NR_IPPROTO * DN_CLASS_MAX)
 
-/* tcp_port_counters value, at cpu * DN_PORT_KEYS + destination port (host
- * order) or DN_PORT_NONE. */
+/* A port counter is split in two. Its low part, one byte per slot in
+ * tcp_port_low / udp_port_low, is what a packet increments: 8 bytes a port,
+ * so a CPU's tables are 1 MiB and stay in cache while ports are scattered.
+ * When a low byte would reach DN_PORT_CARRY the program adds DN_PORT_CARRY
+ * to the high part (tcp_port_counters / udp_port_counters, u64, touched once
+ * per DN_PORT_CARRY packets) and clears the byte. The count is high + low.
+ * While it carries, the byte holds DN_PORT_LOW_BUSY, so a reader that finds
+ * the byte busy, or the high part changed between two reads around the
+ * byte, reads again (user/port_read.c). Both tables are mmap-able arrays
+ * with one block of DN_PORT_KEYS values per possible CPU, at
+ * cpu * DN_PORT_KEYS + destination port (host order) or DN_PORT_NONE. */
+#define DN_PORT_CARRY 255
+#define DN_PORT_LOW_BUSY 255
+
+struct dn_port_low {
+	__u8 packets[DN_TCP_PORT_SLOTS];   /* by TCP class or enum dn_udp_slot */
+};
+
+/* tcp_port_counters value: the high parts of a TCP port's counters. */
 struct dn_tcp_port {
 	__u64 packets[DN_TCP_PORT_SLOTS];
 };
 
-/* udp_port_counters value, at cpu * DN_PORT_KEYS + destination port (host
- * order) or DN_PORT_NONE. */
+/* udp_port_counters value: the high parts of a UDP port's counters. */
 struct dn_udp_port {
 	__u64 packets[DN_UDP_PORT_SLOTS];
 };
@@ -232,6 +249,7 @@ struct dn_port_series_entry {
 _Static_assert(sizeof(struct dn_port_series_entry) == 16, "port series entry");
 _Static_assert(sizeof(struct dn_count) == 16, "dn_count is a map value");
 _Static_assert(sizeof(struct dn_tcp_port) == 64, "one cache line per TCP port");
+_Static_assert(sizeof(struct dn_port_low) == 8, "eight low bytes per port");
 _Static_assert(sizeof(struct dn_udp_port) == 40, "dn_udp_port is a map value");
 _Static_assert(sizeof(struct dn_icmp_type) == 96, "dn_icmp_type is a map value");
 _Static_assert(sizeof(struct dn_lpm_v4) == 8, "dn_lpm_v4 is a map key");

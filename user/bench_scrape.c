@@ -54,10 +54,12 @@ static int fill(struct filler *f, int fd, __u32 n, size_t value_size, __u32 nonz
 }
 
 /* A port table holds one block of DN_PORT_KEYS values per CPU: fill
- * ports [0, nonzero) of every block as fill() does a per-CPU array. */
+ * ports [0, nonzero) of every block as fill() does a per-CPU array. A low
+ * table (8-byte values) gets bytes below DN_PORT_CARRY: never the busy mark. */
 static int fill_ports(struct filler *f, int fd, size_t value_size, __u32 nonzero)
 {
 	size_t words = value_size / 8;
+	bool low = value_size == sizeof(struct dn_port_low);
 	uint64_t *v = f->vals;
 	__u32 count;
 
@@ -65,7 +67,9 @@ static int fill_ports(struct filler *f, int fd, size_t value_size, __u32 nonzero
 		for (__u32 k = 0; k < DN_PORT_KEYS; k++) {
 			f->keys[k] = cpu * DN_PORT_KEYS + k;
 			for (size_t w = 0; w < words; w++)
-				v[k * words + w] = k < nonzero ? 100000000ull + k * 7919 + w : 0;
+				v[k * words + w] = k >= nonzero ? 0 :
+						   low ? 0x0101010101010101ull * (k % 200 + 1) :
+						   100000000ull + k * 7919 + w;
 		}
 		count = DN_PORT_KEYS;
 		if (bpf_map_update_batch(fd, f->keys, f->vals, &count, NULL))
@@ -84,8 +88,11 @@ int bench_fill_maps(const struct dn_maps *m, int ncpus, __u32 nr_tcp_ports, bool
 	fl.keys = malloc(FILL_MAX_KEYS * sizeof(*fl.keys));
 	if (!fl.vals || !fl.keys)
 		err = -ENOMEM;
+	err = err ?: fill_ports(f, m->tcp_port_low, sizeof(struct dn_port_low),
+			  all ? big : nr_tcp_ports);
 	err = err ?: fill_ports(f, m->tcp_port_counters, sizeof(struct dn_tcp_port),
 			  all ? big : nr_tcp_ports);
+	err = err ?: fill_ports(f, m->udp_port_low, sizeof(struct dn_port_low), big);
 	err = err ?: fill_ports(f, m->udp_port_counters, sizeof(struct dn_udp_port), big);
 	err = err ?: fill(f, m->icmp_counters, DN_FAMILY_MAX * DN_NR_ICMP_TYPES,
 			  sizeof(struct dn_icmp_type), big);
@@ -214,7 +221,7 @@ static void print_memory(struct bench *b)
 
 		/* the port tables are per CPU too: one block per CPU */
 		if (bpf_map__type(map) == BPF_MAP_TYPE_PERCPU_ARRAY ||
-		    strstr(bpf_map__name(map), "_port_counters")) {
+		    strstr(bpf_map__name(map), "_port_")) {
 			percpu += mem;
 			fprintf(b->out, "    %-20s %8.2f MiB per CPU\n", bpf_map__name(map),
 				mem / (double)ncpus / (1 << 20));

@@ -5,6 +5,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "counters.h"
+#include "port_read.h"
 
 /* Keys fetched per batch syscall: large enough that a 65,536-port map is
  * 16 calls, small enough that the scratch buffer stays under a few MiB. */
@@ -92,39 +93,6 @@ static int read_array(struct counters_reader *r, int fd, __u32 nr_keys,
 	return start == nr_keys ? 0 : -EIO;
 }
 
-/* The port tables hold one block of DN_PORT_KEYS values per possible CPU
- * (see bpf/darknet_counter.bpf.c): read them in batches, adding entry k of
- * every block into out[k]. */
-static int read_port_blocks(struct counters_reader *r, int fd, size_t value_size, void *out)
-{
-	static __u32 keys[BATCH_KEYS];
-	__u32 total = DN_PORT_KEYS * r->ncpus, words = value_size / 8;
-	__u32 start = 0, next = 0, count;
-	__u64 *sum = out;
-	const __u64 *v;
-	void *in = NULL;
-	int err;
-
-	memset(out, 0, (size_t)DN_PORT_KEYS * value_size);
-	while (start < total) {
-		count = BATCH_KEYS;
-		if (count > total - start)
-			count = total - start;
-		err = bpf_map_lookup_batch(fd, in, &next, keys, r->scratch, &count, NULL);
-		if (err && errno != ENOENT)
-			return -errno;
-		v = r->scratch;
-		for (__u32 i = 0; i < count; i++)
-			for (__u32 w = 0; w < words; w++)
-				sum[(size_t)(keys[i] % DN_PORT_KEYS) * words + w] += v[(size_t)i * words + w];
-		start += count;
-		in = &next;
-		if (err)
-			break;
-	}
-	return start == total ? 0 : -EIO;
-}
-
 int counters_read(struct counters_reader *r, const struct dn_maps *m,
 		  struct dn_iface_snapshot *s)
 {
@@ -132,10 +100,10 @@ int counters_read(struct counters_reader *r, const struct dn_maps *m,
 
 	err = err ?: read_array(r, m->class_counters, DN_CLASS_KEYS,
 				sizeof(struct dn_count), 1, s->classes);
-	err = err ?: read_port_blocks(r, m->tcp_port_counters, sizeof(struct dn_tcp_port),
-				      s->tcp_ports);
-	err = err ?: read_port_blocks(r, m->udp_port_counters, sizeof(struct dn_udp_port),
-				      s->udp_ports);
+	err = err ?: port_tables_read(m->tcp_port_low, m->tcp_port_counters,
+				      sizeof(struct dn_tcp_port), DN_TCP_PORT_SLOTS, s->tcp_ports);
+	err = err ?: port_tables_read(m->udp_port_low, m->udp_port_counters,
+				      sizeof(struct dn_udp_port), DN_UDP_PORT_SLOTS, s->udp_ports);
 	err = err ?: read_array(r, m->icmp_counters, DN_FAMILY_MAX * DN_NR_ICMP_TYPES,
 				sizeof(struct dn_icmp_type), 1, s->icmp);
 	err = err ?: read_array(r, m->prefix_counters, DN_MAX_PREFIX_IDS,

@@ -5,7 +5,8 @@
 /* Every map of bpf/darknet_counter.bpf.c, once. X(name) expands per map so
  * that pinning, opening and closing never list the maps by hand. */
 #define DN_MAPS(X)                                                          \
-	X(class_counters) X(tcp_port_counters) X(udp_port_counters)          \
+	X(class_counters) X(tcp_port_low) X(tcp_port_counters)              \
+	X(udp_port_low) X(udp_port_counters)                                 \
 	X(icmp_counters) X(prefix_counters) X(org_counters)                  \
 	X(reason_counters) X(darknet_v4) X(darknet_v6) X(darknet_v4_small)   \
 	X(scanner_v4_dir)                                                     \

@@ -142,20 +142,25 @@ void dp_snapshot_copy(struct dn_iface_snapshot *dst, const struct dn_iface_snaps
 	memcpy(udp, src->udp_ports, DN_PORT_KEYS * sizeof(*udp));
 }
 
-/* One port of a port table (one block of DN_PORT_KEYS per CPU), summed. */
-static void read_port(struct dp *d, int fd, uint32_t port, size_t value_size, void *out)
+/* One port of a split port table (one block of DN_PORT_KEYS per CPU):
+ * high part plus low byte per slot, summed. No carry runs meanwhile. */
+static void read_port(struct dp *d, int low_fd, int high_fd, uint32_t port,
+		      size_t value_size, void *out)
 {
 	__u64 *vals = malloc(value_size), *sum = out;
+	struct dn_port_low low;
 
 	cr_assert_not_null(vals, "read_port: out of memory");
 	memset(out, 0, value_size);
 	for (int cpu = 0; cpu < d->reader.ncpus; cpu++) {
 		uint32_t key = cpu * DN_PORT_KEYS + port;
 
-		cr_assert_eq(bpf_map_lookup_elem(fd, &key, vals), 0, "lookup port key %u: %s",
+		cr_assert_eq(bpf_map_lookup_elem(high_fd, &key, vals), 0, "lookup port key %u: %s",
+			     key, strerror(errno));
+		cr_assert_eq(bpf_map_lookup_elem(low_fd, &key, &low), 0, "lookup low key %u: %s",
 			     key, strerror(errno));
 		for (size_t w = 0; w < value_size / 8; w++)
-			sum[w] += vals[w];
+			sum[w] += vals[w] + low.packets[w];
 	}
 	free(vals);
 }
@@ -189,8 +194,8 @@ void dp_counts_read(struct dp *d, struct dp_counts *c, uint32_t port)
 	read_percpu(d, m->org_counters, DN_MAX_SCANNER_ORGS + 1, sizeof(struct dn_count), c->orgs);
 	read_percpu(d, m->icmp_counters, DN_FAMILY_MAX * DN_NR_ICMP_TYPES,
 		    sizeof(struct dn_icmp_type), c->icmp);
-	read_port(d, m->tcp_port_counters, key, sizeof(c->tcp), &c->tcp);
-	read_port(d, m->udp_port_counters, key, sizeof(c->udp), &c->udp);
+	read_port(d, m->tcp_port_low, m->tcp_port_counters, key, sizeof(c->tcp), &c->tcp);
+	read_port(d, m->udp_port_low, m->udp_port_counters, key, sizeof(c->udp), &c->udp);
 }
 
 int dp_prefix_id(const struct dn_iface_snapshot *s, const char *cidr)
