@@ -60,7 +60,7 @@ static void usage(FILE *f)
 		"  --scanners FILE          scanner list of the mixes (default %s)\n"
 		"  --pcap-counter PATH      (default %s)\n"
 		"  --daemon PATH            (default %s)\n"
-		"  --variant FILE.bpf.o     also measure this build of the counter in sections 1, 4\n"
+		"  --variant FILE.bpf.o     also measure this build of the counter in section 1\n"
 		"                           (diagnostics; shares the counter's maps by name)\n",
 		defaults.gen_if, defaults.rx_if, defaults.cpu, defaults.peer_cpu,
 		defaults.frames, defaults.trials, defaults.seconds, defaults.scanners,

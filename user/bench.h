@@ -99,6 +99,10 @@ void bench_teardown(struct bench *b);
 int bench_use_mix(struct bench *b, int i);
 /* Install a scanner list into the counter (empty list: nobody is research). */
 int bench_install_scanners(struct bench *b, const struct dn_prefix_list *l);
+/* Load another instance of the counter, with maps of its own holding the
+ * bench's darknets and scanners; *install_s is the scanner install time. */
+int bench_load_counter_copy(struct bench *b, const struct dn_prefix_list *scanners,
+			    struct darknet_counter_bpf **out, double *install_s);
 /* Attach prog_fd (native mode) to the receiving veth, replacing what is there. */
 int bench_attach_rx(struct bench *b, int prog_fd);
 /* Run fn in namespace ns and come back. */

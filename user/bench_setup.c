@@ -111,6 +111,35 @@ static int load_counter(struct bench *b)
 	return bench_install_scanners(b, &b->scanners);
 }
 
+int bench_load_counter_copy(struct bench *b, const struct dn_prefix_list *scanners,
+			    struct darknet_counter_bpf **out, double *install_s)
+{
+	struct darknet_counter_bpf *c = darknet_counter_bpf__open();
+	struct dn_maps m;
+	char err[256] = "";
+	double t;
+	int ret;
+
+	if (!c)
+		return -errno;
+	ret = maps_size_for_cpus(c);
+	ret = ret ?: darknet_counter_bpf__load(c);
+	if (!ret) {
+		maps_from_skel(&m, c);
+		ret = listmaps_install_darknets(&m, &b->darknets, err, sizeof(err));
+		t = bench_now();
+		ret = ret ?: listmaps_install_scanners(&m, scanners, err, sizeof(err));
+		*install_s = bench_now() - t;
+	}
+	if (ret) {
+		fprintf(stderr, "bench: another counter instance: %s\n", err[0] ? err : strerror(-ret));
+		darknet_counter_bpf__destroy(c);
+		return ret;
+	}
+	*out = c;
+	return 0;
+}
+
 int bench_install_scanners(struct bench *b, const struct dn_prefix_list *l)
 {
 	char err[256];
