@@ -34,7 +34,7 @@ static const struct bench_opts defaults = {
 	.cpu = 0,
 	.peer_cpu = 1,
 	.frames = 65536,
-	.trials = 5,
+	.trials = 7,
 	.seconds = 1.0,
 	.sections = BENCH_TESTRUN | BENCH_LIVE | BENCH_PEER | BENCH_SCANNERS | BENCH_SCRAPE,
 	.seed = 2018,
@@ -60,7 +60,7 @@ static void usage(FILE *f)
 		"  --scanners FILE          scanner list of the mixes (default %s)\n"
 		"  --pcap-counter PATH      (default %s)\n"
 		"  --daemon PATH            (default %s)\n"
-		"  --variant FILE.bpf.o     also measure this build of the counter in section 1\n"
+		"  --variant FILE.bpf.o     also measure this build of the counter in sections 1, 2\n"
 		"                           (diagnostics; shares the counter's maps by name)\n",
 		defaults.gen_if, defaults.rx_if, defaults.cpu, defaults.peer_cpu,
 		defaults.frames, defaults.trials, defaults.seconds, defaults.scanners,

@@ -122,13 +122,28 @@ static int counter_run(struct bench *b, int mix, struct bench_gen_result *r, uin
 	return 0;
 }
 
+/* A --variant build in place of the counter, in the same trial: Mpps and
+ * ratio to this trial's bare drop. No exactness check, since a diagnostic
+ * build may skip counters. */
+static int variant_trial(struct bench *b, int v, double drop_mpps, double *mpps,
+			 double *ratio)
+{
+	struct bench_gen_result r = { .ns_per_frame = 1 };
+	int err = bench_attach_rx(b, b->variant_fd[v]);
+
+	err = err ?: bench_generate(b, LIVE_FRAMES, 0, &r);
+	*mpps = 1e3 / r.ns_per_frame;
+	*ratio = *mpps / drop_mpps;
+	return err;
+}
+
 int bench_section_live(struct bench *b)
 {
 	int drop_fd = bpf_program__fd(b->sink->progs.bench_drop);
 	int ctr_fd = bpf_program__fd(b->ctr->progs.darknet_counter);
 	unsigned int n = b->opt.trials;
 	struct bench_gen_result r;
-	double d[n], c[n], ratio[n];
+	double d[n], c[n], ratio[n], vm[BENCH_MAX_VARIANTS][n], vr[BENCH_MAX_VARIANTS][n];
 	uint64_t sent, counted, bad, got = 0;
 	int err = 0;
 
@@ -153,6 +168,8 @@ int bench_section_live(struct bench *b)
 			err = err ?: counter_run(b, i, &r, &bad, &got);
 			c[t] = 1e3 / r.ns_per_frame;
 			ratio[t] = c[t] / d[t];
+			for (int v = 0; !err && v < b->nr_variants; v++)
+				err = variant_trial(b, v, d[t], &vm[v][t], &vr[v][t]);
 			sent += r.sent;
 			counted += got;
 		}
@@ -164,6 +181,9 @@ int bench_section_live(struct bench *b)
 			b->live_ratio[i], i == 0 ? ">=0.8" : i == 1 ? ">=0.6" : "",
 			counted, sent,
 			counted == sent && !bad ? "ok" : bad ? "CLASS MISMATCH" : "LOST");
+		for (int v = 0; v < b->nr_variants; v++)
+			fprintf(b->out, "    variant %-20s %13.2f %7.2f\n", b->opt.variants[v],
+				bench_median(vm[v], n), bench_median(vr[v], n));
 	}
 	bench_attach_rx(b, drop_fd);
 	if (err)
