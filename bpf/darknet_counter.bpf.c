@@ -68,13 +68,14 @@ PERCPU_ARRAY(reason_counters, DN_REASON_MAX, struct dn_count);
 		__uint(value_size, sizeof(__u32));         \
 	}
 
-/* One byte per IPv4 /24, eight per entry (see darknet_counter.h). */
+/* One byte per IPv4 /24 and three filters, in 4 MiB blocks (see
+ * darknet_counter.h). */
 #define SCANNER_DIR                                        \
 	struct {                                           \
 		__uint(type, BPF_MAP_TYPE_ARRAY);          \
-		__uint(max_entries, DN_SCANNER_DIR_ENTRIES); \
-		__type(key, __u32);                        \
-		__type(value, __u64);                      \
+		__uint(max_entries, DN_SCANNER_DIR_BLOCKS); \
+		__uint(key_size, sizeof(__u32));           \
+		__uint(value_size, DN_SCANNER_DIR_BLOCK_BYTES); \
 	}
 
 /* Inner tries give key_size rather than a key type: a struct reached only
@@ -226,40 +227,44 @@ static __always_inline long darknet_prefix(const struct pkt *p)
 	return slot_lookup(&darknet_v6, &k6);
 }
 
-/* Research-scanner org of an IPv4 source: the /16 summary bit, then the /24
- * byte of the direct table (inlined array lookups, no helper call), and the
- * trie only for the /24s that hold a longer prefix. */
+/* Filter words relative to the filter block. */
+#define DIR_F_BITMAP (DN_SCANNER_DIR_BITMAP - DN_SCANNER_DIR_FILTER_BLOCK * DN_SCANNER_DIR_BLOCK_WORDS)
+#define DIR_F_BITMAP20 (DN_SCANNER_DIR_BITMAP20 - DN_SCANNER_DIR_FILTER_BLOCK * DN_SCANNER_DIR_BLOCK_WORDS)
+#define DIR_F_SUMMARY (DN_SCANNER_DIR_SUMMARY - DN_SCANNER_DIR_FILTER_BLOCK * DN_SCANNER_DIR_BLOCK_WORDS)
+
+/* Research-scanner org of an IPv4 source: the /16 summary bit, the /20 and
+ * /24 bits, then the /24 byte of the direct table: two array lookups in
+ * all, the filter block and the byte's block, indexed here. The trie is
+ * asked only for the /24s that hold a longer prefix. */
 static __always_inline __u32 scanner_org_v4(__be32 saddr)
 {
 	struct dn_lpm_v4 k4 = { .prefixlen = 32, .addr = saddr };
-	__u32 a = bpf_ntohl(saddr), zero = 0, entry = a >> 11, filter, org, key;
+	__u32 a = bpf_ntohl(saddr), zero = 0, block, key;
 	struct dn_scanner_chunk *chunk;
-	__u64 *bytes;
+	const __u64 *f;
+	const __u8 *bytes;
 	void *dir, *inner;
+	__u32 org;
 	long id;
 
 	dir = bpf_map_lookup_elem(&scanner_v4_dir, &zero);
 	if (!dir)
 		return 0;
+	block = DN_SCANNER_DIR_FILTER_BLOCK;
+	f = bpf_map_lookup_elem(dir, &block);
+	if (!f)
+		return 0;
 	/* The /16 summary, the /20 and the /24 bitmaps: for most sources one
 	 * of them ends the lookup in a cache-resident part of the table. */
-	filter = DN_SCANNER_DIR_SUMMARY + (a >> 22);
-	bytes = bpf_map_lookup_elem(dir, &filter);
-	if (!bytes || !(*bytes & (1ull << ((a >> 16) & 63))))
+	if (!((f[DIR_F_SUMMARY + (a >> 22)] >> ((a >> 16) & 63)) & 1) ||
+	    !((f[DIR_F_BITMAP20 + (a >> 18)] >> ((a >> 12) & 63)) & 1) ||
+	    !((f[DIR_F_BITMAP + (a >> 14)] >> ((a >> 8) & 63)) & 1))
 		return 0;
-	filter = DN_SCANNER_DIR_BITMAP20 + (a >> 18);
-	bytes = bpf_map_lookup_elem(dir, &filter);
-	if (!bytes || !(*bytes & (1ull << ((a >> 12) & 63))))
-		return 0;
-	filter = DN_SCANNER_DIR_BITMAP + (a >> 14);
-	bytes = bpf_map_lookup_elem(dir, &filter);
-	if (!bytes || !(*bytes & (1ull << ((a >> 8) & 63))))
-		return 0;
-	bytes = bpf_map_lookup_elem(dir, &entry);
+	block = a >> 30;
+	bytes = bpf_map_lookup_elem(dir, &block);
 	if (!bytes)
 		return 0;
-	/* byte (a >> 8) & 7 of the u64, i.e. a shift of 8 * that */
-	org = (*bytes >> ((a >> 5) & 56)) & 0xff;
+	org = bytes[(a >> 8) & (DN_SCANNER_DIR_BLOCK_BYTES - 1)];
 	if (org != DN_SCANNER_LONGER)
 		return org;
 	/* A /24 with longer prefixes: its chunk has every address's org. A

@@ -164,6 +164,16 @@ struct dn_lpm_v6 {
 #define DN_SCANNER_DIR_BITMAP20 (DN_SCANNER_DIR_BITMAP + (1u << 18))  /* /20 bits */
 #define DN_SCANNER_DIR_SUMMARY (DN_SCANNER_DIR_BITMAP20 + (1u << 14)) /* /16 bits */
 #define DN_SCANNER_DIR_ENTRIES (DN_SCANNER_DIR_SUMMARY + (1u << 16) / 64)
+/* The map holds those u64 entries in blocks of 4 MiB, the largest value an
+ * array takes: one lookup gives the datapath a block it then indexes
+ * itself, instead of one bounds-checked lookup per level. Blocks 0-3 are
+ * the bytes (a /24's byte at offset /24 % 2^22 of block /24 >> 22), block 4
+ * starts with the /24 bitmap and holds the three filters. */
+#define DN_SCANNER_DIR_BLOCK_WORDS (1u << 19)
+#define DN_SCANNER_DIR_BLOCK_BYTES (DN_SCANNER_DIR_BLOCK_WORDS * 8u)
+#define DN_SCANNER_DIR_BLOCKS \
+	((DN_SCANNER_DIR_ENTRIES + DN_SCANNER_DIR_BLOCK_WORDS - 1) / DN_SCANNER_DIR_BLOCK_WORDS)
+#define DN_SCANNER_DIR_FILTER_BLOCK (DN_SCANNER_DIR_BITMAP / DN_SCANNER_DIR_BLOCK_WORDS)
 #define DN_SCANNER_LONGER 255
 
 /* darknet_v4_small value: a sensor's darknet is a few IPv4 prefixes, and
@@ -244,6 +254,10 @@ struct dn_port_series_entry {
 	__u32 pad;
 	__u64 baseline;
 };
+
+_Static_assert(DN_SCANNER_DIR_BITMAP % DN_SCANNER_DIR_BLOCK_WORDS == 0 &&
+	       DN_SCANNER_DIR_BLOCKS == DN_SCANNER_DIR_FILTER_BLOCK + 1,
+	       "the filters start and fit the last block");
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct dn_port_series_entry) == 16, "port series entry");

@@ -113,9 +113,9 @@ static bool any_byte(const __u8 *p, size_t n)
 	return false;
 }
 
-/* Entry e of the table: eight /24 bytes packed little-endian (as the
- * datapath reads them), then the /24 bitmap, the /20 bitmap, the /16 summary. */
-static __u64 dir_entry(const __u8 *dir, __u32 e)
+/* Filter entry e of the table (e >= DN_SCANNER_DIR_BITMAP): the /24
+ * bitmap, the /20 bitmap or the /16 summary word, from the bytes. */
+static __u64 filter_entry(const __u8 *dir, __u32 e)
 {
 	/* each filter region: its first entry and the /24s one bit stands for */
 	static const struct { __u32 base, span; } regions[] = {
@@ -127,11 +127,6 @@ static __u64 dir_entry(const __u8 *dir, __u32 e)
 	__u64 v = 0;
 	int r = 0;
 
-	if (e < DN_SCANNER_DIR_BITMAP) {
-		for (int b = 7; b >= 0; b--)
-			v = v << 8 | dir[(size_t)e * 8 + b];
-		return v;
-	}
 	while (e < regions[r].base)
 		r++;
 	first = (size_t)(e - regions[r].base) * 64 * regions[r].span;
@@ -141,30 +136,30 @@ static __u64 dir_entry(const __u8 *dir, __u32 e)
 	return v;
 }
 
-/* Write the nonzero entries into the fresh, all-zero array map fd. */
+/* Write the blocks into the fresh, all-zero array map fd: the bytes as they
+ * are (the datapath reads bytes), then the filter block; all-zero byte
+ * blocks are left as they are. */
 static int dir_write(int fd, const __u8 *dir)
 {
-	__u32 *keys = malloc(BATCH_KEYS * sizeof(*keys)), count, k = 0;
-	__u64 *vals = malloc(BATCH_KEYS * sizeof(*vals)), v;
-	int err = 0;
+	__u64 *words = malloc(DN_SCANNER_DIR_BLOCK_BYTES);
+	const void *value;
+	int err = words ? 0 : -ENOMEM;
 
-	if (!keys || !vals)
-		err = -ENOMEM;
-	for (__u32 e = 0; e < DN_SCANNER_DIR_ENTRIES && !err; e++) {
-		v = dir_entry(dir, e);
-		if (v) {
-			keys[k] = e;
-			vals[k++] = v;
+	for (__u32 b = 0; b < DN_SCANNER_DIR_BLOCKS && !err; b++) {
+		if (b < DN_SCANNER_DIR_FILTER_BLOCK) {
+			value = dir + (size_t)b * DN_SCANNER_DIR_BLOCK_BYTES;
+			if (!any_byte(value, DN_SCANNER_DIR_BLOCK_BYTES))
+				continue;
+		} else {
+			memset(words, 0, DN_SCANNER_DIR_BLOCK_BYTES);
+			for (__u32 w = 0; w < DN_SCANNER_DIR_ENTRIES - DN_SCANNER_DIR_BITMAP; w++)
+				words[w] = filter_entry(dir, DN_SCANNER_DIR_BITMAP + w);
+			value = words;
 		}
-		if (k == BATCH_KEYS || (k && e == DN_SCANNER_DIR_ENTRIES - 1)) {
-			count = k;
-			if (bpf_map_update_batch(fd, keys, vals, &count, NULL))
-				err = -errno;
-			k = 0;
-		}
+		if (bpf_map_update_elem(fd, &b, value, 0))
+			err = -errno;
 	}
-	free(keys);
-	free(vals);
+	free(words);
 	return err;
 }
 
@@ -184,7 +179,7 @@ static int scanners_build_v4(struct scanner_plan *sp)
 	if (err)
 		return err;
 	sp->fd_dir = bpf_map_create(BPF_MAP_TYPE_ARRAY, "scanner_v4_dir", sizeof(__u32),
-				    sizeof(__u64), DN_SCANNER_DIR_ENTRIES, NULL);
+				    DN_SCANNER_DIR_BLOCK_BYTES, DN_SCANNER_DIR_BLOCKS, NULL);
 	if (sp->fd_dir < 0)
 		return -errno;
 	dir = calloc(DIR_SLASH24S, 1);

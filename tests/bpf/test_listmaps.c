@@ -204,39 +204,48 @@ Test(listmaps, org_ids_survive_a_reload)
 	dp_snapshot_free(b);
 }
 
+/* Block b of the installed direct table (a 4 MiB value), malloc-ed. */
+static uint8_t *dir_block(uint32_t b)
+{
+	uint8_t *v = malloc(DN_SCANNER_DIR_BLOCK_BYTES);
+	int fd = dp_slot_fd(d.maps.scanner_v4_dir);
+
+	cr_assert_not_null(v, "dir: out of memory");
+	cr_assert_geq(fd, 0, "dir: slot 0 is empty");
+	cr_assert_eq(bpf_map_lookup_elem(fd, &b, v), 0, "dir: lookup block %u", b);
+	close(fd);
+	return v;
+}
+
+static uint32_t host_addr(const char *addr)
+{
+	struct in_addr a;
+
+	cr_assert_eq(inet_pton(AF_INET, addr, &a), 1, "dir: %s", addr);
+	return ntohl(a.s_addr);
+}
+
 /* The org byte of the /24 holding addr in the installed direct table. */
 static int dir_byte(const char *addr)
 {
-	struct in_addr a;
-	uint32_t h, entry;
-	uint64_t v;
-	int fd = dp_slot_fd(d.maps.scanner_v4_dir);
+	uint32_t slash24 = host_addr(addr) >> 8;
+	uint8_t *v = dir_block(slash24 / DN_SCANNER_DIR_BLOCK_BYTES);
+	int byte = v[slash24 % DN_SCANNER_DIR_BLOCK_BYTES];
 
-	cr_assert_geq(fd, 0, "dir: slot 0 is empty");
-	cr_assert_eq(inet_pton(AF_INET, addr, &a), 1, "dir: %s", addr);
-	h = ntohl(a.s_addr);
-	entry = h >> 11;
-	cr_assert_eq(bpf_map_lookup_elem(fd, &entry, &v), 0, "dir: lookup %u", entry);
-	close(fd);
-	return (v >> (8 * ((h >> 8) & 7))) & 0xff;
+	free(v);
+	return byte;
 }
 
 /* The filter bit of addr in the installed direct table: the /24 bitmap
  * (entry shift 14), the /20 bitmap (18) or the /16 summary (22). */
 static int filter_bit(const char *addr, uint32_t base, int shift)
 {
-	struct in_addr a;
-	uint32_t h, entry;
-	uint64_t v;
-	int fd = dp_slot_fd(d.maps.scanner_v4_dir);
+	uint32_t h = host_addr(addr), entry = base + (h >> shift);
+	uint64_t *v = (uint64_t *)dir_block(entry / DN_SCANNER_DIR_BLOCK_WORDS);
+	int bit = (v[entry % DN_SCANNER_DIR_BLOCK_WORDS] >> ((h >> (shift - 6)) & 63)) & 1;
 
-	cr_assert_geq(fd, 0, "summary: slot 0 is empty");
-	cr_assert_eq(inet_pton(AF_INET, addr, &a), 1, "summary: %s", addr);
-	h = ntohl(a.s_addr);
-	entry = base + (h >> shift);
-	cr_assert_eq(bpf_map_lookup_elem(fd, &entry, &v), 0, "summary: lookup %u", entry);
-	close(fd);
-	return (v >> ((h >> (shift - 6)) & 63)) & 1;
+	free(v);
+	return bit;
 }
 
 static int summary_bit(const char *addr)
