@@ -15,8 +15,10 @@
  * it into a short compare tree, so a routable source costs a handful of
  * instructions and only the few bogon-bearing /8s look further. */
 /* The first octets under which bogon_v4() has a case: 0, 10, 100, 127,
- * 169, 172, 192, 198, 203 and 224-255, one bit each. */
-static const __u64 dn_bogon_octets[4] = {
+ * 169, 172, 192, 198, 203 and 224-255, one bit each. volatile keeps it in
+ * .rodata: clang moves a plain const array to a mergeable-constant section
+ * that its BTF then describes wrongly, and the kernel rejects the BTF. */
+static const volatile __u64 dn_bogon_octets[4] = {
 	(1ull << 0) | (1ull << 10),
 	(1ull << (100 - 64)) | (1ull << (127 - 64)),
 	(1ull << (169 - 128)) | (1ull << (172 - 128)),

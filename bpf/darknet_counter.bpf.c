@@ -249,7 +249,7 @@ static __always_inline long darknet_prefix(const struct pkt *p)
 static __always_inline __u32 scanner_org_v4(__be32 saddr)
 {
 	struct dn_lpm_v4 k4 = { .prefixlen = 32, .addr = saddr };
-	__u32 a = bpf_ntohl(saddr), zero = 0, block, key;
+	__u32 a = bpf_ntohl(saddr), zero = 0, block, key, slot;
 	struct dn_scanner_chunk *chunk;
 	const __u64 *f;
 	const __u8 *bytes;
@@ -277,11 +277,15 @@ static __always_inline __u32 scanner_org_v4(__be32 saddr)
 	org = bytes[(a >> 8) & (DN_SCANNER_DIR_BLOCK_BYTES - 1)];
 	if (org != DN_SCANNER_LONGER)
 		return org;
-	/* A /24 with longer prefixes: its chunk has every address's org. A
-	 * chunk can be missing only while a reload swaps the maps: then the
+	/* A /24 with longer prefixes: its chunk has every address's org, in
+	 * its slot of the filter block or else in the hash map. A chunk can be
+	 * missing from the map only while a reload swaps the maps: then the
 	 * trie, which holds every prefix, decides. */
-	inner = bpf_map_lookup_elem(&scanner_v4_chunks, &zero);
 	key = a >> 8;
+	slot = dn_scanner_slot(key);
+	if (*(const __u32 *)((const __u8 *)f + DN_SCANNER_SLOT_KEYS_OFF + slot * 4) == key + 1)
+		return ((const __u8 *)f)[DN_SCANNER_SLOT_CHUNKS_OFF + slot * 256 + (a & 0xff)];
+	inner = bpf_map_lookup_elem(&scanner_v4_chunks, &zero);
 	chunk = inner ? bpf_map_lookup_elem(inner, &key) : NULL;
 	if (chunk)
 		return chunk->org[a & 0xff];

@@ -199,6 +199,21 @@ struct dn_scanner_chunk {
 	__u8 org[256];
 };
 
+/* The filter block's free space holds up to DN_SCANNER_SLOTS of those
+ * chunks directly: the chunk of /24 s sits in slot dn_scanner_slot(s) if
+ * that slot's key is s + 1 (0: empty), so a curated list's few chunks cost
+ * two loads, not a hash lookup; a /24 that finds its slot taken is only in
+ * scanner_v4_chunks. Keys (u32) then chunks, after the filters. */
+#define DN_SCANNER_SLOT_BITS 12
+#define DN_SCANNER_SLOTS (1u << DN_SCANNER_SLOT_BITS)
+#define DN_SCANNER_FILTER_WORDS (DN_SCANNER_DIR_ENTRIES - DN_SCANNER_DIR_BITMAP)
+#define DN_SCANNER_SLOT_KEYS_OFF (DN_SCANNER_FILTER_WORDS * 8u)   /* bytes into the block */
+#define DN_SCANNER_SLOT_CHUNKS_OFF (DN_SCANNER_SLOT_KEYS_OFF + DN_SCANNER_SLOTS * 4u)
+static inline __u32 dn_scanner_slot(__u32 slash24)
+{
+	return (slash24 * 2654435761u) >> (32 - DN_SCANNER_SLOT_BITS);
+}
+
 /* scanner_v6_filter: one bit per hash of an IPv6 source's first 32 bits,
  * set for every /32 a scanner prefix touches. A clear bit means no scanner
  * prefix holds the source and the lookup ends there. A set one may be a
@@ -255,6 +270,8 @@ struct dn_port_series_entry {
 	__u64 baseline;
 };
 
+_Static_assert(DN_SCANNER_SLOT_CHUNKS_OFF + DN_SCANNER_SLOTS * 256u <= DN_SCANNER_DIR_BLOCK_BYTES,
+	       "the chunk slots fit the filter block");
 _Static_assert(DN_SCANNER_DIR_BITMAP % DN_SCANNER_DIR_BLOCK_WORDS == 0 &&
 	       DN_SCANNER_DIR_BLOCKS == DN_SCANNER_DIR_FILTER_BLOCK + 1,
 	       "the filters start and fit the last block");

@@ -137,13 +137,13 @@ static __u64 filter_entry(const __u8 *dir, __u32 e)
 }
 
 /* Write the blocks into the fresh, all-zero array map fd: the bytes as they
- * are (the datapath reads bytes), then the filter block; all-zero byte
- * blocks are left as they are. */
-static int dir_write(int fd, const __u8 *dir)
+ * are (the datapath reads bytes), all-zero ones left out, then the filter
+ * block: the filters, computed here, after the chunk slots already in it. */
+static int dir_write(int fd, const __u8 *dir, __u8 *filter_block)
 {
-	__u64 *words = malloc(DN_SCANNER_DIR_BLOCK_BYTES);
+	__u64 *words = (__u64 *)filter_block;
 	const void *value;
-	int err = words ? 0 : -ENOMEM;
+	int err = 0;
 
 	for (__u32 b = 0; b < DN_SCANNER_DIR_BLOCKS && !err; b++) {
 		if (b < DN_SCANNER_DIR_FILTER_BLOCK) {
@@ -151,21 +151,19 @@ static int dir_write(int fd, const __u8 *dir)
 			if (!any_byte(value, DN_SCANNER_DIR_BLOCK_BYTES))
 				continue;
 		} else {
-			memset(words, 0, DN_SCANNER_DIR_BLOCK_BYTES);
-			for (__u32 w = 0; w < DN_SCANNER_DIR_ENTRIES - DN_SCANNER_DIR_BITMAP; w++)
+			for (__u32 w = 0; w < DN_SCANNER_FILTER_WORDS; w++)
 				words[w] = filter_entry(dir, DN_SCANNER_DIR_BITMAP + w);
 			value = words;
 		}
 		if (bpf_map_update_elem(fd, &b, value, 0))
 			err = -errno;
 	}
-	free(words);
 	return err;
 }
 
 static int scanners_build_v4(struct scanner_plan *sp)
 {
-	__u8 *dir;
+	__u8 *dir, *filter_block;
 	int err = 0;
 
 	if (!sp->n4)
@@ -183,12 +181,16 @@ static int scanners_build_v4(struct scanner_plan *sp)
 	if (sp->fd_dir < 0)
 		return -errno;
 	dir = calloc(DIR_SLASH24S, 1);
-	if (!dir)
-		return -ENOMEM;
-	dir_fill(dir, sp->v4, sp->n4);
-	err = scanner_chunks_build(dir, sp->v4, sp->n4, &sp->fd_chunks);
-	err = err ?: dir_write(sp->fd_dir, dir);
+	filter_block = calloc(DN_SCANNER_DIR_BLOCK_BYTES, 1);
+	if (dir && filter_block) {
+		dir_fill(dir, sp->v4, sp->n4);
+		err = scanner_chunks_build(dir, sp->v4, sp->n4, &sp->fd_chunks, filter_block);
+		err = err ?: dir_write(sp->fd_dir, dir, filter_block);
+	} else {
+		err = -ENOMEM;
+	}
 	free(dir);
+	free(filter_block);
 	return err;
 }
 

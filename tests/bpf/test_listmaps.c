@@ -421,3 +421,52 @@ Test(listmaps, v6_buckets_and_the_trie_agree)
 	cr_expect_eq(v6_research_org("2a0e:55::1"), dp_org_id(snap, "b"), "v6 /16: the trie");
 	dp_snapshot_free(snap);
 }
+
+static void addr_of(uint32_t slash24, uint32_t host, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u.%u.%u.%u", slash24 >> 16, (slash24 >> 8) & 0xff, slash24 & 0xff, host);
+}
+
+/* Two /24s with longer prefixes whose chunks want the same slot of the
+ * filter block: the first gets it, the second lives in the hash map only,
+ * and sources in both are classified by the address. */
+Test(listmaps, chunk_slots_and_the_hash_map_agree)
+{
+	const char *const all[] = { "0.0.0.0/0", "::/0", NULL };
+	uint32_t first = 0x2d4fbe, second = first + 1, *keys;   /* 45.79.190.0/24 */
+	char a[32], b[32], in_a[32], out_a[32], in_b[32], out_b[32];
+	const char *list[3] = { a, b, NULL };
+	struct dn_iface_snapshot *s = dp_snapshot_new();
+	uint8_t *block;
+
+	while (dn_scanner_slot(second) != dn_scanner_slot(first))
+		second++;
+	addr_of(first, 32, a, sizeof(a));
+	strcat(a, "/28 alpha");
+	addr_of(second, 64, b, sizeof(b));
+	strcat(b, "/27 beta");
+	cr_assert_eq(dp_install_darknets(&d, all, err, sizeof(err)), 0, "slots: %s", err);
+	cr_assert_eq(dp_install_scanners(&d, list, err, sizeof(err)), 0, "slots: %s", err);
+	addr_of(first, 40, in_a, sizeof(in_a));
+	addr_of(first, 7, out_a, sizeof(out_a));
+	addr_of(second, 95, in_b, sizeof(in_b));
+	addr_of(second, 96, out_b, sizeof(out_b));
+	cr_expect_eq(dir_byte(in_a), DN_SCANNER_LONGER, "slots: %s is a chunk", in_a);
+	cr_expect_eq(dir_byte(in_b), DN_SCANNER_LONGER, "slots: %s is a chunk", in_b);
+	block = dir_block(DN_SCANNER_DIR_FILTER_BLOCK);
+	keys = (uint32_t *)(block + DN_SCANNER_SLOT_KEYS_OFF);
+	cr_expect_eq(keys[dn_scanner_slot(first)], first + 1, "slots: the first /24 holds the slot");
+	free(block);
+	send_syn(in_a, "44.44.44.5");
+	send_syn(in_b, "44.44.44.5");
+	cr_expect_eq(class_packets(DN_FAMILY_IPV4, DN_CLASS_RESEARCH), 2,
+		     "slots: %s (slot) and %s (hash map) are research", in_a, in_b);
+	send_syn(out_a, "44.44.44.5");
+	send_syn(out_b, "44.44.44.5");
+	cr_expect_eq(class_packets(DN_FAMILY_IPV4, DN_CLASS_SCAN), 2,
+		     "slots: %s and %s, beside the prefixes, are not", out_a, out_b);
+	dp_snapshot(&d, s);
+	cr_expect_eq(s->orgs[dp_org_id(s, "alpha")].packets, 1, "slots: alpha's packet");
+	cr_expect_eq(s->orgs[dp_org_id(s, "beta")].packets, 1, "slots: beta's packet");
+	dp_snapshot_free(s);
+}
