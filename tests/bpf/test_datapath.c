@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <criterion/criterion.h>
 #include <linux/bpf.h>
+#include <bpf/bpf.h>
 #include "darknet_counter.h"
 #include "frame.h"
 #include "harness.h"
@@ -518,4 +519,18 @@ Test(datapath, table_with_action_drop)
 Test(datapath, table_with_action_pass)
 {
 	run_table(XDP_PASS);
+}
+
+/* The kernel took the program's BTF: a section clang's BTF describes wrongly
+ * makes libbpf load it without, after an error in the daemon's log. */
+Test(datapath, program_loads_with_its_btf)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	struct dp d;
+
+	dp_open(&d, XDP_DROP);
+	cr_assert_eq(bpf_obj_get_info_by_fd(d.prog_fd, &info, &len), 0, "prog info");
+	cr_expect_neq(info.btf_id, 0, "the program was loaded without BTF");
+	dp_close(&d);
 }
