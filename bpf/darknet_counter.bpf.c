@@ -92,8 +92,8 @@ PERCPU_ARRAY(reason_counters, DN_REASON_MAX, struct dn_count);
 /* slot 0: destination -> darknet prefix id; empty = no darknet */
 LIST_SLOT(darknet_v4, LPM_TRIE(struct dn_lpm_v4, DN_MAX_DARKNET_PREFIXES));
 LIST_SLOT(darknet_v6, LPM_TRIE(struct dn_lpm_v6, DN_MAX_DARKNET_PREFIXES));
-/* slot 0: the IPv4 darknet as a short list, when it is one; empty = the trie */
-LIST_SLOT(darknet_v4_small, struct {
+/* slot 0: each family's darknet as a short list, when it is one; empty = the tries */
+LIST_SLOT(darknet_small, struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__uint(key_size, sizeof(__u32));
@@ -186,25 +186,28 @@ static __always_inline long slot_lookup(void *outer, void *key)
 
 #define DARKNET_NOT_SMALL (-2)
 
-/* The prefix id from the short list, -1 if none matches, or
- * DARKNET_NOT_SMALL when the list is long and lives in the trie only. */
-static __always_inline long darknet_small(__be32 daddr)
+/* The short lists, or NULL when the tries answer. */
+static __always_inline struct dn_darknet_small *darknet_small_lists(void)
 {
-	struct dn_darknet_small *t;
-	__u64 id1 = 0, found = 0;
 	__u32 zero = 0;
-	void *inner = bpf_map_lookup_elem(&darknet_v4_small, &zero);
+	void *inner = bpf_map_lookup_elem(&darknet_small, &zero);
 
-	if (!inner)
+	return inner ? bpf_map_lookup_elem(inner, &zero) : NULL;
+}
+
+/* The prefix id from the short IPv4 list, -1 if none matches, or
+ * DARKNET_NOT_SMALL when the list is long and lives in the trie only.
+ * Without a branch on which prefix matches: destinations scatter over the
+ * darknet, and a compare per entry would mispredict every other packet.
+ * match is 1 when the masked address equals the net (x - 1 wraps only for
+ * x == 0); the first match wins, entries being sorted longest first. id + 1
+ * accumulates, so 0 means none. */
+static __always_inline long darknet_small4(const struct dn_darknet_small *t, __be32 daddr)
+{
+	__u64 id1 = 0, found = 0;
+
+	if (t->count == DN_DARKNET_SMALL_TRIE)
 		return DARKNET_NOT_SMALL;
-	t = bpf_map_lookup_elem(inner, &zero);
-	if (!t)
-		return DARKNET_NOT_SMALL;
-	/* Without a branch on which prefix matches: destinations scatter over
-	 * the darknet, and a compare per entry would mispredict every other
-	 * packet. match is 1 when the masked address equals the net (x - 1
-	 * wraps only for x == 0); the first match wins, entries being sorted
-	 * longest first. id + 1 accumulates, so 0 means none. */
 	for (int i = 0; i < DN_DARKNET_SMALL_MAX; i++) {
 		__u64 x, match;
 
@@ -218,21 +221,50 @@ static __always_inline long darknet_small(__be32 daddr)
 	return (long)id1 - 1;
 }
 
+/* The same for IPv6: the four words' differences or-ed together. */
+static __always_inline long darknet_small6(const struct dn_darknet_small *t,
+					   const struct ipv6hdr *ip6)
+{
+	const __u32 *d = ip6->daddr.in6_u.u6_addr32;
+	__u64 id1 = 0, found = 0;
+
+	if (t->count6 == DN_DARKNET_SMALL_TRIE)
+		return DARKNET_NOT_SMALL;
+	for (int i = 0; i < DN_DARKNET_SMALL_MAX; i++) {
+		__u64 x, match;
+
+		if (i >= t->count6)
+			break;
+		x = ((d[0] & t->e6[i].mask[0]) ^ t->e6[i].net[0]) |
+		    ((d[1] & t->e6[i].mask[1]) ^ t->e6[i].net[1]) |
+		    ((d[2] & t->e6[i].mask[2]) ^ t->e6[i].net[2]) |
+		    ((d[3] & t->e6[i].mask[3]) ^ t->e6[i].net[3]);
+		match = ((x - 1) >> 63) & ~found;
+		id1 += match * (t->e6[i].id + 1);
+		found |= match;
+	}
+	return (long)id1 - 1;
+}
+
 static __always_inline long darknet_prefix(const struct pkt *p)
 {
+	const struct dn_darknet_small *t = darknet_small_lists();
 	const struct ipv6hdr *ip6 = p->l3;
 	const struct iphdr *ip = p->l3;
 	struct dn_lpm_v6 k6 = { .prefixlen = 128 };
 	struct dn_lpm_v4 k4 = { .prefixlen = 32 };
+	long id;
 
 	if (p->family == DN_FAMILY_IPV4) {
-		long id = darknet_small(ip->daddr);
-
+		id = t ? darknet_small4(t, ip->daddr) : DARKNET_NOT_SMALL;
 		if (id != DARKNET_NOT_SMALL)
 			return id;
 		k4.addr = ip->daddr;
 		return slot_lookup(&darknet_v4, &k4);
 	}
+	id = t ? darknet_small6(t, ip6) : DARKNET_NOT_SMALL;
+	if (id != DARKNET_NOT_SMALL)
+		return id;
 	__builtin_memcpy(k6.addr, &ip6->daddr, sizeof(k6.addr));
 	return slot_lookup(&darknet_v6, &k6);
 }

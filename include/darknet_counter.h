@@ -176,20 +176,27 @@ struct dn_lpm_v6 {
 #define DN_SCANNER_DIR_FILTER_BLOCK (DN_SCANNER_DIR_BITMAP / DN_SCANNER_DIR_BLOCK_WORDS)
 #define DN_SCANNER_LONGER 255
 
-/* darknet_v4_small value: a sensor's darknet is a few IPv4 prefixes, and
+/* darknet_small value: a sensor's darknet is a few prefixes per family, and
  * comparing with each (longest first, so the first match is the longest)
- * beats a trie walk. Installed when a list has at most DN_DARKNET_SMALL_MAX
- * IPv4 prefixes; otherwise the slot is empty and the trie answers. */
+ * beats a trie walk. A family with more than DN_DARKNET_SMALL_MAX prefixes
+ * has count DN_DARKNET_SMALL_TRIE: its trie answers. */
 #define DN_DARKNET_SMALL_MAX 16
+#define DN_DARKNET_SMALL_TRIE 0xffffffffu
 struct dn_darknet_small {
-	__u32 count;
-	__u32 pad;
+	__u32 count;               /* IPv4 entries in e */
+	__u32 count6;              /* IPv6 entries in e6 */
 	struct {
 		__be32 net;        /* network byte order, host bits zero */
 		__be32 mask;       /* network byte order */
 		__u32 id;          /* darknet prefix id */
 		__u32 len;
 	} e[DN_DARKNET_SMALL_MAX];
+	struct {
+		__be32 net[4];     /* network byte order, host bits zero */
+		__be32 mask[4];
+		__u32 id;
+		__u32 len;
+	} e6[DN_DARKNET_SMALL_MAX];
 };
 
 /* scanner_v4_chunks value: the org byte of each address of one /24 marked
@@ -290,7 +297,7 @@ _Static_assert(sizeof(struct dn_prefix_info) == 20, "dn_prefix_info");
 _Static_assert(sizeof(struct dn_scanner_chunk) == 256, "dn_scanner_chunk");
 _Static_assert(sizeof(struct dn_scanner_v6_bucket) == 8 + 40 * DN_V6_BUCKET_MAX,
 	       "dn_scanner_v6_bucket");
-_Static_assert(sizeof(struct dn_darknet_small) == 8 + 16 * DN_DARKNET_SMALL_MAX,
+_Static_assert(sizeof(struct dn_darknet_small) == 8 + (16 + 40) * DN_DARKNET_SMALL_MAX,
 	       "dn_darknet_small");
 #endif
 

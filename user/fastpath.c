@@ -1,4 +1,4 @@
-/* fastpath.c: lookup accelerators beside the lists' tries: the short IPv4 darknet list, IPv4 /24 chunks, the IPv6 filter. */
+/* fastpath.c: lookup accelerators beside the lists' tries: the short darknet lists, IPv4 /24 chunks, the IPv6 filter. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,31 +7,51 @@
 #include "darknet_counter.h"
 #include "fastpath.h"
 
+/* The 32 bits of a prefix's address from byte at, host order. */
+static __u32 v4_host_at(const struct dn_prefix *p, int at)
+{
+	return (__u32)p->addr[at] << 24 | p->addr[at + 1] << 16 | p->addr[at + 2] << 8 |
+	       p->addr[at + 3];
+}
+
 static __u32 v4_host(const struct dn_prefix *p)
 {
-	return (__u32)p->addr[0] << 24 | p->addr[1] << 16 | p->addr[2] << 8 | p->addr[3];
+	return v4_host_at(p, 0);
 }
 
 int darknet_small_build(const struct id_entry *want, size_t n, int *fd)
 {
 	struct dn_darknet_small t = { 0 };
-	__u32 zero = 0;
+	__u32 zero = 0, *count;
 
 	*fd = -1;
 	/* longest first: the first match of the datapath's scan is the longest */
 	for (size_t i = n; i-- > 0;) {
 		const struct dn_prefix *p = &want[i].p;
 
-		if (p->family != DN_FAMILY_IPV4)
+		count = p->family == DN_FAMILY_IPV4 ? &t.count : &t.count6;
+		if (*count == DN_DARKNET_SMALL_MAX)
+			*count = DN_DARKNET_SMALL_TRIE;   /* a long list: the trie */
+		if (*count == DN_DARKNET_SMALL_TRIE)
 			continue;
-		if (t.count == DN_DARKNET_SMALL_MAX)
-			return 0;   /* a long list: the trie alone */
-		t.e[t.count].net = htonl(v4_host(p));
-		t.e[t.count].mask = p->len ? htonl(~0u << (32 - p->len)) : 0;
-		t.e[t.count].id = want[i].id;
-		t.e[t.count++].len = p->len;
+		if (p->family == DN_FAMILY_IPV4) {
+			t.e[t.count].net = htonl(v4_host(p));
+			t.e[t.count].mask = p->len ? htonl(~0u << (32 - p->len)) : 0;
+			t.e[t.count].id = want[i].id;
+			t.e[t.count++].len = p->len;
+			continue;
+		}
+		for (int w = 0; w < 4; w++) {
+			int bits = p->len - 32 * w;
+			__u32 mask = bits >= 32 ? ~0u : bits <= 0 ? 0 : ~0u << (32 - bits);
+
+			t.e6[t.count6].mask[w] = htonl(mask);
+			t.e6[t.count6].net[w] = htonl(v4_host_at(p, 4 * w) & mask);
+		}
+		t.e6[t.count6].id = want[i].id;
+		t.e6[t.count6++].len = p->len;
 	}
-	*fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "darknet_v4_small", sizeof(__u32),
+	*fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "darknet_small", sizeof(__u32),
 			     sizeof(t), 1, NULL);
 	if (*fd < 0 || bpf_map_update_elem(*fd, &zero, &t, BPF_ANY))
 		return -errno;

@@ -12,9 +12,9 @@ struct id_entry {
 	__u32 id;
 };
 
-/* The short IPv4 darknet list of want (sorted by length, as listmaps sorts
- * it) into the new array map *fd, or *fd = -1 when it has more than
- * DN_DARKNET_SMALL_MAX IPv4 prefixes. 0 or -errno. */
+/* The short darknet lists of want (sorted by length, as listmaps sorts it)
+ * into the new array map *fd; a family with more than DN_DARKNET_SMALL_MAX
+ * prefixes is marked DN_DARKNET_SMALL_TRIE. 0 or -errno. */
 int darknet_small_build(const struct id_entry *want, size_t n, int *fd);
 
 /* Second level of the IPv4 table: for every /24 that holds a prefix longer

@@ -190,7 +190,7 @@ int listmaps_install_darknets(const struct dn_maps *m, const struct dn_prefix_li
 	/* The trie before the short list that hides it: a long list replacing
 	 * a short one takes effect when the short list's slot empties. */
 	err = err ?: listmaps_slot_swap(m->darknet_v4, fds[DN_FAMILY_IPV4]);
-	err = err ?: listmaps_slot_swap(m->darknet_v4_small, fd_small);
+	err = err ?: listmaps_slot_swap(m->darknet_small, fd_small);
 	err = err ?: listmaps_slot_swap(m->darknet_v6, fds[DN_FAMILY_IPV6]);
 	err = err ?: listmaps_zero_counters(m->prefix_counters, &ids, ID_RELEASED);
 	if (err)

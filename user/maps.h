@@ -8,7 +8,7 @@
 	X(class_counters) X(tcp_port_low) X(tcp_port_counters)              \
 	X(udp_port_low) X(udp_port_counters)                                 \
 	X(icmp_counters) X(prefix_counters) X(org_counters)                  \
-	X(reason_counters) X(darknet_v4) X(darknet_v6) X(darknet_v4_small)   \
+	X(reason_counters) X(darknet_v4) X(darknet_v6) X(darknet_small)   \
 	X(scanner_v4_dir)                                                     \
 	X(scanner_v4_long) X(scanner_v4_chunks) X(scanner_v6)                \
 	X(scanner_v6_buckets) X(scanner_v6_filter) X(org_names)              \

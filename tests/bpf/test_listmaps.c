@@ -470,3 +470,51 @@ Test(listmaps, chunk_slots_and_the_hash_map_agree)
 	cr_expect_eq(s->orgs[dp_org_id(s, "beta")].packets, 1, "slots: beta's packet");
 	dp_snapshot_free(s);
 }
+
+/* count6 of the installed short lists. */
+static uint32_t small_count6(void)
+{
+	struct dn_darknet_small t;
+	uint32_t zero = 0;
+	int fd = dp_slot_fd(d.maps.darknet_small);
+
+	cr_assert_geq(fd, 0, "small: slot 0 is empty");
+	cr_assert_eq(bpf_map_lookup_elem(fd, &zero, &t), 0, "small: lookup");
+	close(fd);
+	return t.count6;
+}
+
+/* The longest IPv6 darknet prefix wins, from the short list and, past
+ * DN_DARKNET_SMALL_MAX prefixes, from the trie. */
+Test(listmaps, v6_darknets_short_list_and_trie_agree)
+{
+	char lines[DN_DARKNET_SMALL_MAX + 2][48];
+	const char *list[DN_DARKNET_SMALL_MAX + 3] = { NULL };
+	struct dn_iface_snapshot *s = dp_snapshot_new();
+	int n = 0, wide, narrow;
+
+	for (int round = 0; round < 2; round++) {
+		n = 0;
+		list[n++] = "2001:db8::/32";
+		list[n++] = "2001:db8:1::/48";
+		/* the second round adds enough /64s to pass the short list's size */
+		for (int i = 0; round && i < DN_DARKNET_SMALL_MAX; i++) {
+			snprintf(lines[i], sizeof(lines[i]), "2001:db8:2:%x::/64", i);
+			list[n++] = lines[i];
+		}
+		list[n] = NULL;
+		cr_assert_eq(dp_install_darknets(&d, list, err, sizeof(err)), 0, "v6 darknets: %s", err);
+		cr_expect_eq(small_count6(), round ? DN_DARKNET_SMALL_TRIE : 2,
+			     "v6 darknets: round %d count6", round);
+		cr_assert_eq(send_syn("2a01:4f8::1", "2001:db8:1::5"), XDP_DROP, "v6 darknets: /48");
+		cr_assert_eq(send_syn("2a01:4f8::1", "2001:db8:3::5"), XDP_DROP, "v6 darknets: /32");
+		cr_assert_eq(send_syn("2a01:4f8::1", "2001:db9::5"), XDP_PASS, "v6 darknets: outside");
+		dp_snapshot(&d, s);
+		wide = dp_prefix_id(s, "2001:db8::/32");
+		narrow = dp_prefix_id(s, "2001:db8:1::/48");
+		cr_assert(wide >= 0 && narrow >= 0, "v6 darknets: ids %d %d", wide, narrow);
+		cr_expect_eq(s->prefixes[narrow].packets, round + 1, "v6 darknets: round %d /48", round);
+		cr_expect_eq(s->prefixes[wide].packets, round + 1, "v6 darknets: round %d /32", round);
+	}
+	dp_snapshot_free(s);
+}
