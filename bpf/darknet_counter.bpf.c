@@ -195,13 +195,21 @@ static __always_inline struct dn_darknet_small *darknet_small_lists(void)
 	return inner ? bpf_map_lookup_elem(inner, &zero) : NULL;
 }
 
+/* One entry of a short list, without a branch on whether it matches:
+ * destinations scatter over the darknet, and a compare per entry would
+ * mispredict every other packet. x is the masked address xor the net, 0
+ * for a match (x - 1 wraps only then); the first match wins, entries being
+ * sorted longest first. id + 1 accumulates, so 0 means none. */
+static __always_inline void take_first(__u64 x, __u32 id, __u64 *id1, __u64 *found)
+{
+	__u64 match = ((x - 1) >> 63) & ~*found;
+
+	*id1 += match * (id + 1);
+	*found |= match;
+}
+
 /* The prefix id from the short IPv4 list, -1 if none matches, or
- * DARKNET_NOT_SMALL when the list is long and lives in the trie only.
- * Without a branch on which prefix matches: destinations scatter over the
- * darknet, and a compare per entry would mispredict every other packet.
- * match is 1 when the masked address equals the net (x - 1 wraps only for
- * x == 0); the first match wins, entries being sorted longest first. id + 1
- * accumulates, so 0 means none. */
+ * DARKNET_NOT_SMALL when the list is long and lives in the trie only. */
 static __always_inline long darknet_small4(const struct dn_darknet_small *t, __be32 daddr)
 {
 	__u64 id1 = 0, found = 0;
@@ -209,14 +217,9 @@ static __always_inline long darknet_small4(const struct dn_darknet_small *t, __b
 	if (t->count == DN_DARKNET_SMALL_TRIE)
 		return DARKNET_NOT_SMALL;
 	for (int i = 0; i < DN_DARKNET_SMALL_MAX; i++) {
-		__u64 x, match;
-
 		if (i >= t->count)
 			break;
-		x = (daddr & t->e[i].mask) ^ t->e[i].net;
-		match = ((x - 1) >> 63) & ~found;
-		id1 += match * (t->e[i].id + 1);
-		found |= match;
+		take_first((daddr & t->e[i].mask) ^ t->e[i].net, t->e[i].id, &id1, &found);
 	}
 	return (long)id1 - 1;
 }
@@ -231,17 +234,12 @@ static __always_inline long darknet_small6(const struct dn_darknet_small *t,
 	if (t->count6 == DN_DARKNET_SMALL_TRIE)
 		return DARKNET_NOT_SMALL;
 	for (int i = 0; i < DN_DARKNET_SMALL_MAX; i++) {
-		__u64 x, match;
-
 		if (i >= t->count6)
 			break;
-		x = ((d[0] & t->e6[i].mask[0]) ^ t->e6[i].net[0]) |
-		    ((d[1] & t->e6[i].mask[1]) ^ t->e6[i].net[1]) |
-		    ((d[2] & t->e6[i].mask[2]) ^ t->e6[i].net[2]) |
-		    ((d[3] & t->e6[i].mask[3]) ^ t->e6[i].net[3]);
-		match = ((x - 1) >> 63) & ~found;
-		id1 += match * (t->e6[i].id + 1);
-		found |= match;
+		take_first(((d[0] & t->e6[i].mask[0]) ^ t->e6[i].net[0]) |
+			   ((d[1] & t->e6[i].mask[1]) ^ t->e6[i].net[1]) |
+			   ((d[2] & t->e6[i].mask[2]) ^ t->e6[i].net[2]) |
+			   ((d[3] & t->e6[i].mask[3]) ^ t->e6[i].net[3]), t->e6[i].id, &id1, &found);
 	}
 	return (long)id1 - 1;
 }
