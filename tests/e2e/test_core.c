@@ -10,6 +10,7 @@
 #include "frame.h"
 #include "names.h"
 #include "lib/daemonctl.h"
+#include "lib/metric_families.h"
 #include "lib/netfix.h"
 #include "lib/proc.h"
 #include "lib/scrape.h"
@@ -379,31 +380,15 @@ Test(core, exposition_is_valid, .init = setup, .fini = teardown, .timeout = 60)
 			  "exposition: Content-Type is not text/plain; version=0.0.4");
 	}
 	/* the families issue 2 names, each present with HELP and TYPE */
-	{
-		static const char *const fams[][2] = {
-			{ "darknet_packets_total", "counter" },
-			{ "darknet_bytes_total", "counter" },
-			{ "darknet_port_packets_total", "counter" },
-			{ "darknet_icmp_packets_total", "counter" },
-			{ "darknet_scanner_packets_total", "counter" },
-			{ "darknet_prefix_packets_total", "counter" },
-			{ "darknet_prefix_addresses", "gauge" },
-			{ "darknet_passed_packets_total", "counter" },
-			{ "darknet_malformed_packets_total", "counter" },
-			{ "darknet_xdp_attached", "gauge" },
-			{ "darknet_build_info", "gauge" },
-			{ "darknet_scrape_duration_seconds", "gauge" },
-		};
+	for (size_t i = 0; i < DN_CONTRACT_FAMILIES; i++) {
+		const char *name = dn_contract_families[i][0], *type = dn_contract_families[i][1];
+		const struct promx_family *f = promx_family_of(&s.m, name);
 
-		for (size_t i = 0; i < sizeof(fams) / sizeof(fams[0]); i++) {
-			const struct promx_family *f = promx_family_of(&s.m, fams[i][0]);
-
-			cr_expect(f && f->help_lines == 1,
-				  "exposition family %s: HELP missing or repeated", fams[i][0]);
-			cr_expect(f && f->type && !strcmp(f->type, fams[i][1]),
-				  "exposition family %s: TYPE is %s, want %s", fams[i][0],
-				  f && f->type ? f->type : "(none)", fams[i][1]);
-		}
+		cr_expect(f && f->help_lines == 1,
+			  "exposition family %s: HELP missing or repeated", name);
+		cr_expect(f && f->type && !strcmp(f->type, type),
+			  "exposition family %s: TYPE is %s, want %s", name,
+			  f && f->type ? f->type : "(none)", type);
 	}
 	scrape_free(&s);
 	free(scanners);

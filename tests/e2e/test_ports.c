@@ -16,6 +16,7 @@
 #include "lib/proc.h"
 #include "lib/scrape.h"
 #include "lib/traffic.h"
+#include "e2e_steps.h"
 
 /*
  * Every test runs one daemon with a small bound, so that it binds:
@@ -50,12 +51,6 @@ static int inj = -1;               /* AF_PACKET socket on the inet side */
 static uint64_t sent;              /* frames sent to the sensor so far */
 
 
-static void start(const char *what)
-{
-	cr_assert_eq(dctl_start(&dd, 10000), 0, "%s: daemon did not serve /metrics (exit %d); log:\n%s",
-		     what, dd.last_status, dctl_log(&dd));
-}
-
 static void setup(void)
 {
 	char err[256];
@@ -70,7 +65,7 @@ static void setup(void)
 	dctl_arg(&dd, "300");
 	dctl_arg(&dd, "--watch-ports");
 	dctl_arg(&dd, WATCH);
-	start("ports setup");
+	e2e_start(&dd, "ports setup");
 	inj = inject_open(&fx);
 	cr_assert_geq(inj, 0, "ports setup: cannot open the injection socket: %s", strerror(-inj));
 }
@@ -426,7 +421,7 @@ Test(ports, series_monotonic, .init = setup, .fini = teardown, .timeout = 60)
 	trafgen("series_monotonic: sweep while stopped", "sweep", 50000, 34);
 	heavy_round("series_monotonic: heavy while stopped", 41000, 30);
 	send_syns("series_monotonic: heavy while stopped", 42000, 500);
-	start("series_monotonic: restart after SIGTERM");
+	e2e_start(&dd, "series_monotonic: restart after SIGTERM");
 	settle("series_monotonic: first scrape after SIGTERM restart", &s);
 	chain_next(&c, "series_monotonic: across the SIGTERM restart", &s);
 	heavy_round("series_monotonic: heavy round 2", 42100, 30);
@@ -448,7 +443,7 @@ Test(ports, series_monotonic, .init = setup, .fini = teardown, .timeout = 60)
 	trafgen("series_monotonic: sweep while killed", "sweep", 50000, 36);
 	heavy_round("series_monotonic: heavy while killed", 42200, 30);
 	fragments("series_monotonic: fragments while killed");
-	start("series_monotonic: restart after SIGKILL");
+	e2e_start(&dd, "series_monotonic: restart after SIGKILL");
 	settle("series_monotonic: first scrape after SIGKILL restart", &s);
 	chain_next(&c, "series_monotonic: across the SIGKILL restart", &s);
 	trafgen("series_monotonic: sweep 3", "sweep", 50000, 37);
@@ -704,7 +699,7 @@ Test(ports, no_promotion_beyond_a_lowered_bound, .init = setup, .fini = teardown
 	status = dctl_stop(&dd, SIGTERM, 10000);
 	cr_assert_eq(status, 0, "lowered bound: SIGTERM exit status %d, want 0", status);
 	set_option("--max-port-series", "100");
-	start("lowered bound: restart with --max-port-series 100");
+	e2e_start(&dd, "lowered bound: restart with --max-port-series 100");
 	settle("lowered bound: first scrape after the restart", &s);
 	before = promx_value(&s.m, "darknet_port_series_tracked", NULL, -1);
 	cr_expect_eq(before, RESERVED + 120, "lowered bound: %.0f tracked after the restart, want "
@@ -747,7 +742,7 @@ Test(ports, watching_a_promoted_port_keeps_series_monotonic, .init = setup, .fin
 	status = dctl_stop(&dd, SIGTERM, 10000);
 	cr_assert_eq(status, 0, "newly watched: SIGTERM exit status %d, want 0", status);
 	set_option("--watch-ports", WATCH ",46000");
-	start("newly watched: restart with --watch-ports " WATCH ",46000");
+	e2e_start(&dd, "newly watched: restart with --watch-ports " WATCH ",46000");
 	settle("newly watched: first scrape after the restart", &s);
 	chain_next(&c, "newly watched: across a restart that watches 46000", &s);
 	check_sums("newly watched: after the restart", &c.prev.m);

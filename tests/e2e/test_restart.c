@@ -10,6 +10,7 @@
 #include "lib/proc.h"
 #include "lib/scrape.h"
 #include "lib/traffic.h"
+#include "e2e_steps.h"
 
 static struct netfix fx;
 static struct dctl dd;
@@ -38,20 +39,6 @@ static void daemon_args(int port)
 	dctl_lab_lists(&dd, scanners);
 }
 
-static void start(const char *what)
-{
-	cr_assert_eq(dctl_start(&dd, 10000), 0, "%s: daemon did not serve /metrics (exit %d); log:\n%s",
-		     what, dd.last_status, dctl_log(&dd));
-}
-
-static void send_mix(const char *what, const char *mix, uint64_t n, uint64_t seed)
-{
-	char err[512];
-
-	cr_assert_eq(tgen_send(&fx, mix, n, seed, scanners, err, sizeof(err)), 0, "%s: %s",
-		     what, err);
-}
-
 Test(restart, sigkill_then_restart_counts_n_plus_m, .init = setup, .fini = teardown,
      .timeout = 60)
 {
@@ -61,8 +48,8 @@ Test(restart, sigkill_then_restart_counts_n_plus_m, .init = setup, .fini = teard
 	char *log;
 
 	daemon_args(port);
-	start("sigkill");
-	send_mix("sigkill: N packets", "exact", n, 1);
+	e2e_start(&dd, "sigkill");
+	e2e_send_mix(&fx, scanners, "sigkill: N packets", "exact", n, 1);
 	got = scrape_wait_sum(port, "darknet_packets_total", NULL, (double)n, 3000);
 	cr_assert_eq(got, (double)n, "sigkill: before the kill, %.0f packets counted, want %lu",
 		     got, (unsigned long)n);
@@ -70,10 +57,10 @@ Test(restart, sigkill_then_restart_counts_n_plus_m, .init = setup, .fini = teard
 	cr_assert_eq(dctl_stop(&dd, SIGKILL, 5000), 128 + SIGKILL, "sigkill: daemon did not die");
 	cr_assert_eq(netfix_xdp_attached(&fx, &id), 1,
 		     "sigkill: the program must stay attached while the daemon is down");
-	send_mix("sigkill: M packets while down", "exact", m, 2);
+	e2e_send_mix(&fx, scanners, "sigkill: M packets while down", "exact", m, 2);
 	e2e_sleep_ms(100);   /* the last frames through softirq */
 
-	start("sigkill: restart");
+	e2e_start(&dd, "sigkill: restart");
 	got = scrape_sum(port, "darknet_packets_total", NULL);
 	cr_expect_eq(got, (double)(n + m),
 		     "sigkill: after the restart, darknet_packets_total sums to %.0f, want N+M = %lu",
@@ -92,8 +79,8 @@ Test(restart, clean_restart_no_series_goes_backwards, .init = setup, .fini = tea
 	int port = e2e_free_port(), status, bad, id = -1;
 
 	daemon_args(port);
-	start("clean restart");
-	send_mix("clean restart: first traffic", "nicter", 5000, 3);
+	e2e_start(&dd, "clean restart");
+	e2e_send_mix(&fx, scanners, "clean restart: first traffic", "nicter", 5000, 3);
 	scrape_wait_frames(port, 5000, 3000);
 	cr_assert_eq(scrape_get(port, &before, err, sizeof(err)), 0, "clean restart: scrape: %s", err);
 
@@ -101,10 +88,10 @@ Test(restart, clean_restart_no_series_goes_backwards, .init = setup, .fini = tea
 	cr_assert_eq(status, 0, "clean restart: SIGTERM exit status %d, want 0", status);
 	cr_assert_eq(netfix_xdp_attached(&fx, &id), 1,
 		     "clean restart: the program must stay attached after SIGTERM");
-	send_mix("clean restart: traffic while down", "nicter", 1000, 4);
+	e2e_send_mix(&fx, scanners, "clean restart: traffic while down", "nicter", 1000, 4);
 	e2e_sleep_ms(100);
 
-	start("clean restart: second start");
+	e2e_start(&dd, "clean restart: second start");
 	cr_assert_eq(scrape_get(port, &after, err, sizeof(err)), 0, "clean restart: scrape: %s", err);
 	bad = scrape_counters_backwards(&before.m, &after.m, msg, sizeof(msg));
 	cr_expect_eq(bad, 0, "clean restart: %d counter series went backwards or vanished: %s",
@@ -124,8 +111,8 @@ Test(restart, status_and_detach_while_no_daemon_runs, .init = setup, .fini = tea
 	struct e2e_run r;
 
 	daemon_args(port);
-	start("status");
-	send_mix("status", "exact", 21, 1);
+	e2e_start(&dd, "status");
+	e2e_send_mix(&fx, scanners, "status", "exact", 21, 1);
 	scrape_wait_sum(port, "darknet_packets_total", NULL, 21, 3000);
 	cr_assert_eq(dctl_stop(&dd, SIGTERM, 10000), 0, "status: SIGTERM exit status not 0");
 
@@ -160,7 +147,7 @@ Test(restart, detach_on_exit_leaves_nothing, .init = setup, .fini = teardown, .t
 
 	daemon_args(port);
 	dctl_arg(&dd, "--detach-on-exit");
-	start("detach-on-exit");
+	e2e_start(&dd, "detach-on-exit");
 	status = dctl_stop(&dd, SIGTERM, 10000);
 	cr_expect_eq(status, 0, "detach-on-exit: SIGTERM exit status %d, want 0", status);
 	cr_expect_eq(netfix_xdp_attached(&fx, &id), 0,
@@ -179,7 +166,7 @@ Test(restart, detached_behind_our_back_is_reported, .init = setup, .fini = teard
 
 	daemon_args(port);
 	dctl_arg(&dd, "--detach-on-exit");
-	start("behind our back: start");
+	e2e_start(&dd, "behind our back: start");
 	cr_assert_eq(scrape_sum(port, "darknet_xdp_attached", NULL), 1,
 		     "behind our back: attached at start");
 	cr_assert_eq(e2e_sh("ip -n %s link set dev %s xdp off", fx.ns_sensor, fx.if_sensor), 0,

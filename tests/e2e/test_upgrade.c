@@ -16,6 +16,7 @@
 #include "lib/proc.h"
 #include "lib/scrape.h"
 #include "lib/traffic.h"
+#include "e2e_steps.h"
 
 static struct netfix fx;
 static struct dctl dd;
@@ -38,20 +39,6 @@ static void teardown(void)
 	dctl_free(&dd);
 	netfix_teardown(&fx);
 	free(scanners);
-}
-
-static void start(const char *what)
-{
-	cr_assert_eq(dctl_start(&dd, 10000), 0, "%s: daemon did not serve /metrics (exit %d); log:\n%s",
-		     what, dd.last_status, dctl_log(&dd));
-}
-
-static void send_mix(const char *what, const char *mix, uint64_t n, uint64_t seed)
-{
-	char err[512];
-
-	cr_assert_eq(tgen_send(&fx, mix, n, seed, scanners, err, sizeof(err)), 0, "%s: %s",
-		     what, err);
 }
 
 /* Packets in the pinned class_counters of our interface (every key, every
@@ -101,8 +88,8 @@ Test(upgrade, incompatible_pinned_layout_refused, .init = setup, .fini = teardow
 	double n;
 
 	/* a predecessor counted 100 packets and exited, leaving its state */
-	start(what);
-	send_mix("incompatible layout: first traffic", "single", 100, 1);
+	e2e_start(&dd, what);
+	e2e_send_mix(&fx, scanners, "incompatible layout: first traffic", "single", 100, 1);
 	n = scrape_wait_frames(mport, 100, 3000);
 	cr_assert_eq(n, 100, "incompatible layout: %.0f frames counted, want 100", n);
 	status = dctl_stop(&dd, SIGTERM, 10000);
@@ -140,7 +127,7 @@ Test(upgrade, incompatible_pinned_layout_refused, .init = setup, .fini = teardow
 		     id, id0);
 	cr_expect_eq(access(path, F_OK), 0, "incompatible layout: %s unpinned by a refused start",
 		     path);
-	send_mix("incompatible layout: traffic after the refusal", "single", 50, 2);
+	e2e_send_mix(&fx, scanners, "incompatible layout: traffic after the refusal", "single", 50, 2);
 	n = wait_pinned_packets(dir, 150, 3000);
 	cr_expect_eq(n, 150, "incompatible layout: pinned class_counters hold %.0f packets after "
 		     "the refusal, want 100 + 50: the old program must keep counting", n);
@@ -153,8 +140,8 @@ Test(upgrade, incompatible_pinned_layout_refused, .init = setup, .fini = teardow
 		     r.err);
 	e2e_run_free(&r);
 	free(prog);
-	start("incompatible layout: start after detach");
-	send_mix("incompatible layout: traffic after detach", "single", 10, 3);
+	e2e_start(&dd, "incompatible layout: start after detach");
+	e2e_send_mix(&fx, scanners, "incompatible layout: traffic after detach", "single", 10, 3);
 	n = scrape_wait_frames(mport, 10, 3000);
 	cr_expect_eq(n, 10, "incompatible layout: %.0f frames counted after detach and start, "
 		     "want 10 (fresh state)", n);
@@ -186,7 +173,7 @@ static void restart(const char *what, int *id)
 
 	status = dctl_stop(&dd, SIGTERM, 10000);
 	cr_assert_eq(status, 0, "%s: SIGTERM exit status %d, want 0", what, status);
-	start(what);
+	e2e_start(&dd, what);
 	cr_assert_eq(netfix_xdp_attached(&fx, id), 1, "%s: no program attached", what);
 	cr_expect_neq(*id, prev, "%s: program id %d still attached: no new program replaced it",
 		      what, prev);
@@ -201,7 +188,7 @@ Test(upgrade, restart_swaps_program_atomically, .init = setup, .fini = teardown,
 	double got, want_bytes = 0, bytes;
 	int id = -1, id0;
 
-	start("atomic swap: first start");
+	e2e_start(&dd, "atomic swap: first start");
 	cr_assert_eq(netfix_xdp_attached(&fx, &id), 1, "atomic swap: no program attached");
 	id0 = id;
 	cr_assert_eq(pthread_create(&bg.thread, NULL, bg_main, &bg), 0, "atomic swap: pthread_create");

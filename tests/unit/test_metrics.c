@@ -9,26 +9,12 @@
 #include "names.h"
 #include "unit/exposition.h"
 #include "unit/snapshot_fixture.h"
+#include "lib/metric_families.h"
 
 #define VERSION_WEIRD "1.0\"x\\y\nz"
 #define IFACE_WEIRD "we\"ird\\"
 #define IFACE_WEIRD_LABEL "we\\\"ird\\\\"
 
-/* Every family of the issue 2 contract, with its type. */
-static const char *const families[][2] = {
-	{ "darknet_packets_total", "counter" },
-	{ "darknet_bytes_total", "counter" },
-	{ "darknet_port_packets_total", "counter" },
-	{ "darknet_icmp_packets_total", "counter" },
-	{ "darknet_scanner_packets_total", "counter" },
-	{ "darknet_prefix_packets_total", "counter" },
-	{ "darknet_prefix_addresses", "gauge" },
-	{ "darknet_passed_packets_total", "counter" },
-	{ "darknet_malformed_packets_total", "counter" },
-	{ "darknet_xdp_attached", "gauge" },
-	{ "darknet_build_info", "gauge" },
-	{ "darknet_scrape_duration_seconds", "gauge" },
-};
 
 static struct dn_snapshot *snap;
 static struct strbuf out;
@@ -118,13 +104,15 @@ Test(metrics, every_family_has_help_and_type_once)
 {
 	char line[128];
 
-	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
-		snprintf(line, sizeof(line), "# TYPE %s %s", families[i][0], families[i][1]);
-		expect_line(line, families[i][0]);
-		snprintf(line, sizeof(line), "# HELP %s ", families[i][0]);
-		expect_count(line, 1, families[i][0]);
-		snprintf(line, sizeof(line), "# TYPE %s ", families[i][0]);
-		expect_count(line, 1, families[i][0]);
+	for (size_t i = 0; i < DN_CONTRACT_FAMILIES; i++) {
+		const char *name = dn_contract_families[i][0];
+
+		snprintf(line, sizeof(line), "# TYPE %s %s", name, dn_contract_families[i][1]);
+		expect_line(line, name);
+		snprintf(line, sizeof(line), "# HELP %s ", name);
+		expect_count(line, 1, name);
+		snprintf(line, sizeof(line), "# TYPE %s ", name);
+		expect_count(line, 1, name);
 	}
 }
 

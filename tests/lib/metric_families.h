@@ -1,0 +1,25 @@
+/* metric_families.h: the metric families of the issue 2 contract and their types, for unit and e2e tests. */
+#ifndef DN_TEST_METRIC_FAMILIES_H
+#define DN_TEST_METRIC_FAMILIES_H
+
+#include <stddef.h>
+
+/* { name, TYPE } of every family the exporter must always declare. */
+static const char *const dn_contract_families[][2] = {
+	{ "darknet_packets_total", "counter" },
+	{ "darknet_bytes_total", "counter" },
+	{ "darknet_port_packets_total", "counter" },
+	{ "darknet_icmp_packets_total", "counter" },
+	{ "darknet_scanner_packets_total", "counter" },
+	{ "darknet_prefix_packets_total", "counter" },
+	{ "darknet_prefix_addresses", "gauge" },
+	{ "darknet_passed_packets_total", "counter" },
+	{ "darknet_malformed_packets_total", "counter" },
+	{ "darknet_xdp_attached", "gauge" },
+	{ "darknet_build_info", "gauge" },
+	{ "darknet_scrape_duration_seconds", "gauge" },
+};
+
+#define DN_CONTRACT_FAMILIES (sizeof(dn_contract_families) / sizeof(dn_contract_families[0]))
+
+#endif
