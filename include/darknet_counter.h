@@ -148,9 +148,9 @@ struct dn_lpm_v6 {
 };
 
 /* IPv4 research-scanner table in the spirit of DIR-24-8: one byte per /24,
- * packed eight to a u64 so that the whole of IPv4 is 2^21 array entries
- * (16 MiB). Byte value 0 = no scanner, 1..254 = org id, DN_SCANNER_LONGER =
- * this /24 holds a prefix longer than /24: look it up in the trie.
+ * 16 MiB, counted below in u64 entries (2^21 of them) to place the filters.
+ * Byte value 0 = no scanner, 1..254 = org id, DN_SCANNER_LONGER = this /24
+ * holds a prefix longer than /24: its chunk (below) has the answer.
  * Three filters follow the bytes, since darknet sources are scattered over
  * all of IPv4 and a random byte of 16 MiB costs a cache and a TLB miss: one
  * bit per /24 (2 MiB) saying whether its byte is nonzero, one bit per /20
@@ -168,7 +168,8 @@ struct dn_lpm_v6 {
  * array takes: one lookup gives the datapath a block it then indexes
  * itself, instead of one bounds-checked lookup per level. Blocks 0-3 are
  * the bytes (a /24's byte at offset /24 % 2^22 of block /24 >> 22), block 4
- * starts with the /24 bitmap and holds the three filters. */
+ * starts with the /24 bitmap and holds the three filters, then the chunk
+ * slots (DN_SCANNER_SLOT_KEYS_OFF). */
 #define DN_SCANNER_DIR_BLOCK_WORDS (1u << 19)
 #define DN_SCANNER_DIR_BLOCK_BYTES (DN_SCANNER_DIR_BLOCK_WORDS * 8u)
 #define DN_SCANNER_DIR_BLOCKS \
