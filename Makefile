@@ -1,5 +1,6 @@
-# Makefile: builds the XDP program, its skeleton, the daemon, the traffic
-# generator, tests and benchmarks out of tree in $(OUT). `make help` lists targets.
+# Makefile: builds the XDP programs, their skeletons, one library archive per
+# shared folder, the four programs and the tests, out of tree in $(OUT).
+# `make help` lists targets.
 
 OUT ?= build
 VERSION ?= $(shell cat VERSION 2>/dev/null || echo 0.0.0)
@@ -7,6 +8,7 @@ VERSION ?= $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CC ?= cc
 CLANG ?= clang
 BPFTOOL ?= bpftool
+AR ?= ar
 ARCH_INC := /usr/include/$(shell uname -m)-linux-gnu
 
 ifeq ($(V),1)
@@ -17,59 +19,70 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS := libbpf libxdp libmicrohttpd zlib yaml-0.1 libcrypt gnutls
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lxdp -lmicrohttpd -lz -lyaml -lcrypt -lgnutls)
-
+# CFLAGS and LDFLAGS are the user's: `make CFLAGS='-O1 -fsanitize=address'`
+# adds to the project's flags (DN_CFLAGS), it does not replace them.
 CFLAGS ?= -O2 -g
 # -Wno-format-truncation: messages and paths are cut by snprintf on purpose;
 # gcc 12 flags every such call whose inputs it cannot bound.
-CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
-	  -Wno-format-truncation \
-	  -MMD -MP -Iinclude -Iuser -I$(OUT) $(PKG_CFLAGS) \
-	  -DDN_VERSION='"$(VERSION)"'
-LDLIBS += $(PKG_LIBS) -lelf -lm -lpthread
+DN_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
+	     -Wno-format-truncation -MMD -MP -Iinclude -Iuser/lib -I$(OUT) \
+	     -DDN_VERSION='"$(VERSION)"'
+COMPILE = $(CC) $(DN_CFLAGS) $(CFLAGS)
+
+pkg_libs = $(shell pkg-config --libs $(1) 2>/dev/null || echo $(2))
+LIBBPF_LIBS := $(call pkg_libs,libbpf,-lbpf) -lelf -lz
+LIBXDP_LIBS := $(call pkg_libs,libxdp,-lxdp)
+HTTPD_LIBS := $(call pkg_libs,libmicrohttpd gnutls,-lmicrohttpd -lgnutls)
+DAEMON_LIBS := $(LIBXDP_LIBS) $(LIBBPF_LIBS) $(HTTPD_LIBS) \
+	       $(call pkg_libs,yaml-0.1 libcrypt zlib,-lyaml -lcrypt -lz) -lm -lpthread
+PCAP_LIBS := -lpcap
 
 # -I$(ARCH_INC): Debian keeps asm/ under the multiarch directory; we build the
 # BPF side against UAPI headers (linux/ip.h etc.), not a generated vmlinux.h.
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -Wall -Werror -Iinclude -Ibpf -I$(ARCH_INC) -MMD -MP
 
-BPF_SRCS := $(wildcard bpf/*.bpf.c)
-BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
-SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+BPF_SRCS := $(wildcard bpf/*.bpf.c bpf/bench/*.bpf.c)
+BPF_OBJS := $(addprefix $(OUT)/,$(notdir $(BPF_SRCS:.bpf.c=.bpf.o)))
+SKELS := $(BPF_OBJS:.bpf.o=.skel.h)
 
-# user/: one module a job. main.c is the daemon's entry point; trafgen*,
-# bench* and pcap_counter* are the other programs; everything else is a
-# library shared by all programs and by the tests.
-PROG_SRCS := user/main.c $(wildcard user/trafgen*.c user/bench*.c user/pcap_counter*.c)
-LIB_SRCS := $(filter-out $(PROG_SRCS),$(wildcard user/*.c))
-LIB_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(LIB_SRCS))
+# user/<folder>/*.c -> $(OUT)/user/<folder>/*.o
+objs = $(patsubst %.c,$(OUT)/%.o,$(wildcard user/$(1)/*.c))
+
+LIBDARKNET := $(OUT)/libdarknet.a
+LIBPKTGEN := $(OUT)/libpktgen.a
+# The daemon's modules but main: the unit and e2e tests link them too.
+DAEMON_MODS := $(filter-out $(OUT)/user/daemon/main.o,$(call objs,daemon))
 
 DAEMON := $(OUT)/darknet-counter
 TRAFGEN := $(OUT)/darknet-trafgen
 BENCH := $(OUT)/darknet-bench
 PCAP_COUNTER := $(OUT)/darknet-pcap-counter
+PROGRAMS := $(DAEMON) $(TRAFGEN) $(BENCH) $(PCAP_COUNTER)
 
 UNIT_TESTS := $(OUT)/tests/unit-tests
 BPF_TESTS := $(OUT)/tests/datapath-tests
 E2E_TESTS := $(OUT)/tests/e2e-tests
+PNG_STATS := $(OUT)/tests/png-stats
 TEST_SUPPORT := $(wildcard tests/lib/*.c)
+TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) $(E2E_TESTS) $(PNG_STATS)
 
-.PHONY: all help deps test demo bench clean install
+.PHONY: all help deps test check demo bench clean install tests
 
-all: $(DAEMON) $(TRAFGEN) $(if $(wildcard user/bench*.c),$(BENCH)) \
-	$(if $(wildcard user/pcap_counter*.c),$(PCAP_COUNTER))
+all: $(PROGRAMS)
 
 help:
 	@echo 'Targets:'
-	@echo '  all       build the daemon, the traffic generator and the bench (default)'
+	@echo '  all       build the daemon, the traffic generator, the bench and the libpcap peer (default)'
+	@echo '  tests     build the test programs'
+	@echo '  check     build and run the unit tests (unprivileged, installs nothing)'
 	@echo '  deps      install build and test dependencies (Debian 12, root)'
 	@echo '  test      install deps, build, run every test tier (root)'
 	@echo '  demo      install deps, build, run the daemon on the built-in lab (root)'
 	@echo '  bench     run the benchmarks and write bench/results-*.txt (root)'
 	@echo '  install   install the daemon ($$(PREFIX)/sbin) and the scanner list (/etc/darknet-counter)'
 	@echo '  clean     remove $(OUT)'
-	@echo 'Variables: V=1 for full commands, OUT=dir for the build directory'
+	@echo 'Variables: V=1 for full commands, OUT=dir for the build directory,'
+	@echo '           CFLAGS/LDFLAGS add to the project flags'
 
 deps:
 	$(Q)scripts/install-deps.sh
@@ -78,6 +91,10 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory all tests
 	$(Q)scripts/run-tests.sh $(OUT)
 
+check: all $(UNIT_TESTS)
+	$(Q)$(UNIT_TESTS) --verbose=0
+	$(Q)tests/tools/check-links.sh $(OUT)
+
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/lab.sh $(OUT)
@@ -85,59 +102,82 @@ demo: deps
 bench: all
 	$(Q)scripts/bench.sh $(OUT)
 
-.PHONY: tests
-tests: $(UNIT_TESTS) $(BPF_TESTS) $(if $(wildcard tests/e2e/*.c),$(E2E_TESTS))
+tests: $(TEST_BINS)
 
-$(OUT) $(OUT)/user $(OUT)/tests:
-	$(Q)mkdir -p $@
+# Objects and skeletons are targets in their own right, never intermediates
+# that make deletes: a second `make` finds everything up to date.
+.SECONDARY:
 
-$(OUT)/%.bpf.o: bpf/%.bpf.c Makefile | $(OUT)
+$(OUT)/%.bpf.o: bpf/%.bpf.c Makefile
+	@mkdir -p $(@D)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/%.bpf.o: bpf/bench/%.bpf.c Makefile
+	@mkdir -p $(@D)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -Ibpf/bench -c $< -o $@
 
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
-# Every user object may include any skeleton; generate them all first.
-$(OUT)/user/%.o: user/%.c Makefile | $(OUT)/user $(SKELS)
+# Include paths per folder: a program sees the library and its own folder.
+$(OUT)/user/lib/%.o: DIR_CFLAGS :=
+$(OUT)/user/pktgen/%.o: DIR_CFLAGS := -Iuser/pktgen
+$(OUT)/user/daemon/%.o: DIR_CFLAGS := -Iuser/daemon
+$(OUT)/user/trafgen/%.o: DIR_CFLAGS := -Iuser/trafgen -Iuser/pktgen
+$(OUT)/user/bench/%.o: DIR_CFLAGS := -Iuser/bench -Iuser/pktgen
+$(OUT)/user/pcap-counter/%.o: DIR_CFLAGS :=
+$(OUT)/tests/%.o: DIR_CFLAGS := -Itests -Iuser/daemon -Iuser/pktgen
+
+# Any object may include a skeleton: generate them all first.
+$(OUT)/user/%.o: user/%.c Makefile | $(SKELS)
+	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(COMPILE) $(DIR_CFLAGS) -c $< -o $@
 
 $(OUT)/tests/%.o: tests/%.c Makefile | $(SKELS)
-	@mkdir -p $(dir $@)
+	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests -c $< -o $@
+	$(Q)$(COMPILE) $(DIR_CFLAGS) -c $< -o $@
 
-$(DAEMON): $(OUT)/user/main.o $(LIB_OBJS)
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+$(LIBDARKNET): $(call objs,lib)
+$(LIBPKTGEN): $(call objs,pktgen)
+$(LIBDARKNET) $(LIBPKTGEN):
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(TRAFGEN): $(patsubst user/%.c,$(OUT)/user/%.o,$(wildcard user/trafgen*.c)) $(LIB_OBJS)
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+# Each program links only the archives and system libraries it uses
+# (tests/tools/check-links.sh holds them to it).
+link = $(call msg,LINK,$@) $(CC) $(LDFLAGS) $(1) -o $@
 
-$(BENCH): $(patsubst user/%.c,$(OUT)/user/%.o,$(wildcard user/bench*.c)) $(LIB_OBJS)
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lpcap -o $@
+$(DAEMON): $(OUT)/user/daemon/main.o $(DAEMON_MODS) $(LIBDARKNET)
+	$(call link,$^ $(DAEMON_LIBS))
 
-$(PCAP_COUNTER): $(patsubst user/%.c,$(OUT)/user/%.o,$(wildcard user/pcap_counter*.c)) $(LIB_OBJS)
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lpcap -o $@
+$(TRAFGEN): $(call objs,trafgen) $(LIBPKTGEN) $(LIBDARKNET)
+	$(call link,$^ $(LIBBPF_LIBS))
 
+$(BENCH): $(call objs,bench) $(LIBPKTGEN) $(LIBDARKNET)
+	$(call link,$^ $(LIBXDP_LIBS) $(LIBBPF_LIBS) $(PCAP_LIBS) -lm -lpthread)
+
+$(PCAP_COUNTER): $(call objs,pcap-counter)
+	$(call link,$^ $(PCAP_LIBS))
+
+TEST_LIBS := $(DAEMON_MODS) $(LIBPKTGEN) $(LIBDARKNET) $(DAEMON_LIBS) -lcriterion
 test_objs = $(patsubst tests/%.c,$(OUT)/tests/%.o,$(wildcard tests/$(1)/*.c) $(TEST_SUPPORT))
 
-$(UNIT_TESTS): $(call test_objs,unit) $(LIB_OBJS)
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcriterion -o $@
+$(UNIT_TESTS): $(call test_objs,unit) $(DAEMON_MODS) $(LIBPKTGEN) $(LIBDARKNET)
+	$(call link,$(call test_objs,unit) $(TEST_LIBS))
 
-$(BPF_TESTS): $(call test_objs,bpf) $(LIB_OBJS)
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcriterion -o $@
+$(BPF_TESTS): $(call test_objs,bpf) $(DAEMON_MODS) $(LIBPKTGEN) $(LIBDARKNET)
+	$(call link,$(call test_objs,bpf) $(TEST_LIBS))
 
-$(E2E_TESTS): $(call test_objs,e2e) $(LIB_OBJS)
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcriterion -o $@
+$(E2E_TESTS): $(call test_objs,e2e) $(DAEMON_MODS) $(LIBPKTGEN) $(LIBDARKNET)
+	$(call link,$(call test_objs,e2e) $(TEST_LIBS))
+
+$(PNG_STATS): $(OUT)/tests/tools/png_stats.o
+	$(call link,$^ -lz)
 
 PREFIX ?= /usr/local
 install: $(DAEMON)
@@ -149,4 +189,4 @@ clean:
 	$(call msg,CLEAN,$(OUT))
 	$(Q)rm -rf $(OUT)
 
--include $(wildcard $(OUT)/*.d $(OUT)/user/*.d $(OUT)/tests/*/*.d)
+-include $(shell find $(OUT) -name '*.d' 2>/dev/null)

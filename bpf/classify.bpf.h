@@ -3,6 +3,7 @@
 #define DN_CLASSIFY_BPF_H
 
 #include "parsing.bpf.h"
+#include "lookup.bpf.h"
 
 #define DN_TCP_FLAGS(th) (((__u8 *)(th))[13])   /* CWR ECE URG ACK PSH RST SYN FIN */
 #define DN_TH_SYN 0x02
@@ -129,6 +130,38 @@ static __always_inline __u32 syn_fingerprint(const struct iphdr *ip, const struc
 	if (bpf_ntohs(ip->id) == (masscan & 0xffff))
 		return DN_CLASS_MASSCAN;
 	return DN_CLASS_MAX;
+}
+
+/* Source class, first match wins, in the order docs/classification.md gives. *org is set for
+ * DN_CLASS_RESEARCH. The cheap header tests run before the scanner lookup,
+ * which runs before the fingerprints, as the order demands. */
+static __always_inline __u32 classify(const struct pkt *p, __u32 *org)
+{
+	const struct iphdr *ip = p->l3;
+	__u32 cls;
+	bool syn;
+
+	if (spoofed(p))
+		return DN_CLASS_SPOOFED;
+	if (p->frag)
+		return DN_CLASS_FRAGMENT;
+	if (backscatter(p))
+		return DN_CLASS_BACKSCATTER;
+	*org = scanner_org(p);
+	if (*org)
+		return DN_CLASS_RESEARCH;
+	syn = p->tcp && DN_TCP_FLAGS(p->tcp) == DN_TH_SYN;
+	if (p->family == DN_FAMILY_IPV4) {
+		if (syn && (cls = syn_fingerprint(ip, p->tcp)) != DN_CLASS_MAX)
+			return cls;
+		if (ip->id == bpf_htons(DN_ZMAP_IP_ID))   /* any protocol */
+			return DN_CLASS_ZMAP;
+	}
+	if (p->tcp)
+		return syn ? DN_CLASS_SCAN : DN_CLASS_TCP_OTHER;
+	if (p->udp)
+		return DN_CLASS_UDP_PROBE;
+	return p->icmp ? DN_CLASS_ICMP_REQUEST : DN_CLASS_OTHER;
 }
 
 #endif /* DN_CLASSIFY_BPF_H */

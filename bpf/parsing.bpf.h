@@ -20,6 +20,10 @@
  * value is never ambiguous with protocol 0 (IPv6 hop-by-hop). */
 _Static_assert(DN_REASON_FIRST_MALFORMED > 0, "reasons returned negated");
 
+/* What parse_l3() and parse_l4() return when the frame goes on: one past
+ * the reasons they may return instead. */
+#define DN_PARSE_OK DN_REASON_MAX
+
 #define DN_IPV4_OFFSET_MASK 0x1fff   /* fragment offset bits of frag_off */
 #define DN_IPV6_OFFSET_MASK 0xfff8   /* fragment offset bits of frag_off */
 
@@ -181,24 +185,40 @@ static __always_inline bool is_icmp(const struct pkt *p)
  * one. Both bounds checks add constants: checking "pos + variable" proves
  * nothing about pos to the verifier, and clang folds per-protocol sizes
  * into just that variable. 8 bytes is the UDP and the ICMP(v6) header. */
-static __always_inline int parse_l4(struct cursor *c, struct pkt *p)
+static __always_inline __u32 parse_l4(struct cursor *c, struct pkt *p)
 {
 	bool tcp = p->proto == IPPROTO_TCP;
 
 	if (p->frag || !(tcp || p->proto == IPPROTO_UDP || is_icmp(p)))
-		return 0;
+		return DN_PARSE_OK;
 	if (c->pos + 8 > c->end)
-		return -DN_REASON_TRUNCATED_L4;
+		return DN_REASON_TRUNCATED_L4;
 	if (tcp) {
 		if (c->pos + sizeof(struct tcphdr) > c->end)
-			return -DN_REASON_TRUNCATED_L4;
+			return DN_REASON_TRUNCATED_L4;
 		p->tcp = c->pos;
 	} else if (p->proto == IPPROTO_UDP) {
 		p->udp = c->pos;
 	} else {
 		p->icmp = c->pos;
 	}
-	return p->proto;
+	return DN_PARSE_OK;
+}
+
+/* Ethernet, VLAN tags and the IP header with IPv6's extension headers:
+ * DN_PARSE_OK with p filled in up to L3, or the reason the frame passes
+ * uncounted. */
+static __always_inline __u32 parse_l3(struct cursor *c, struct pkt *p)
+{
+	int r = parse_eth(c);
+
+	if (r == bpf_htons(ETH_P_IP))
+		r = parse_ipv4(c, p);
+	else if (r == bpf_htons(ETH_P_IPV6))
+		r = parse_ipv6(c, p);
+	else if (r >= 0)
+		return DN_REASON_NOT_IP;
+	return r < 0 ? -r : DN_PARSE_OK;
 }
 
 #endif /* DN_PARSING_BPF_H */

@@ -11,7 +11,7 @@
 /* Bump whenever a map, struct or enum below changes meaning or size: pinned
  * state lives under a path that carries this number, so an incompatible
  * binary never reads another layout's counters. */
-#define DN_LAYOUT_VERSION 3
+#define DN_LAYOUT_VERSION 4
 
 #define DN_MAX_VLAN_DEPTH 2      /* 802.1Q and 802.1ad (QinQ) */
 #define DN_MAX_IPV6_EXT_HDRS 6   /* hop-by-hop, routing, fragment, dest opts... */
@@ -106,7 +106,7 @@ static inline __u32 dn_class_key(__u32 family, __u32 ipproto, __u32 cls)
  * tcp_port_low / udp_port_low, is what a packet increments: 8 bytes a port,
  * so a CPU's tables are 1 MiB and stay in cache while ports are scattered.
  * When a low byte would reach DN_PORT_CARRY the program adds DN_PORT_CARRY
- * to the high part (tcp_port_counters / udp_port_counters, u64, touched once
+ * to the high part (tcp_port_high / udp_port_high, u64, touched once
  * per DN_PORT_CARRY packets) and clears the byte. The count is high + low.
  * While it carries, the byte holds DN_PORT_LOW_BUSY, so a reader that finds
  * the byte busy, or the high part changed between two reads around the
@@ -120,12 +120,12 @@ struct dn_port_low {
 	__u8 packets[DN_TCP_PORT_SLOTS];   /* by TCP class or enum dn_udp_slot */
 };
 
-/* tcp_port_counters value: the high parts of a TCP port's counters. */
+/* tcp_port_high value: the high parts of a TCP port's counters. */
 struct dn_tcp_port {
 	__u64 packets[DN_TCP_PORT_SLOTS];
 };
 
-/* udp_port_counters value: the high parts of a UDP port's counters. */
+/* udp_port_high value: the high parts of a UDP port's counters. */
 struct dn_udp_port {
 	__u64 packets[DN_UDP_PORT_SLOTS];
 };
@@ -200,7 +200,7 @@ struct dn_darknet_small {
 	} e6[DN_DARKNET_SMALL_MAX];
 };
 
-/* scanner_v4_chunks value: the org byte of each address of one /24 marked
+/* scanner_chunks value: the org byte of each address of one /24 marked
  * DN_SCANNER_LONGER, keyed by the /24 (address >> 8, host order); the
  * second level of DIR-24-8, so that such sources need no trie walk. */
 struct dn_scanner_chunk {
@@ -211,7 +211,7 @@ struct dn_scanner_chunk {
  * chunks directly: the chunk of /24 s sits in slot dn_scanner_slot(s) if
  * that slot's key is s + 1 (0: empty), so a curated list's few chunks cost
  * two loads, not a hash lookup; a /24 that finds its slot taken is only in
- * scanner_v4_chunks. Keys (u32) then chunks, after the filters. */
+ * scanner_chunks. Keys (u32) then chunks, after the filters. */
 #define DN_SCANNER_SLOT_BITS 12
 #define DN_SCANNER_SLOTS (1u << DN_SCANNER_SLOT_BITS)
 #define DN_SCANNER_FILTER_WORDS (DN_SCANNER_DIR_ENTRIES - DN_SCANNER_DIR_BITMAP)
@@ -222,10 +222,10 @@ static inline __u32 dn_scanner_slot(__u32 slash24)
 	return (slash24 * 2654435761u) >> (32 - DN_SCANNER_SLOT_BITS);
 }
 
-/* scanner_v6_filter: one bit per hash of an IPv6 source's first 32 bits,
+/* scanner_v6_bits: one bit per hash of an IPv6 source's first 32 bits,
  * set for every /32 a scanner prefix touches. A clear bit means no scanner
  * prefix holds the source and the lookup ends there. A set one may be a
- * hash collision: scanner_v6_buckets, keyed by the /32 itself, holds every
+ * hash collision: scanner_buckets, keyed by the /32 itself, holds every
  * prefix touching that /32 (longest first), at most DN_V6_BUCKET_MAX; a
  * missing bucket means no scanner, a full one (count DN_V6_BUCKET_FULL)
  * sends the lookup to the trie. Lists with IPv6 prefixes shorter than
@@ -267,7 +267,7 @@ struct dn_prefix_info {
 	__u8 addr[16];     /* network byte order; IPv4 in the first four */
 };
 
-/* port_series_state value: one promoted port series of darknet_port_packets_
+/* series_state value: one promoted port series of darknet_port_packets_
  * total and the count it started from, so that a restarted daemon shows the
  * same series, still monotonic. series is the exporter's series number plus
  * one (0 = unused entry). User-side storage only. */

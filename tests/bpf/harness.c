@@ -194,8 +194,8 @@ void dp_counts_read(struct dp *d, struct dp_counts *c, uint32_t port)
 	read_percpu(d, m->org_counters, DN_MAX_SCANNER_ORGS + 1, sizeof(struct dn_count), c->orgs);
 	read_percpu(d, m->icmp_counters, DN_FAMILY_MAX * DN_NR_ICMP_TYPES,
 		    sizeof(struct dn_icmp_type), c->icmp);
-	read_port(d, m->tcp_port_low, m->tcp_port_counters, key, sizeof(c->tcp), &c->tcp);
-	read_port(d, m->udp_port_low, m->udp_port_counters, key, sizeof(c->udp), &c->udp);
+	read_port(d, m->tcp_port_low, m->tcp_port_high, key, sizeof(c->tcp), &c->tcp);
+	read_port(d, m->udp_port_low, m->udp_port_high, key, sizeof(c->udp), &c->udp);
 }
 
 int dp_prefix_id(const struct dn_iface_snapshot *s, const char *cidr)

@@ -47,8 +47,8 @@ struct dp_counts {
 	struct dn_count prefixes[DN_MAX_PREFIX_IDS];
 	struct dn_count orgs[DN_MAX_SCANNER_ORGS + 1];
 	struct dn_icmp_type icmp[DN_FAMILY_MAX * DN_NR_ICMP_TYPES];
-	struct dn_tcp_port tcp;   /* tcp_port_counters[port] */
-	struct dn_udp_port udp;   /* udp_port_counters[port] */
+	struct dn_tcp_port tcp;   /* tcp_port_high[port] */
+	struct dn_udp_port udp;   /* udp_port_high[port] */
 };
 
 void dp_counts_read(struct dp *d, struct dp_counts *c, uint32_t port);

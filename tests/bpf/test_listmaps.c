@@ -414,7 +414,7 @@ Test(listmaps, v6_buckets_and_the_trie_agree)
 	snap = dp_snapshot_new();
 	cr_assert_eq(dp_install_darknets(&d, darknets, err, sizeof(err)), 0, "v6: %s", err);
 	cr_assert_eq(dp_install_scanners(&d, small, err, sizeof(err)), 0, "v6 small: %s", err);
-	cr_expect(!slot_empty(d.maps.scanner_v6_filter), "v6 small: a filter is installed");
+	cr_expect(!slot_empty(d.maps.scanner_v6_bits), "v6 small: a filter is installed");
 	cr_expect_eq(v6_research_org("2a0f:1:2:3::9"), dp_org_id(snap, "c"), "v6 small: the /64 wins");
 	cr_expect_eq(v6_research_org("2a0f:1:2:4::9"), dp_org_id(snap, "a"), "v6 small: the /48");
 	cr_expect_eq(v6_research_org("2a0f:1:ffff::9"), dp_org_id(snap, "b"), "v6 small: the /32");
@@ -425,7 +425,7 @@ Test(listmaps, v6_buckets_and_the_trie_agree)
 	cr_expect_eq(v6_research_org("2a0f:1:ff::1"), dp_org_id(snap, "b"), "v6 full: the /32");
 
 	cr_assert_eq(dp_install_scanners(&d, shorter, err, sizeof(err)), 0, "v6 /16: %s", err);
-	cr_expect(slot_empty(d.maps.scanner_v6_filter) && slot_empty(d.maps.scanner_v6_buckets),
+	cr_expect(slot_empty(d.maps.scanner_v6_bits) && slot_empty(d.maps.scanner_buckets),
 		  "v6 /16: no filter for a prefix shorter than /%d", DN_V6_FILTER_MIN_LEN);
 	cr_expect_eq(v6_research_org("2a0e:55::1"), dp_org_id(snap, "b"), "v6 /16: the trie");
 	dp_snapshot_free(snap);

@@ -149,7 +149,7 @@ Test(port_carry, reader_never_sees_a_count_go_back)
 	low_len = (size_t)DN_PORT_KEYS * sizeof(struct dn_port_low);
 	low = mmap(NULL, low_len, PROT_READ, MAP_SHARED, d.maps.tcp_port_low, 0);
 	high_len = (size_t)DN_PORT_KEYS * sizeof(struct dn_tcp_port);
-	high = mmap(NULL, high_len, PROT_READ, MAP_SHARED, d.maps.tcp_port_counters, 0);
+	high = mmap(NULL, high_len, PROT_READ, MAP_SHARED, d.maps.tcp_port_high, 0);
 	cr_assert(low != MAP_FAILED && high != MAP_FAILED, "mmap port tables: %s", strerror(errno));
 	pin_to(1);
 	cr_assert_eq(pthread_create(&t, NULL, write_port, &w), 0, "writer thread");

@@ -65,17 +65,14 @@ trap 'exit 130' INT TERM
 
 preflight() {
 	[ "$(id -u)" = 0 ] || abort "runs as root" "namespaces and XDP need root"
-	for f in "$DAEMON" "$TRAFGEN"; do
-		[ -x "$f" ] || abort "$f is built" "run make all first"
+	for f in "$DAEMON" "$TRAFGEN" "$PNG_STATS"; do
+		[ -x "$f" ] || abort "$f is built" "run make all tests first"
 	done
 	if ! command -v chromium >/dev/null; then
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 			chromium >/dev/null 2>&1 || abort "chromium is installed" "apt-get install chromium"
 	fi
 	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
-	mkdir -p "$(dirname "$PNG_STATS")"
-	"${CC:-cc}" -std=gnu11 -O2 -Wall -Wextra -Werror -o "$PNG_STATS" tests/tools/png_stats.c -lz ||
-		abort "png-stats helper builds"
 }
 
 # Both veth ends are created inside their namespaces: never in the host's.

@@ -97,12 +97,12 @@ Test(upgrade, incompatible_pinned_layout_refused, .init = setup, .fini = teardow
 	cr_assert_eq(netfix_xdp_attached(&fx, &id0), 1,
 		     "incompatible layout: the program must stay attached after SIGTERM");
 
-	/* another build's tcp_port_counters: same name, 32-byte values */
+	/* another build's tcp_port_high: same name, 32-byte values */
 	bpffs_iface_dir(dir, sizeof(dir), fx.pin_dir, fx.if_sensor, fx.ns_sensor);
-	snprintf(path, sizeof(path), "%s/tcp_port_counters", dir);
+	snprintf(path, sizeof(path), "%s/tcp_port_high", dir);
 	cr_assert_eq(access(path, F_OK), 0, "incompatible layout: %s is not pinned", path);
 	cr_assert_eq(unlink(path), 0, "incompatible layout: cannot remove %s", path);
-	fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "tcp_port_counters", sizeof(__u32), 32,
+	fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "tcp_port_high", sizeof(__u32), 32,
 			    DN_PORT_KEYS, NULL);
 	cr_assert_geq(fd, 0, "incompatible layout: bpf_map_create: %s", strerror(-fd));
 	cr_assert_eq(bpf_obj_pin(fd, path), 0, "incompatible layout: bpf_obj_pin %s", path);
@@ -114,8 +114,8 @@ Test(upgrade, incompatible_pinned_layout_refused, .init = setup, .fini = teardow
 	cr_expect(dd.last_status != 0 && dd.last_status < 128,
 		  "incompatible layout: exit status %d, want an error exit (1..127)", dd.last_status);
 	log = dctl_log(&dd);
-	cr_expect(strstr(log, "tcp_port_counters"), "incompatible layout: the message does not "
-		  "name the map tcp_port_counters; log:\n%s", log);
+	cr_expect(strstr(log, "tcp_port_high"), "incompatible layout: the message does not "
+		  "name the map tcp_port_high; log:\n%s", log);
 	cr_expect(strstr(log, "darknet-counter detach"), "incompatible layout: the message does "
 		  "not tell to run 'darknet-counter detach'; log:\n%s", log);
 	free(log);

@@ -100,9 +100,9 @@ int counters_read(struct counters_reader *r, const struct dn_maps *m,
 
 	err = err ?: read_array(r, m->class_counters, DN_CLASS_KEYS,
 				sizeof(struct dn_count), 1, s->classes);
-	err = err ?: port_tables_read(m->tcp_port_low, m->tcp_port_counters,
+	err = err ?: port_tables_read(m->tcp_port_low, m->tcp_port_high,
 				      sizeof(struct dn_tcp_port), DN_TCP_PORT_SLOTS, s->tcp_ports);
-	err = err ?: port_tables_read(m->udp_port_low, m->udp_port_counters,
+	err = err ?: port_tables_read(m->udp_port_low, m->udp_port_high,
 				      sizeof(struct dn_udp_port), DN_UDP_PORT_SLOTS, s->udp_ports);
 	err = err ?: read_array(r, m->icmp_counters, DN_FAMILY_MAX * DN_NR_ICMP_TYPES,
 				sizeof(struct dn_icmp_type), 1, s->icmp);

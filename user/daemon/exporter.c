@@ -43,7 +43,7 @@ static int init_ports(struct exporter *ex, const struct dn_config *cfg,
 	return port_series_new(&ex->ports, &pc, ex->nr_ifaces, err, errlen);
 }
 
-/* port_series_state of interface i: entry k is the k-th promotion of any
+/* series_state of interface i: entry k is the k-th promotion of any
  * run on these pins. Appending is enough: nothing is ever demoted. */
 static void save_promotion(void *ctx, int i, uint32_t series, uint64_t baseline)
 {
@@ -53,7 +53,7 @@ static void save_promotion(void *ctx, int i, uint32_t series, uint64_t baseline)
 
 	if (key >= DN_MAX_PORT_SERIES_STATE)
 		return;   /* only a --max-port-series above the map's size gets here */
-	if (bpf_map_update_elem(ex->ifaces[i].maps.port_series_state, &key, &e, BPF_ANY))
+	if (bpf_map_update_elem(ex->ifaces[i].maps.series_state, &key, &e, BPF_ANY))
 		pr_warn("%s: cannot save a port series: %s\n", ex->ifaces[i].name, strerror(errno));
 	else
 		ex->ps_saved[i]++;
@@ -65,7 +65,7 @@ static int restore_promotions(struct exporter *ex, int i)
 	int ret = 0;
 
 	for (__u32 key = 0; key < DN_MAX_PORT_SERIES_STATE && !ret; key++) {
-		if (bpf_map_lookup_elem(ex->ifaces[i].maps.port_series_state, &key, &e))
+		if (bpf_map_lookup_elem(ex->ifaces[i].maps.series_state, &key, &e))
 			return -errno;
 		if (!e.series)
 			break;

@@ -231,7 +231,7 @@ int scanner_v6_fast_build(const struct id_entry *v6, size_t n, int *fd_filter,
 			bits[h / 64] |= 1ull << (h % 64);
 		}
 	}
-	*fd_filter = bpf_map_create(BPF_MAP_TYPE_ARRAY, "scanner_v6_filter", sizeof(__u32),
+	*fd_filter = bpf_map_create(BPF_MAP_TYPE_ARRAY, "scanner_v6_bits", sizeof(__u32),
 				    sizeof(__u64), DN_V6_FILTER_ENTRIES, NULL);
 	/* sized to this list: at most one bucket per /32 a prefix touches */
 	*fd_buckets = bpf_map_create(BPF_MAP_TYPE_HASH, "scanner_v6_bkts", sizeof(__u32),

@@ -5,14 +5,21 @@
 /* Every map of bpf/darknet_counter.bpf.c, once. X(name) expands per map so
  * that pinning, opening and closing never list the maps by hand. */
 #define DN_MAPS(X)                                                          \
-	X(class_counters) X(tcp_port_low) X(tcp_port_counters)              \
-	X(udp_port_low) X(udp_port_counters)                                 \
+	X(class_counters) X(tcp_port_low) X(tcp_port_high)              \
+	X(udp_port_low) X(udp_port_high)                                 \
 	X(icmp_counters) X(prefix_counters) X(org_counters)                  \
 	X(reason_counters) X(darknet_v4) X(darknet_v6) X(darknet_small)   \
 	X(scanner_v4_dir)                                                     \
-	X(scanner_v4_long) X(scanner_v4_chunks) X(scanner_v6)                \
-	X(scanner_v6_buckets) X(scanner_v6_filter) X(org_names)              \
-	X(prefix_info) X(port_series_state)
+	X(scanner_v4_long) X(scanner_chunks) X(scanner_v6)                \
+	X(scanner_buckets) X(scanner_v6_bits) X(org_names)              \
+	X(prefix_info) X(series_state)
+
+/* The kernel keeps 15 characters of a map's name (BPF_OBJ_NAME_LEN - 1):
+ * a longer one would show cut short in bpftool and in pins. */
+#define DN_MAP_NAME_FITS(name) \
+	_Static_assert(sizeof(#name) <= 16, "map name " #name " is over 15 characters");
+DN_MAPS(DN_MAP_NAME_FITS)
+#undef DN_MAP_NAME_FITS
 
 struct dn_maps {
 #define DN_MAP_FIELD(name) int name;

@@ -16,9 +16,9 @@ int maps_size_for_cpus(struct darknet_counter_bpf *skel)
 	if (ncpus <= 0)
 		return ncpus ? ncpus : -EINVAL;
 	err = bpf_map__set_max_entries(skel->maps.tcp_port_low, ncpus * DN_PORT_KEYS);
-	err = err ?: bpf_map__set_max_entries(skel->maps.tcp_port_counters, ncpus * DN_PORT_KEYS);
+	err = err ?: bpf_map__set_max_entries(skel->maps.tcp_port_high, ncpus * DN_PORT_KEYS);
 	err = err ?: bpf_map__set_max_entries(skel->maps.udp_port_low, ncpus * DN_PORT_KEYS);
-	return err ?: bpf_map__set_max_entries(skel->maps.udp_port_counters,
+	return err ?: bpf_map__set_max_entries(skel->maps.udp_port_high,
 					       ncpus * DN_PORT_KEYS);
 }
 

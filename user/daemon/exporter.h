@@ -21,7 +21,7 @@ struct exporter {
 	struct counters_reader reader;
 	struct dn_snapshot snap;
 	struct port_series *ports;
-	uint32_t ps_saved[DN_MAX_IFACES];   /* port_series_state entries in use */
+	uint32_t ps_saved[DN_MAX_IFACES];   /* series_state entries in use */
 	double last_scrape_seconds;
 	struct selfmon_info self;    /* reload state is written by the main loop */
 };

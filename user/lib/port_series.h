@@ -67,7 +67,7 @@ void port_series_free(struct port_series *ps);
 int port_series_update(struct port_series *ps, const struct dn_snapshot *snap);
 
 /* Called for every promotion, so that the caller can persist it (the daemon
- * writes it to the pinned port_series_state map). series is stable for a
+ * writes it to the pinned series_state map). series is stable for a
  * given layout: (proto, port, slot) numbered as port_series numbers them. */
 typedef void (*port_series_promote_fn)(void *ctx, int iface, uint32_t series,
 				       uint64_t baseline);

@@ -90,10 +90,10 @@ int bench_fill_maps(const struct dn_maps *m, int ncpus, __u32 nr_tcp_ports, bool
 		err = -ENOMEM;
 	err = err ?: fill_ports(f, m->tcp_port_low, sizeof(struct dn_port_low),
 			  all ? big : nr_tcp_ports);
-	err = err ?: fill_ports(f, m->tcp_port_counters, sizeof(struct dn_tcp_port),
+	err = err ?: fill_ports(f, m->tcp_port_high, sizeof(struct dn_tcp_port),
 			  all ? big : nr_tcp_ports);
 	err = err ?: fill_ports(f, m->udp_port_low, sizeof(struct dn_port_low), big);
-	err = err ?: fill_ports(f, m->udp_port_counters, sizeof(struct dn_udp_port), big);
+	err = err ?: fill_ports(f, m->udp_port_high, sizeof(struct dn_udp_port), big);
 	err = err ?: fill(f, m->icmp_counters, DN_FAMILY_MAX * DN_NR_ICMP_TYPES,
 			  sizeof(struct dn_icmp_type), big);
 	err = err ?: fill(f, m->class_counters, DN_CLASS_KEYS, sizeof(struct dn_count), big);

@@ -25,8 +25,8 @@ bool names_reason_is_malformed(unsigned int reason);
 #define NAMES_PROTO_LEN 4
 const char *names_proto(unsigned int proto, char buf[NAMES_PROTO_LEN]);
 
-/* The class a udp_port_counters slot counts (enum dn_udp_slot -> dn_class),
- * or -1 out of range. A tcp_port_counters slot is its class (see the enum). */
+/* The class a udp_port_high slot counts (enum dn_udp_slot -> dn_class),
+ * or -1 out of range. A tcp_port_high slot is its class (see the enum). */
 int names_udp_slot_class(unsigned int slot);
 
 #endif

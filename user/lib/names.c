@@ -63,7 +63,7 @@ _Static_assert(NELEMS(class_names) == DN_CLASS_MAX, "a class without a name");
 _Static_assert(NELEMS(reason_names) == DN_REASON_MAX, "a reason without a name");
 _Static_assert(NELEMS(family_names) == DN_FAMILY_MAX, "a family without a name");
 _Static_assert(NELEMS(udp_slot_class) == DN_UDP_PORT_SLOTS, "a UDP slot without a class");
-/* tcp_port_counters slots are classes: the first DN_TCP_PORT_SLOTS of them. */
+/* tcp_port_high slots are classes: the first DN_TCP_PORT_SLOTS of them. */
 _Static_assert(DN_CLASS_TCP_OTHER + 1 == DN_TCP_PORT_SLOTS, "TCP slots are classes");
 
 const char *names_class(unsigned int cls)

@@ -1,0 +1,155 @@
+/* maps.bpf.h: BPF-only definitions of every map of the darknet counter, with what each key and value is. */
+#ifndef DN_MAPS_BPF_H
+#define DN_MAPS_BPF_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "darknet_counter.h"
+
+/* All counters are per-CPU arrays: an XDP program runs to completion on one
+ * CPU without preemption by itself, so plain increments of this CPU's slot
+ * cannot race, and user space sums the CPUs. No atomics, no shared lines. */
+#define PERCPU_ARRAY(name, entries, value_type)            \
+	struct {                                           \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);   \
+		__uint(max_entries, entries);              \
+		__type(key, __u32);                        \
+		__type(value, value_type);                 \
+	} name SEC(".maps")
+
+/* dn_class_key(family, proto, class) -> packets, bytes */
+PERCPU_ARRAY(class_counters, DN_CLASS_KEYS, struct dn_count);
+/* Port tables: one block of DN_PORT_KEYS values per possible CPU, at
+ * cpu * DN_PORT_KEYS + port; user space sizes them before load
+ * (maps_size_for_cpus()). Plain arrays rather than per-CPU ones: a per-CPU
+ * lookup first loads the value's per-CPU pointer, a dependent load that
+ * misses for scattered ports (13-18 ns a packet, measured with make bench).
+ * Each CPU writes only its own block, so plain increments stay race-free.
+ * mmap-able, because user space reads a counter's two parts word by word
+ * (see struct dn_port_low). */
+#define PORT_TABLE(name, value_type)                        \
+	struct {                                           \
+		__uint(type, BPF_MAP_TYPE_ARRAY);          \
+		__uint(max_entries, DN_PORT_KEYS);         \
+		__uint(map_flags, BPF_F_MMAPABLE);         \
+		__type(key, __u32);                        \
+		__type(value, value_type);                 \
+	} name SEC(".maps")
+
+/* cpu block + TCP destination port -> low byte per class */
+PORT_TABLE(tcp_port_low, struct dn_port_low);
+/* cpu block + TCP destination port -> high part per class: one cache line */
+PORT_TABLE(tcp_port_high, struct dn_tcp_port);
+/* cpu block + UDP destination port -> low byte per enum dn_udp_slot */
+PORT_TABLE(udp_port_low, struct dn_port_low);
+/* cpu block + UDP destination port -> high part per enum dn_udp_slot */
+PORT_TABLE(udp_port_high, struct dn_udp_port);
+/* family * 256 + ICMP(v6) type -> packets per class */
+PERCPU_ARRAY(icmp_counters, DN_FAMILY_MAX * DN_NR_ICMP_TYPES, struct dn_icmp_type);
+/* darknet prefix id -> packets, bytes */
+PERCPU_ARRAY(prefix_counters, DN_MAX_PREFIX_IDS, struct dn_count);
+/* research-scanner org id -> packets, bytes (id 0 unused) */
+PERCPU_ARRAY(org_counters, DN_MAX_SCANNER_ORGS + 1, struct dn_count);
+/* enum dn_reason -> packets, bytes of frames not counted as darknet traffic */
+PERCPU_ARRAY(reason_counters, DN_REASON_MAX, struct dn_count);
+
+/* Inner maps. User space (user/listmaps.c) builds a new one per list load
+ * and swaps it into slot 0 of the outer array, so a packet sees one whole
+ * list or the other. LPM tries must be NO_PREALLOC; their max_entries is
+ * not part of the inner-map compatibility check, the dir array's is. */
+#define LPM_TRIE(key_type, entries)                        \
+	struct {                                           \
+		__uint(type, BPF_MAP_TYPE_LPM_TRIE);       \
+		__uint(max_entries, entries);              \
+		__uint(map_flags, BPF_F_NO_PREALLOC);      \
+		__uint(key_size, sizeof(key_type));        \
+		__uint(value_size, sizeof(__u32));         \
+	}
+
+/* One byte per IPv4 /24 and three filters, in 4 MiB blocks (see
+ * darknet_counter.h). */
+#define SCANNER_DIR                                        \
+	struct {                                           \
+		__uint(type, BPF_MAP_TYPE_ARRAY);          \
+		__uint(max_entries, DN_SCANNER_DIR_BLOCKS); \
+		__uint(key_size, sizeof(__u32));           \
+		__uint(value_size, DN_SCANNER_DIR_BLOCK_BYTES); \
+	}
+
+/* Inner tries give key_size rather than a key type: a struct reached only
+ * through the pointers of __array() gets a BTF forward declaration, and
+ * libbpf could not size it. */
+#define LIST_SLOT(name, inner)                             \
+	struct {                                           \
+		__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);  \
+		__uint(max_entries, 1);                    \
+		__type(key, __u32);                        \
+		__array(values, inner);                    \
+	} name SEC(".maps")
+
+/* slot 0: destination -> darknet prefix id; empty = no darknet */
+LIST_SLOT(darknet_v4, LPM_TRIE(struct dn_lpm_v4, DN_MAX_DARKNET_PREFIXES));
+LIST_SLOT(darknet_v6, LPM_TRIE(struct dn_lpm_v6, DN_MAX_DARKNET_PREFIXES));
+/* slot 0: each family's darknet as a short list, when it is one; empty = the tries */
+LIST_SLOT(darknet_small, struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct dn_darknet_small));
+});
+/* slot 0: source /24 -> org byte; empty = no IPv4 scanner list */
+LIST_SLOT(scanner_v4_dir, SCANNER_DIR);
+/* slot 0: source -> org id, every IPv4 scanner prefix */
+LIST_SLOT(scanner_v4_long, LPM_TRIE(struct dn_lpm_v4, DN_MAX_SCANNER_PREFIXES));
+/* slot 0: source /24 -> org byte per address, for DN_SCANNER_LONGER /24s */
+LIST_SLOT(scanner_chunks, struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);   /* a template: user space sizes each list's map */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct dn_scanner_chunk));
+});
+/* slot 0: source -> org id */
+LIST_SLOT(scanner_v6, LPM_TRIE(struct dn_lpm_v6, DN_MAX_SCANNER_PREFIXES));
+/* slot 0: first 32 bits of a source -> the scanner prefixes touching them */
+LIST_SLOT(scanner_buckets, struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);   /* a template: user space sizes each list's map */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct dn_scanner_v6_bucket));
+});
+/* slot 0: hash of a source's first 32 bits -> may be a scanner; empty = ask the trie */
+LIST_SLOT(scanner_v6_bits, struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DN_V6_FILTER_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u64);
+});
+
+/* org id -> name, and prefix id -> prefix: written and read by user space
+ * only, kept here so that they live (and are pinned) with the counters. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DN_MAX_SCANNER_ORGS + 1);
+	__type(key, __u32);
+	__type(value, struct dn_org_name);
+} org_names SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DN_MAX_PREFIX_IDS);
+	__type(key, __u32);
+	__type(value, struct dn_prefix_info);
+} prefix_info SEC(".maps");
+
+/* Never read here: promoted port series and their baselines, pinned with
+ * the counters so that series stay monotonic across daemon restarts. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DN_MAX_PORT_SERIES_STATE);
+	__type(key, __u32);
+	__type(value, struct dn_port_series_entry);
+} series_state SEC(".maps");
+
+#endif /* DN_MAPS_BPF_H */
