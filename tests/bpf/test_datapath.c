@@ -9,11 +9,11 @@
 #include "darknet_counter.h"
 #include "frame.h"
 #include "harness.h"
+#include "array_size.h"
 
 /* Rows start from a canonical frame and override a field or two. */
 #pragma GCC diagnostic ignored "-Woverride-init"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The lab: routable darknets (a bogon darknet would hide src == dst behind
  * the bogon rule), a /25 inside a /24 and a /64 inside a /48 for LPM. */

@@ -16,6 +16,7 @@
 #include "frame.h"
 #include "harness.h"
 #include "port_read.h"
+#include "array_size.h"
 
 #define PORT 2323
 
@@ -73,7 +74,7 @@ Test(port_carry, counts_stay_exact_across_carries)
 	for (int proto = 0; proto < 2; proto++) {
 		len = syn_frame(frame, proto ? IPPROTO_UDP : IPPROTO_TCP);
 		sent = 0;
-		for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		for (size_t i = 0; i < ARRAY_SIZE(runs); i++) {
 			run_repeated(d.prog_fd, frame, len, runs[i]);
 			sent += runs[i];
 			dp_counts_read(&d, counts, PORT);

@@ -13,6 +13,7 @@
 #include "lib/proc.h"
 #include "lib/scrape.h"
 #include "lib/traffic.h"
+#include "array_size.h"
 
 #define IDLE_CONNECTIONS 200
 
@@ -158,7 +159,7 @@ Test(http, garbage_gets_400_and_serving_goes_on, .init = setup, .fini = teardown
 	struct httpc_resp r;
 	int ret;
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		ret = httpc_raw("127.0.0.1", port, NULL, cases[i].req, strlen(cases[i].req), 3000, &r);
 		if (cases[i].may_close)
 			cr_expect(ret || r.status == 400 || r.status == 0,

@@ -17,6 +17,7 @@
 #include "lib/scrape.h"
 #include "lib/traffic.h"
 #include "e2e_steps.h"
+#include "array_size.h"
 
 /*
  * Every test runs one daemon with a small bound, so that it binds:
@@ -170,7 +171,7 @@ static void fragments(const char *what)
 	};
 	uint8_t buf[FRAME_MAX];
 
-	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(f); i++) {
 		int len = frame_build(&f[i].spec, buf);
 
 		cr_assert_gt(len, 0, "%s: frame_build failed for fragment %zu", what, i);
@@ -634,7 +635,7 @@ Test(ports, tracked_and_folded_exported, .init = setup, .fini = teardown, .timeo
 	scrape_free(&s);
 
 	heavy_round("tracked_and_folded: heavy round", 44000, 10);
-	for (size_t i = 0; i < sizeof(udp_ports) / sizeof(udp_ports[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(udp_ports); i++) {
 		struct frame_spec u = { .src = "45.33.7.9", .dst = "198.51.100.78",
 					.proto = IPPROTO_UDP, .sport = 40000,
 					.dport = (uint16_t)udp_ports[i], .ip_id = 5, .payload = 16 };

@@ -12,6 +12,7 @@
 #include "daemonctl.h"
 #include "httpc.h"
 #include "proc.h"
+#include "array_size.h"
 
 #define MAX_DAEMONS 8
 
@@ -50,7 +51,7 @@ void dctl_lab_lists(struct dctl *d, const char *scanners)
 	static const char *const darknets[] = { "198.51.100.0/24", "203.0.113.0/24",
 						"2001:db8::/32" };
 
-	for (size_t i = 0; i < sizeof(darknets) / sizeof(darknets[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(darknets); i++) {
 		dctl_arg(d, "--darknet");
 		dctl_arg(d, darknets[i]);
 	}

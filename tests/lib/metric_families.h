@@ -3,6 +3,7 @@
 #define DN_TEST_METRIC_FAMILIES_H
 
 #include <stddef.h>
+#include "array_size.h"
 
 /* { name, TYPE } of every family the exporter must always declare. */
 static const char *const dn_contract_families[][2] = {
@@ -20,6 +21,6 @@ static const char *const dn_contract_families[][2] = {
 	{ "darknet_scrape_duration_seconds", "gauge" },
 };
 
-#define DN_CONTRACT_FAMILIES (sizeof(dn_contract_families) / sizeof(dn_contract_families[0]))
+#define DN_CONTRACT_FAMILIES (ARRAY_SIZE(dn_contract_families))
 
 #endif

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "promx.h"
 #include "proc.h"
+#include "array_size.h"
 
 static int is_name_char(int c, int first)
 {
@@ -348,7 +349,7 @@ const struct promx_family *promx_family_of(const struct promx *e, const char *sa
 	const struct promx_family *f = promx_family(e, sample);
 	size_t len = strlen(sample);
 
-	for (size_t i = 0; !f && i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+	for (size_t i = 0; !f && i < ARRAY_SIZE(suffixes); i++) {
 		size_t sl = strlen(suffixes[i]);
 		char base[256];
 

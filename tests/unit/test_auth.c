@@ -6,6 +6,7 @@
 #include <string.h>
 #include <criterion/criterion.h>
 #include "auth.h"
+#include "array_size.h"
 
 /* A bcrypt hash of pass made here, so no fixture can drift from libxcrypt.
  * Cost 4 (the minimum) keeps the suite fast; the code path is the same. */
@@ -70,7 +71,7 @@ Test(auth, bcrypt_format)
 		{ "", false },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
 		cr_expect_eq(auth_is_bcrypt(cases[i].hash), cases[i].ok, "auth_is_bcrypt(\"%s\")",
 			     cases[i].hash);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "unit/exposition.h"
+#include "array_size.h"
 
 #define FAMILY_A "# HELP a_total A.\n# TYPE a_total counter\n"
 #define FAMILY_B "# HELP b B.\n# TYPE b gauge\n"
@@ -33,7 +34,7 @@ Test(exposition, rejects_each_violation)
 		{ "no trailing newline", FAMILY_A "a_total 1" },
 	};
 
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		char *p = expo_check(bad[i].text);
 
 		cr_expect_not_null(p, "%s: must be rejected", bad[i].what);

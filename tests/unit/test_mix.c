@@ -9,6 +9,7 @@
 
 #include "mix.h"
 #include "names.h"
+#include "array_size.h"
 
 /* A scanner list of our own, independent of the shipped file. The /25
  * inside the /24 checks that the org is the longest match's. */
@@ -24,7 +25,7 @@ static struct dn_prefix_list scanners;
 static void load_scanners(void)
 {
 	prefix_list_init(&scanners);
-	for (size_t i = 0; i < sizeof(scanner_lines) / sizeof(scanner_lines[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(scanner_lines); i++) {
 		struct dn_prefix p;
 		char err[128];
 
@@ -142,7 +143,7 @@ static int bogon(const struct parsed *p)
 		"fe80::/10", "ff00::/8",
 	};
 	const char *const *l = p->family == DN_FAMILY_IPV4 ? v4 : v6;
-	size_t n = p->family == DN_FAMILY_IPV4 ? sizeof(v4) / sizeof(v4[0]) : sizeof(v6) / sizeof(v6[0]);
+	size_t n = p->family == DN_FAMILY_IPV4 ? ARRAY_SIZE(v4) : ARRAY_SIZE(v6);
 
 	for (size_t i = 0; i < n; i++)
 		if (in_net(p->src, l[i]))

@@ -10,6 +10,7 @@
 #include "port_series.h"
 #include "unit/exposition.h"
 #include "unit/snapshot_fixture.h"
+#include "array_size.h"
 
 #define PORT_PREFIX "darknet_port_packets_total{"
 
@@ -353,7 +354,7 @@ Test(port_series, parse_watch_lists)
 	cr_expect_eq(port_series_watch_count(&cfg), 7, "watch: 7 ports");
 	cr_expect_eq(port_series_parse_watch(&cfg, "23", err, sizeof(err)), 0, "watch: repeat");
 	cr_expect_eq(port_series_watch_count(&cfg), 7, "watch: a repeat adds nothing");
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		before = cfg;
 		cr_expect_eq(port_series_parse_watch(&cfg, bad[i].list, err, sizeof(err)), -EINVAL,
 			     "watch \"%s\": fails", bad[i].list);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "prefix.h"
+#include "array_size.h"
 
 struct good_case {
 	const char *text;
@@ -31,7 +32,7 @@ static const struct good_case good[] = {
 
 Test(prefix, parses_good_prefixes)
 {
-	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
 		const struct good_case *c = &good[i];
 		char err[128] = "", text[DN_PREFIX_STRLEN];
 		struct dn_prefix p;
@@ -96,7 +97,7 @@ static const struct bad_case bad[] = {
 
 Test(prefix, rejects_bad_prefixes_with_their_reason)
 {
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		const struct bad_case *c = &bad[i];
 		struct dn_prefix p, before;
 		char err[128] = "";

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <criterion/criterion.h>
 #include "webconfig.h"
+#include "array_size.h"
 
 /* Written by tests/fixtures/make-tls-certs.sh; run from the repository root
  * (scripts/run-tests.sh does) or point DN_TLS_CERT_SCRIPT at it. */
@@ -320,7 +321,7 @@ Test(webconfig, client_auth_types_and_versions)
 	char text[512];
 
 	make_certs();
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		snprintf(text, sizeof(text), "tls_server_config:\n  cert_file: server.pem\n"
 			 "  key_file: server.key\n  %s", cases[i].yaml);
 		cr_expect_eq(load(text), 0, "case %zu (%s): %s", i, cases[i].yaml, err);

@@ -18,6 +18,7 @@
 #include "metrics.h"
 #include "port_series.h"
 #include "strbuf.h"
+#include "array_size.h"
 
 /*
  * A scrape is two steps, both timed here in CPU time of the calling thread
@@ -229,7 +230,7 @@ static void print_memory(struct bench *b)
 			shared += mem;
 		}
 	}
-	for (size_t i = 0; i < sizeof(outers) / sizeof(outers[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(outers); i++) {
 		int fd = inner_fd(outers[i]);
 
 		if (fd >= 0) {
@@ -259,7 +260,7 @@ int bench_section_scrape(struct bench *b)
 		"   unless noted)\n", SCRAPES);
 	fprintf(b->out, "  %-34s %9s %11s %8s %9s %8s\n", "maps hold", "series", "text",
 		"read ms", "render ms", "total ms");
-	for (size_t i = 0; !err && i < sizeof(targets) / sizeof(targets[0]); i++) {
+	for (size_t i = 0; !err && i < ARRAY_SIZE(targets); i++) {
 		/* ~30 series exist with no traffic; 8 per TCP port */
 		err = bench_fill_maps(&b->maps, b->ncpus, targets[i] / DN_TCP_PORT_SLOTS, false);
 		err = err ?: scrape(b, &b->maps, NULL, &r);

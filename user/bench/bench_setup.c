@@ -16,6 +16,7 @@
 #include "darknet_counter.skel.h"
 #include "listmaps.h"
 #include "netns.h"
+#include "array_size.h"
 
 static const char *const mix_order[BENCH_NR_MIXES] = { "nicter", "sweep", "single" };
 
@@ -76,7 +77,7 @@ static int load_lists(struct bench *b)
 
 	prefix_list_init(&b->darknets);
 	prefix_list_init(&b->scanners);
-	for (size_t i = 0; i < sizeof(darknets) / sizeof(darknets[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(darknets); i++) {
 		ret = prefix_parse(darknets[i], &p, err, sizeof(err));
 		ret = ret ?: prefix_list_add(&b->darknets, &p, "");
 		if (ret)

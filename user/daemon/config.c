@@ -8,6 +8,7 @@
 #include <linux/if_link.h>
 #include <linux/bpf.h>
 #include "config.h"
+#include "array_size.h"
 
 enum {
 	OPT_DARKNET = 256, OPT_DARKNET_FILE, OPT_SCANNERS, OPT_ACTION, OPT_MODE,
@@ -60,7 +61,7 @@ static const struct option_doc options[] = {
 	{ { "version", no_argument, NULL, OPT_VERSION }, NULL, "print the version" },
 	{ { "help", no_argument, NULL, 'h' }, NULL, "this help" },
 };
-#define NR_OPTIONS (sizeof(options) / sizeof(options[0]))
+#define NR_OPTIONS (ARRAY_SIZE(options))
 
 static void usage(FILE *out)
 {

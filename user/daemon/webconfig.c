@@ -13,6 +13,7 @@
 #include <yaml.h>
 #include "log.h"
 #include "webconfig.h"
+#include "array_size.h"
 
 static const char *const client_auth_names[] = {
 	[HTTP_CLIENT_CERT_NONE] = "NoClientCert",
@@ -21,7 +22,7 @@ static const char *const client_auth_names[] = {
 	[HTTP_CLIENT_CERT_VERIFY_IF_GIVEN] = "VerifyClientCertIfGiven",
 	[HTTP_CLIENT_CERT_REQUIRE_VERIFY] = "RequireAndVerifyClientCert",
 };
-#define NR_CLIENT_AUTH (sizeof(client_auth_names) / sizeof(client_auth_names[0]))
+#define NR_CLIENT_AUTH (ARRAY_SIZE(client_auth_names))
 
 static const struct {
 	const char *name;      /* exporter-toolkit */
@@ -32,7 +33,7 @@ static const struct {
 	[WEBCONFIG_TLS12] = { "TLS12", "VERS-TLS1.2" },
 	[WEBCONFIG_TLS13] = { "TLS13", "VERS-TLS1.3" },
 };
-#define NR_TLS_VERSIONS (sizeof(tls_versions) / sizeof(tls_versions[0]))
+#define NR_TLS_VERSIONS (ARRAY_SIZE(tls_versions))
 
 /* exporter-toolkit keys darknet-counter knows but does not implement: named
  * as such rather than "unknown", and refused rather than ignored, since

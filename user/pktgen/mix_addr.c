@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "mix_addr.h"
+#include "array_size.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 /* Rejection sampling gives up after this many draws (it needs 1.2 on average
  * for public sources); a template that cannot be satisfied is a bug. */

@@ -2,8 +2,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include "mix.h"
+#include "array_size.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Port lists. A list named after a role keeps the top-10 ports of the nicter
  * table out of the long tail, so that the table below is exactly what a

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "trafgen.h"
+#include "array_size.h"
 
 volatile sig_atomic_t tg_stop;
 
@@ -43,7 +44,7 @@ static const struct option_doc options[] = {
 	{ { "version", no_argument, NULL, OPT_VERSION }, NULL, "print the version" },
 	{ { "help", no_argument, NULL, 'h' }, NULL, "this help" },
 };
-#define NR_OPTIONS (sizeof(options) / sizeof(options[0]))
+#define NR_OPTIONS (ARRAY_SIZE(options))
 
 static void usage(FILE *out)
 {
