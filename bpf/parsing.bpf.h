@@ -56,6 +56,7 @@ struct pkt {
 	struct udphdr *udp;
 	__u8 *icmp;           /* ICMP (IPv4) or ICMPv6 (IPv6) header: type first */
 	__u32 len;            /* frame bytes: data_end - data */
+	__u32 ip_left;        /* bytes of the IP packet (by its length fields) after the cursor */
 	__u8 family;          /* enum dn_family */
 	__u8 proto;           /* upper-layer protocol (after IPv6 extension headers) */
 	__u8 frag;            /* not the first fragment: no transport header */
@@ -111,6 +112,7 @@ static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p)
 	if (bpf_ntohs(ip->tot_len) < hlen)
 		return -DN_REASON_BAD_LENGTH;
 	c->pos += hlen;
+	p->ip_left = bpf_ntohs(ip->tot_len) - hlen;
 	p->l3 = ip;
 	p->family = DN_FAMILY_IPV4;
 	p->proto = ip->protocol;
@@ -128,28 +130,42 @@ static __always_inline bool is_ipv6_ext(__u8 nh)
 	return nh < 64 && (DN_IPV6_EXT_MASK >> nh) & 1;
 }
 
-/* IPv6 and a bounded walk over its extension headers. Stops at the first
- * upper-layer protocol or at a fragment header with a nonzero offset, whose
- * next header is then the packet's protocol. */
+/* The fixed IPv6 header: enough to ask whether the destination is in the
+ * darknet. The extension headers are walked only for darknet packets
+ * (parse_ipv6_ext(), from parse_l4()): see docs/datapath-rules.md. */
 static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p)
 {
 	struct ipv6hdr *ip6 = c->pos;
-	struct ipv6_opt_hdr *opt;
-	struct ipv6_frag_hdr *fh;
-	void *first_ext;
-	__u8 nh;
 
 	if ((void *)(ip6 + 1) > c->end)
 		return -DN_REASON_TRUNCATED_L3;
 	if (*(__u8 *)ip6 >> 4 != 6)
 		return -DN_REASON_BAD_VERSION;
-	c->pos = first_ext = ip6 + 1;
-	nh = ip6->nexthdr;
+	c->pos = ip6 + 1;
+	p->l3 = ip6;
+	p->family = DN_FAMILY_IPV6;
+	p->proto = ip6->nexthdr;
+	return ip6->nexthdr;
+}
+
+/* A bounded walk over the extension headers that follow the fixed IPv6
+ * header. Stops at the first upper-layer protocol or at a fragment header
+ * with a nonzero offset, whose next header is then the packet's protocol.
+ * DN_PARSE_OK or a malformed reason. */
+static __always_inline __u32 parse_ipv6_ext(struct cursor *c, struct pkt *p)
+{
+	const struct ipv6hdr *ip6 = p->l3;
+	struct ipv6_opt_hdr *opt;
+	struct ipv6_frag_hdr *fh;
+	void *first_ext = c->pos;
+	__u32 ext_len;
+	__u8 nh = p->proto;
+
 	for (int i = 0; i < DN_MAX_IPV6_EXT_HDRS && is_ipv6_ext(nh); i++) {
 		/* Every extension header is at least 8 bytes; check those first
 		 * so that the length byte may be read. */
 		if (c->pos + 8 > c->end)
-			return -DN_REASON_EXT_TRUNCATED;
+			return DN_REASON_EXT_TRUNCATED;
 		if (nh == IPPROTO_FRAGMENT) {
 			fh = c->pos;
 			c->pos += sizeof(*fh);
@@ -163,17 +179,17 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p)
 			c->pos += (opt->hdrlen + 1) * 8;
 			nh = opt->nexthdr;
 			if (c->pos > c->end)
-				return -DN_REASON_EXT_TRUNCATED;
+				return DN_REASON_EXT_TRUNCATED;
 		}
 	}
 	if (!p->frag && is_ipv6_ext(nh))
-		return -DN_REASON_EXT_TOO_LONG;
-	if (c->pos - first_ext > bpf_ntohs(ip6->payload_len))
-		return -DN_REASON_BAD_LENGTH;
-	p->l3 = ip6;
-	p->family = DN_FAMILY_IPV6;
+		return DN_REASON_EXT_TOO_LONG;
+	ext_len = c->pos - first_ext;
+	if (ext_len > bpf_ntohs(ip6->payload_len))
+		return DN_REASON_BAD_LENGTH;
+	p->ip_left = bpf_ntohs(ip6->payload_len) - ext_len;
 	p->proto = nh;
-	return nh;
+	return DN_PARSE_OK;
 }
 
 static __always_inline bool is_icmp(const struct pkt *p)
@@ -187,14 +203,21 @@ static __always_inline bool is_icmp(const struct pkt *p)
  * into just that variable. 8 bytes is the UDP and the ICMP(v6) header. */
 static __always_inline __u32 parse_l4(struct cursor *c, struct pkt *p)
 {
-	bool tcp = p->proto == IPPROTO_TCP;
+	__u32 r = p->family == DN_FAMILY_IPV6 ? parse_ipv6_ext(c, p) : DN_PARSE_OK;
+	bool tcp;
 
+	if (r != DN_PARSE_OK)
+		return r;
+	tcp = p->proto == IPPROTO_TCP;
 	if (p->frag || !(tcp || p->proto == IPPROTO_UDP || is_icmp(p)))
 		return DN_PARSE_OK;
-	if (c->pos + 8 > c->end)
+	/* The header must lie within the frame (for the verifier) and within
+	 * the IP packet: Ethernet pads short frames to 60 bytes, and padding
+	 * read as TCP flags or ports would invent a class. */
+	if (c->pos + 8 > c->end || p->ip_left < 8)
 		return DN_REASON_TRUNCATED_L4;
 	if (tcp) {
-		if (c->pos + sizeof(struct tcphdr) > c->end)
+		if (c->pos + sizeof(struct tcphdr) > c->end || p->ip_left < sizeof(struct tcphdr))
 			return DN_REASON_TRUNCATED_L4;
 		p->tcp = c->pos;
 	} else if (p->proto == IPPROTO_UDP) {

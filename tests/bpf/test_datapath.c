@@ -317,9 +317,36 @@ static const struct row rows[] = {
 	{ "v6 longest darknet prefix wins", { SYN6, .dst = "2a0d:3dc1:1:2::1" }, CLASS(SCAN),
 	  .prefix = "2a0d:3dc1:1:2::/64" },
 	{ "v6 not darknet", { SYN6, .dst = "2001:4860::8888" }, REASON(NOT_DARKNET) },
+	/* Edge rules (docs/datapath-rules.md). 1: the darknet question is asked
+	 * once the IP header is valid; what follows it (IPv6 extension headers,
+	 * L4) is read only for darknet packets, so not_darknet wins over it. */
 	{ "v6 seven extension headers to a non-darknet",
 	  { UDP6, .dst = "2001:4860::8888", .ipv6_ext = { HOP, DOPT, RT, DOPT, RT, DOPT, RT } },
-	  REASON(EXT_TOO_LONG) },
+	  REASON(NOT_DARKNET) },
+	{ "v6 extension header cut, to a non-darknet",
+	  { SYN6, .dst = "2001:4860::8888", .ipv6_ext = { HOP } }, .keep = OFF_V6_EXT + 4,
+	  REASON(NOT_DARKNET) },
+	/* 2: L4 ends where the IP packet ends, not the frame: Ethernet padding
+	 * after a short packet is never read as a header. */
+	{ "v4 ip length ends inside the tcp header (padded frame)", { SYN4, .dport = 23 },
+	  { { OFF_V4_TOTLEN, 0 }, { OFF_V4_TOTLEN + 1, 28 } }, REASON(TRUNCATED_L4) },
+	{ "v4 first fragment with 8 bytes of tcp (padded frame)",
+	  { SYN4, .dport = 23, .more_fragments = 1 },
+	  { { OFF_V4_TOTLEN, 0 }, { OFF_V4_TOTLEN + 1, 28 } }, REASON(TRUNCATED_L4) },
+	{ "v4 ip length ends inside the udp header", { UDP4, .payload = 0 },
+	  { { OFF_V4_TOTLEN, 0 }, { OFF_V4_TOTLEN + 1, 24 } }, REASON(TRUNCATED_L4) },
+	{ "v4 ip length covers exactly the tcp header", { SYN4 },
+	  { { OFF_V4_TOTLEN, 0 }, { OFF_V4_TOTLEN + 1, 40 } }, CLASS(SCAN) },
+	{ "v6 payload length ends inside the tcp header", { SYN6 },
+	  { { OFF_V6_PAYLEN, 0 }, { OFF_V6_PAYLEN + 1, 8 } }, REASON(TRUNCATED_L4) },
+	{ "v6 payload length ends inside the tcp header after hop-by-hop",
+	  { SYN6, .ipv6_ext = { HOP } },
+	  { { OFF_V6_PAYLEN, 0 }, { OFF_V6_PAYLEN + 1, 8 + 19 } }, REASON(TRUNCATED_L4) },
+	/* 3: ICMP is protocol 1 in IPv4 and 58 in IPv6 only; the other
+	 * family's number is an unknown protocol (class other, label by
+	 * number). */
+	{ "v4 protocol 58 is not icmp", { ICMP4, .proto = 58 }, CLASS(OTHER) },
+	{ "v6 next header 1 is not icmpv6", { ICMP6, .proto = 1 }, CLASS(OTHER) },
 };
 
 /* Build a row's frame; returns its length. */

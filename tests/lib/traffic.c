@@ -256,7 +256,7 @@ static void expect_frame(struct expect *x, const char *iface, const struct mix_f
 {
 	char labels[256], pbuf[NAMES_PROTO_LEN], text[DN_PREFIX_STRLEN];
 	const char *fam = names_family(fi->family), *cls = names_class(fi->cls);
-	const char *proto = names_proto(fi->proto, pbuf);
+	const char *proto = names_proto(fi->family, fi->proto, pbuf);
 
 	snprintf(labels, sizeof(labels), "iface=%s,family=%s,proto=%s,class=%s",
 		 iface, fam, proto, cls);

@@ -53,13 +53,18 @@ Test(names, protocols)
 {
 	char buf[NAMES_PROTO_LEN];
 
-	cr_expect_str_eq(names_proto(6, buf), "tcp", "proto 6");
-	cr_expect_str_eq(names_proto(17, buf), "udp", "proto 17");
-	cr_expect_str_eq(names_proto(1, buf), "icmp", "proto 1");
-	cr_expect_str_eq(names_proto(58, buf), "icmpv6", "proto 58");
-	cr_expect_str_eq(names_proto(0, buf), "0", "proto 0");
-	cr_expect_str_eq(names_proto(47, buf), "47", "proto 47 (GRE)");
-	cr_expect_str_eq(names_proto(255, buf), "255", "proto 255");
+	for (unsigned int f = 0; f < DN_FAMILY_MAX; f++) {
+		cr_expect_str_eq(names_proto(f, 6, buf), "tcp", "family %u proto 6", f);
+		cr_expect_str_eq(names_proto(f, 17, buf), "udp", "family %u proto 17", f);
+		cr_expect_str_eq(names_proto(f, 0, buf), "0", "family %u proto 0", f);
+		cr_expect_str_eq(names_proto(f, 47, buf), "47", "family %u proto 47 (GRE)", f);
+		cr_expect_str_eq(names_proto(f, 255, buf), "255", "family %u proto 255", f);
+	}
+	cr_expect_str_eq(names_proto(DN_FAMILY_IPV4, 1, buf), "icmp", "ipv4 proto 1");
+	cr_expect_str_eq(names_proto(DN_FAMILY_IPV6, 58, buf), "icmpv6", "ipv6 proto 58");
+	/* ICMP's number in the other family is just a number */
+	cr_expect_str_eq(names_proto(DN_FAMILY_IPV4, 58, buf), "58", "ipv4 proto 58");
+	cr_expect_str_eq(names_proto(DN_FAMILY_IPV6, 1, buf), "1", "ipv6 proto 1");
 }
 
 Test(names, udp_slots_map_to_classes)

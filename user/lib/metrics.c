@@ -43,7 +43,7 @@ static void render_classes(struct strbuf *sb, const struct dn_snapshot *snap, bo
 						continue;
 					strbuf_printf(sb, "%s{iface=\"%s\",family=\"%s\",proto=\"%s\","
 						      "class=\"%s\"} %" PRIu64 "\n", name, ifl,
-						      names_family(f), names_proto(p, pbuf),
+						      names_family(f), names_proto(f, p, pbuf),
 						      names_class(c), v);
 				}
 			}

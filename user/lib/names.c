@@ -115,18 +115,16 @@ bool names_reason_is_malformed(unsigned int reason)
 	return reason >= DN_REASON_FIRST_MALFORMED && reason < DN_REASON_MAX;
 }
 
-const char *names_proto(unsigned int proto, char buf[NAMES_PROTO_LEN])
+const char *names_proto(unsigned int family, unsigned int proto, char buf[NAMES_PROTO_LEN])
 {
-	switch (proto) {
-	case 1:
+	if (proto == 1 && family == DN_FAMILY_IPV4)
 		return "icmp";
-	case 6:
-		return "tcp";
-	case 17:
-		return "udp";
-	case 58:
+	if (proto == 58 && family == DN_FAMILY_IPV6)
 		return "icmpv6";
-	}
+	if (proto == 6)
+		return "tcp";
+	if (proto == 17)
+		return "udp";
 	/* IP protocol numbers are 8 bits; the mask keeps buf's bound obvious. */
 	snprintf(buf, NAMES_PROTO_LEN, "%u", proto & 0xff);
 	return buf;

@@ -20,10 +20,12 @@ int names_reason_lookup(const char *label);
 /* Passed frames (not_ip, not_darknet) versus malformed ones. */
 bool names_reason_is_malformed(unsigned int reason);
 
-/* "tcp", "udp", "icmp", "icmpv6", or the protocol number in decimal,
- * written into buf (NAMES_PROTO_LEN bytes) and returned. */
+/* "tcp", "udp", "icmp" (1, IPv4 only), "icmpv6" (58, IPv6 only), or the
+ * protocol number in decimal, written into buf (NAMES_PROTO_LEN bytes) and
+ * returned: ICMP's number means ICMP in its own family only
+ * (docs/datapath-rules.md). */
 #define NAMES_PROTO_LEN 4
-const char *names_proto(unsigned int proto, char buf[NAMES_PROTO_LEN]);
+const char *names_proto(unsigned int family, unsigned int proto, char buf[NAMES_PROTO_LEN]);
 
 /* The class a udp_port_high slot counts (enum dn_udp_slot -> dn_class),
  * or -1 out of range. A tcp_port_high slot is its class (see the enum). */

@@ -192,7 +192,7 @@ void tg_print_summary(const struct tg_run *r)
 				if (!t->key_packets[k])
 					continue;
 				printf("series %s %s %s %" PRIu64 " %" PRIu64 "\n",
-				       names_family(f), names_proto(p, proto), names_class(c),
+				       names_family(f), names_proto(f, p, proto), names_class(c),
 				       t->key_packets[k], t->key_bytes[k]);
 			}
 	for (unsigned int i = 0; i < t->nr_orgs; i++)
