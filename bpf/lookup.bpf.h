@@ -102,24 +102,19 @@ static __always_inline long darknet_prefix(const struct pkt *p)
 	return slot_lookup(&darknet_v6, &k6);
 }
 
-/* Filter words relative to the filter block. */
-#define DIR_F_BITMAP (DN_SCANNER_DIR_BITMAP - DN_SCANNER_DIR_FILTER_BLOCK * DN_SCANNER_DIR_BLOCK_WORDS)
-#define DIR_F_BITMAP20 (DN_SCANNER_DIR_BITMAP20 - DN_SCANNER_DIR_FILTER_BLOCK * DN_SCANNER_DIR_BLOCK_WORDS)
-#define DIR_F_SUMMARY (DN_SCANNER_DIR_SUMMARY - DN_SCANNER_DIR_FILTER_BLOCK * DN_SCANNER_DIR_BLOCK_WORDS)
-
 /* Research-scanner org of an IPv4 source: the /16 summary bit, the /20 and
  * /24 bits, then the /24 byte of the direct table: two array lookups in
- * all, the filter block and the byte's block, indexed here. The trie is
- * asked only for the /24s that hold a longer prefix. */
+ * all, the filter block and the byte's block, indexed here
+ * (include/scanner_table.h). The trie is asked only for the /24s that hold
+ * a longer prefix whose chunk is missing. */
 static __always_inline __u32 scanner_org_v4(__be32 saddr)
 {
 	struct dn_lpm_v4 k4 = { .prefixlen = 32, .addr = saddr };
-	__u32 a = bpf_ntohl(saddr), zero = 0, block, key, slot;
-	struct dn_scanner_chunk *chunk;
-	const __u64 *f;
-	const __u8 *bytes;
+	__u32 a = bpf_ntohl(saddr), zero = 0, block, key, slot, org;
+	const struct dn_scanner_filter *f;
+	const struct dn_scanner_bytes *bytes;
+	const struct dn_scanner_chunk *chunk;
 	void *dir, *inner;
-	__u32 org;
 	long id;
 
 	dir = bpf_map_lookup_elem(&scanner_v4_dir, &zero);
@@ -131,15 +126,15 @@ static __always_inline __u32 scanner_org_v4(__be32 saddr)
 		return 0;
 	/* The /16 summary, the /20 and the /24 bitmaps: for most sources one
 	 * of them ends the lookup in a cache-resident part of the table. */
-	if (!((f[DIR_F_SUMMARY + (a >> 22)] >> ((a >> 16) & 63)) & 1) ||
-	    !((f[DIR_F_BITMAP20 + (a >> 18)] >> ((a >> 12) & 63)) & 1) ||
-	    !((f[DIR_F_BITMAP + (a >> 14)] >> ((a >> 8) & 63)) & 1))
+	if (!((f->bits16[a >> 22] >> ((a >> 16) & 63)) & 1) ||
+	    !((f->bits20[a >> 18] >> ((a >> 12) & 63)) & 1) ||
+	    !((f->bits24[a >> 14] >> ((a >> 8) & 63)) & 1))
 		return 0;
 	block = a >> 30;
 	bytes = bpf_map_lookup_elem(dir, &block);
 	if (!bytes)
 		return 0;
-	org = bytes[(a >> 8) & (DN_SCANNER_DIR_BLOCK_BYTES - 1)];
+	org = bytes->org[(a >> 8) & (DN_SCANNER_DIR_BLOCK_BYTES - 1)];
 	if (org != DN_SCANNER_LONGER)
 		return org;
 	/* A /24 with longer prefixes: its chunk has every address's org, in
@@ -148,8 +143,8 @@ static __always_inline __u32 scanner_org_v4(__be32 saddr)
 	 * trie, which holds every prefix, decides. */
 	key = a >> 8;
 	slot = dn_scanner_slot(key);
-	if (*(const __u32 *)((const __u8 *)f + DN_SCANNER_SLOT_KEYS_OFF + slot * 4) == key + 1)
-		return ((const __u8 *)f)[DN_SCANNER_SLOT_CHUNKS_OFF + slot * 256 + (a & 0xff)];
+	if (f->slot_keys[slot] == key + 1)
+		return f->slots[slot].org[a & 0xff];
 	inner = bpf_map_lookup_elem(&scanner_chunks, &zero);
 	chunk = inner ? bpf_map_lookup_elem(inner, &key) : NULL;
 	if (chunk)

@@ -204,25 +204,33 @@ Test(listmaps, org_ids_survive_a_reload)
 	dp_snapshot_free(b);
 }
 
-/* Block b of the installed direct table (a 4 MiB value), malloc-ed. */
-static uint8_t *dir_block(uint32_t b)
+/* Block b of the installed direct table (a 4 MiB value) into v. */
+static void dir_read(uint32_t b, void *v)
 {
-	uint8_t *v = malloc(DN_SCANNER_DIR_BLOCK_BYTES);
 	int fd = dp_slot_fd(d.maps.scanner_v4_dir);
 
-	cr_assert_not_null(v, "dir: out of memory");
 	cr_assert_geq(fd, 0, "dir: slot 0 is empty");
 	cr_assert_eq(bpf_map_lookup_elem(fd, &b, v), 0, "dir: lookup block %u", b);
 	close(fd);
-	return v;
 }
 
-static void write_dir_block(uint32_t b, const uint8_t *v)
+/* The installed filter block, malloc-ed. */
+static struct dn_scanner_filter *dir_filter(void)
 {
+	struct dn_scanner_filter *f = malloc(sizeof(*f));
+
+	cr_assert_not_null(f, "dir: out of memory");
+	dir_read(DN_SCANNER_DIR_FILTER_BLOCK, f);
+	return f;
+}
+
+static void write_dir_filter(const struct dn_scanner_filter *f)
+{
+	uint32_t b = DN_SCANNER_DIR_FILTER_BLOCK;
 	int fd = dp_slot_fd(d.maps.scanner_v4_dir);
 
 	cr_assert_geq(fd, 0, "dir: slot 0 is empty");
-	cr_assert_eq(bpf_map_update_elem(fd, &b, v, 0), 0, "dir: update block %u", b);
+	cr_assert_eq(bpf_map_update_elem(fd, &b, f, 0), 0, "dir: update the filter block");
 	close(fd);
 }
 
@@ -238,38 +246,42 @@ static uint32_t host_addr(const char *addr)
 static int dir_byte(const char *addr)
 {
 	uint32_t slash24 = host_addr(addr) >> 8;
-	uint8_t *v = dir_block(slash24 / DN_SCANNER_DIR_BLOCK_BYTES);
-	int byte = v[slash24 % DN_SCANNER_DIR_BLOCK_BYTES];
+	struct dn_scanner_bytes *v = malloc(sizeof(*v));
+	int byte;
 
+	cr_assert_not_null(v, "dir: out of memory");
+	dir_read(slash24 / DN_SCANNER_DIR_BLOCK_BYTES, v);
+	byte = v->org[slash24 % DN_SCANNER_DIR_BLOCK_BYTES];
 	free(v);
 	return byte;
 }
 
-/* The filter bit of addr in the installed direct table: the /24 bitmap
- * (entry shift 14), the /20 bitmap (18) or the /16 summary (22). */
-static int filter_bit(const char *addr, uint32_t base, int shift)
+/* The bit of the /len holding addr in the installed filter of that
+ * length: the /16 summary, the /20 or the /24 bitmap. */
+static int filter_bit(const char *addr, int len)
 {
-	uint32_t h = host_addr(addr), entry = base + (h >> shift);
-	uint64_t *v = (uint64_t *)dir_block(entry / DN_SCANNER_DIR_BLOCK_WORDS);
-	int bit = (v[entry % DN_SCANNER_DIR_BLOCK_WORDS] >> ((h >> (shift - 6)) & 63)) & 1;
+	struct dn_scanner_filter *f = dir_filter();
+	uint32_t n = host_addr(addr) >> (32 - len);
+	const __u64 *bits = len == 16 ? f->bits16 : len == 20 ? f->bits20 : f->bits24;
+	int bit = (bits[n / 64] >> (n % 64)) & 1;
 
-	free(v);
+	free(f);
 	return bit;
 }
 
 static int summary_bit(const char *addr)
 {
-	return filter_bit(addr, DN_SCANNER_DIR_SUMMARY, 22);
+	return filter_bit(addr, 16);
 }
 
 static int bitmap_bit(const char *addr)
 {
-	return filter_bit(addr, DN_SCANNER_DIR_BITMAP, 14);
+	return filter_bit(addr, 24);
 }
 
 static int bitmap20_bit(const char *addr)
 {
-	return filter_bit(addr, DN_SCANNER_DIR_BITMAP20, 18);
+	return filter_bit(addr, 20);
 }
 
 Test(listmaps, scanner_direct_table_and_tries)
@@ -442,11 +454,11 @@ static void addr_of(uint32_t slash24, uint32_t host, char *buf, size_t len)
 Test(listmaps, chunk_slots_and_the_hash_map_agree)
 {
 	const char *const all[] = { "0.0.0.0/0", "::/0", NULL };
-	uint32_t first = 0x2d4fbe, second = first + 1, *keys;   /* 45.79.190.0/24 */
+	uint32_t first = 0x2d4fbe, second = first + 1;   /* 45.79.190.0/24 */
 	char a[32], b[32], in_a[32], out_a[32], in_b[32], out_b[32];
 	const char *list[3] = { a, b, NULL };
 	struct dn_iface_snapshot *s = dp_snapshot_new();
-	uint8_t *block;
+	struct dn_scanner_filter *f;
 
 	while (dn_scanner_slot(second) != dn_scanner_slot(first))
 		second++;
@@ -462,10 +474,13 @@ Test(listmaps, chunk_slots_and_the_hash_map_agree)
 	addr_of(second, 96, out_b, sizeof(out_b));
 	cr_expect_eq(dir_byte(in_a), DN_SCANNER_LONGER, "slots: %s is a chunk", in_a);
 	cr_expect_eq(dir_byte(in_b), DN_SCANNER_LONGER, "slots: %s is a chunk", in_b);
-	block = dir_block(DN_SCANNER_DIR_FILTER_BLOCK);
-	keys = (uint32_t *)(block + DN_SCANNER_SLOT_KEYS_OFF);
-	cr_expect_eq(keys[dn_scanner_slot(first)], first + 1, "slots: the first /24 holds the slot");
-	free(block);
+	dp_snapshot(&d, s);
+	f = dir_filter();
+	cr_expect_eq(f->slot_keys[dn_scanner_slot(first)], first + 1,
+		     "slots: the first /24 holds the slot");
+	cr_expect_eq(f->slots[dn_scanner_slot(first)].org[40], dp_org_id(s, "alpha"),
+		     "slots: the slot holds alpha's chunk");
+	free(f);
 	send_syn(in_a, "44.44.44.5");
 	send_syn(in_b, "44.44.44.5");
 	cr_expect_eq(class_packets(DN_FAMILY_IPV4, DN_CLASS_RESEARCH), 2,
@@ -479,10 +494,10 @@ Test(listmaps, chunk_slots_and_the_hash_map_agree)
 	cr_expect_eq(s->orgs[dp_org_id(s, "beta")].packets, 1, "slots: beta's packet");
 	/* The datapath reads the slot, not the hash map: a slot rewritten to
 	 * say beta, which the hash map and the trie do not, decides. */
-	block = dir_block(DN_SCANNER_DIR_FILTER_BLOCK);
-	block[DN_SCANNER_SLOT_CHUNKS_OFF + dn_scanner_slot(first) * 256 + 40] = dp_org_id(s, "beta");
-	write_dir_block(DN_SCANNER_DIR_FILTER_BLOCK, block);
-	free(block);
+	f = dir_filter();
+	f->slots[dn_scanner_slot(first)].org[40] = dp_org_id(s, "beta");
+	write_dir_filter(f);
+	free(f);
 	send_syn(in_a, "44.44.44.5");
 	dp_snapshot(&d, s);
 	cr_expect_eq(s->orgs[dp_org_id(s, "beta")].packets, 2, "slots: %s read from its slot", in_a);
