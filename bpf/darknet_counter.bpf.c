@@ -22,16 +22,14 @@ int darknet_counter(struct xdp_md *ctx)
 		.end = (void *)(long)ctx->data_end,
 	};
 	struct pkt p = { .len = c.end - c.pos };
-	__u32 reason, cls, org = 0;
-	long prefix;
+	__u32 reason, cls, prefix, org = 0;
 
 	/* 1. parse Ethernet, VLANs, IPv4/IPv6 */
 	reason = parse_l3(&c, &p);
 	if (reason != DN_PARSE_OK)
 		return pass(reason, p.len);
 	/* 2. is the destination in the darknet? then parse L4 */
-	prefix = darknet_prefix(&p);
-	if (prefix < 0)
+	if (darknet_prefix(&p, &prefix) != DN_LOOKUP_HIT)
 		return pass(DN_REASON_NOT_DARKNET, p.len);
 	reason = parse_l4(&c, &p);
 	if (reason != DN_PARSE_OK)

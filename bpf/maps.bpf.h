@@ -66,8 +66,8 @@ PERCPU_ARRAY(reason_counters, DN_REASON_MAX, struct dn_count);
 		__uint(value_size, sizeof(__u32));         \
 	}
 
-/* One byte per IPv4 /24 and three filters, in 4 MiB blocks (see
- * darknet_counter.h). */
+/* One byte per IPv4 /24, three filters and the chunk slots, in 4 MiB
+ * blocks (see scanner_table.h). */
 #define SCANNER_DIR                                        \
 	struct {                                           \
 		__uint(type, BPF_MAP_TYPE_ARRAY);          \

@@ -7,6 +7,7 @@
  * between the two sides: fields are host byte order unless a comment says
  * otherwise, and padding is explicit. */
 #include <linux/types.h>
+#include "scanner_table.h"
 
 /* Bump whenever a map, struct or enum below changes meaning or size: pinned
  * state lives under a path that carries this number, so an incompatible
@@ -147,35 +148,8 @@ struct dn_lpm_v6 {
 	__u8 addr[16];
 };
 
-/* IPv4 research-scanner table in the spirit of DIR-24-8: one byte per /24,
- * 16 MiB, counted below in u64 entries (2^21 of them) to place the filters.
- * Byte value 0 = no scanner, 1..254 = org id, DN_SCANNER_LONGER = this /24
- * holds a prefix longer than /24: its chunk (below) has the answer.
- * Three filters follow the bytes, since darknet sources are scattered over
- * all of IPv4 and a random byte of 16 MiB costs a cache and a TLB miss: one
- * bit per /24 (2 MiB) saying whether its byte is nonzero, one bit per /20
- * (128 KiB, stays in L2) and one per /16 (8 KiB, stays in L1) saying whether
- * any /24 bit under them is set. A source that no scanner prefix touches
- * stops at the first filter that says so (the /20 level keeps that true for
- * lists of 100,000 scattered prefixes, which set most /16 bits); only scanner
- * sources, which are few and hot, read their byte. */
-#define DN_SCANNER_DIR_SLOTS (1u << 21)
-#define DN_SCANNER_DIR_BITMAP DN_SCANNER_DIR_SLOTS                   /* /24 bits */
-#define DN_SCANNER_DIR_BITMAP20 (DN_SCANNER_DIR_BITMAP + (1u << 18))  /* /20 bits */
-#define DN_SCANNER_DIR_SUMMARY (DN_SCANNER_DIR_BITMAP20 + (1u << 14)) /* /16 bits */
-#define DN_SCANNER_DIR_ENTRIES (DN_SCANNER_DIR_SUMMARY + (1u << 16) / 64)
-/* The map holds those u64 entries in blocks of 4 MiB, the largest value an
- * array takes: one lookup gives the datapath a block it then indexes
- * itself, instead of one bounds-checked lookup per level. Blocks 0-3 are
- * the bytes (a /24's byte at offset /24 % 2^22 of block /24 >> 22), block 4
- * starts with the /24 bitmap and holds the three filters, then the chunk
- * slots (DN_SCANNER_SLOT_KEYS_OFF). */
-#define DN_SCANNER_DIR_BLOCK_WORDS (1u << 19)
-#define DN_SCANNER_DIR_BLOCK_BYTES (DN_SCANNER_DIR_BLOCK_WORDS * 8u)
-#define DN_SCANNER_DIR_BLOCKS \
-	((DN_SCANNER_DIR_ENTRIES + DN_SCANNER_DIR_BLOCK_WORDS - 1) / DN_SCANNER_DIR_BLOCK_WORDS)
-#define DN_SCANNER_DIR_FILTER_BLOCK (DN_SCANNER_DIR_BITMAP / DN_SCANNER_DIR_BLOCK_WORDS)
-#define DN_SCANNER_LONGER 255
+/* The research-scanner tables (scanner_v4_dir, scanner_chunks, scanner_v6_bits,
+ * scanner_buckets) are laid out in scanner_table.h. */
 
 /* darknet_small value: a sensor's darknet is a few prefixes per family, and
  * comparing with each (longest first, so the first match is the longest)
@@ -198,58 +172,6 @@ struct dn_darknet_small {
 		__u32 id;
 		__u32 len;
 	} e6[DN_DARKNET_SMALL_MAX];
-};
-
-/* scanner_chunks value: the org byte of each address of one /24 marked
- * DN_SCANNER_LONGER, keyed by the /24 (address >> 8, host order); the
- * second level of DIR-24-8, so that such sources need no trie walk. */
-struct dn_scanner_chunk {
-	__u8 org[256];
-};
-
-/* The filter block's free space holds up to DN_SCANNER_SLOTS of those
- * chunks directly: the chunk of /24 s sits in slot dn_scanner_slot(s) if
- * that slot's key is s + 1 (0: empty), so a curated list's few chunks cost
- * two loads, not a hash lookup; a /24 that finds its slot taken is only in
- * scanner_chunks. Keys (u32) then chunks, after the filters. */
-#define DN_SCANNER_SLOT_BITS 12
-#define DN_SCANNER_SLOTS (1u << DN_SCANNER_SLOT_BITS)
-#define DN_SCANNER_FILTER_WORDS (DN_SCANNER_DIR_ENTRIES - DN_SCANNER_DIR_BITMAP)
-#define DN_SCANNER_SLOT_KEYS_OFF (DN_SCANNER_FILTER_WORDS * 8u)   /* bytes into the block */
-#define DN_SCANNER_SLOT_CHUNKS_OFF (DN_SCANNER_SLOT_KEYS_OFF + DN_SCANNER_SLOTS * 4u)
-static inline __u32 dn_scanner_slot(__u32 slash24)
-{
-	return (slash24 * 2654435761u) >> (32 - DN_SCANNER_SLOT_BITS);
-}
-
-/* scanner_v6_bits: one bit per hash of an IPv6 source's first 32 bits,
- * set for every /32 a scanner prefix touches. A clear bit means no scanner
- * prefix holds the source and the lookup ends there. A set one may be a
- * hash collision: scanner_buckets, keyed by the /32 itself, holds every
- * prefix touching that /32 (longest first), at most DN_V6_BUCKET_MAX; a
- * missing bucket means no scanner, a full one (count DN_V6_BUCKET_FULL)
- * sends the lookup to the trie. Lists with IPv6 prefixes shorter than
- * DN_V6_FILTER_MIN_LEN get neither (empty slots: always the trie). */
-#define DN_V6_FILTER_BITS 20
-#define DN_V6_FILTER_ENTRIES ((1u << DN_V6_FILTER_BITS) / 64)
-#define DN_V6_FILTER_MIN_LEN 20
-#define DN_V6_BUCKET_MAX 8
-#define DN_V6_BUCKET_FULL 0xffffffffu
-static inline __u32 dn_v6_filter_hash(__u32 top32_host_order)
-{
-	/* Fibonacci hashing: the top bits of a multiplicative hash */
-	return (top32_host_order * 2654435761u) >> (32 - DN_V6_FILTER_BITS);
-}
-
-struct dn_scanner_v6_bucket {
-	__u32 count;               /* entries used, or DN_V6_BUCKET_FULL */
-	__u32 pad;
-	struct {
-		__u32 net[4];      /* network byte order, host bits zero */
-		__u32 mask[4];     /* network byte order */
-		__u32 org;
-		__u32 len;
-	} e[DN_V6_BUCKET_MAX];
 };
 
 /* Holds one name per org id so that a restarted daemon reads back the
@@ -278,12 +200,6 @@ struct dn_port_series_entry {
 	__u64 baseline;
 };
 
-_Static_assert(DN_SCANNER_SLOT_CHUNKS_OFF + DN_SCANNER_SLOTS * 256u <= DN_SCANNER_DIR_BLOCK_BYTES,
-	       "the chunk slots fit the filter block");
-_Static_assert(DN_SCANNER_DIR_BITMAP % DN_SCANNER_DIR_BLOCK_WORDS == 0 &&
-	       DN_SCANNER_DIR_BLOCKS == DN_SCANNER_DIR_FILTER_BLOCK + 1,
-	       "the filters start and fit the last block");
-
 #ifndef __bpf__
 _Static_assert(sizeof(struct dn_port_series_entry) == 16, "port series entry");
 _Static_assert(sizeof(struct dn_count) == 16, "dn_count is a map value");
@@ -295,9 +211,6 @@ _Static_assert(sizeof(struct dn_lpm_v4) == 8, "dn_lpm_v4 is a map key");
 _Static_assert(sizeof(struct dn_lpm_v6) == 20, "dn_lpm_v6 is a map key");
 _Static_assert(sizeof(struct dn_org_name) == DN_ORG_NAME_LEN, "org name");
 _Static_assert(sizeof(struct dn_prefix_info) == 20, "dn_prefix_info");
-_Static_assert(sizeof(struct dn_scanner_chunk) == 256, "dn_scanner_chunk");
-_Static_assert(sizeof(struct dn_scanner_v6_bucket) == 8 + 40 * DN_V6_BUCKET_MAX,
-	       "dn_scanner_v6_bucket");
 _Static_assert(sizeof(struct dn_darknet_small) == 8 + (16 + 40) * DN_DARKNET_SMALL_MAX,
 	       "dn_darknet_small");
 #endif

@@ -3,10 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <criterion/criterion.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "darknet_counter.skel.h"
+#include "frame.h"
 #include "listmaps.h"
 #include "prefix.h"
 #include "harness.h"
@@ -228,4 +231,18 @@ int dp_org_id(const struct dn_iface_snapshot *s, const char *org)
 		found = id;
 	}
 	return found;
+}
+
+uint32_t dp_send_syn(struct dp *d, struct dp_counts *c, const char *src, const char *dst)
+{
+	struct frame_spec f = { .src = src, .dst = dst, .proto = IPPROTO_TCP, .sport = 40000,
+				.dport = 445, .tcp_flags = TH_SYN, .seq = 1, .ip_id = 1 };
+	uint8_t frame[FRAME_MAX];
+	int len = frame_build(&f, frame);
+	uint32_t verdict;
+
+	cr_assert_gt(len, 0, "frame %s -> %s", src, dst);
+	verdict = dp_run(d, frame, len);
+	dp_counts_read(d, c, 445);
+	return verdict;
 }

@@ -53,6 +53,10 @@ struct dp_counts {
 
 void dp_counts_read(struct dp *d, struct dp_counts *c, uint32_t port);
 
+/* One TCP SYN from src to dst, port 445; returns the verdict and reads the
+ * counters at that port into c. */
+uint32_t dp_send_syn(struct dp *d, struct dp_counts *c, const char *src, const char *dst);
+
 /* Id of the darknet prefix (text) in prefix_info, or of org in org_names; -1 if absent. */
 int dp_prefix_id(const struct dn_iface_snapshot *s, const char *cidr);
 int dp_org_id(const struct dn_iface_snapshot *s, const char *org);

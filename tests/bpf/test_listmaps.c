@@ -1,17 +1,14 @@
-/* test_listmaps.c: list installation: empty slots, id stability over reloads, the /24 table, limits. */
+/* test_listmaps.c: list installation: empty slots, id stability over reloads, limits, the IPv6 buckets, the short darknet lists. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <criterion/criterion.h>
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
 #include "darknet_counter.h"
-#include "frame.h"
 #include "harness.h"
 #include "listmaps.h"
 
@@ -38,16 +35,7 @@ TestSuite(listmaps, .init = setup, .fini = teardown);
 /* Send one TCP SYN from src to dst; return the verdict, leave counters in counts. */
 static uint32_t send_syn(const char *src, const char *dst)
 {
-	struct frame_spec f = { .src = src, .dst = dst, .proto = IPPROTO_TCP, .sport = 40000,
-				.dport = 445, .tcp_flags = TH_SYN, .seq = 1, .ip_id = 1 };
-	uint8_t frame[FRAME_MAX];
-	int len = frame_build(&f, frame);
-	uint32_t verdict;
-
-	cr_assert_gt(len, 0, "frame %s -> %s", src, dst);
-	verdict = dp_run(&d, frame, len);
-	dp_counts_read(&d, counts, 445);
-	return verdict;
+	return dp_send_syn(&d, counts, src, dst);
 }
 
 static uint64_t class_packets(int family, int cls)
@@ -62,23 +50,6 @@ static int slot_empty(int outer)
 	if (fd >= 0)
 		close(fd);
 	return fd == -ENOENT;
-}
-
-/* Number of keys in the inner map of slot 0 (an LPM trie). */
-static int trie_size(int outer)
-{
-	struct dn_lpm_v6 key, next;
-	int fd = dp_slot_fd(outer), n = 0;
-	void *prev = NULL;
-
-	cr_assert_geq(fd, 0, "slot 0 is empty");
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		n++;
-	}
-	close(fd);
-	return n;
 }
 
 Test(listmaps, empty_darknet_slots_mean_nothing_is_darknet)
@@ -204,113 +175,6 @@ Test(listmaps, org_ids_survive_a_reload)
 	dp_snapshot_free(b);
 }
 
-/* Block b of the installed direct table (a 4 MiB value), malloc-ed. */
-static uint8_t *dir_block(uint32_t b)
-{
-	uint8_t *v = malloc(DN_SCANNER_DIR_BLOCK_BYTES);
-	int fd = dp_slot_fd(d.maps.scanner_v4_dir);
-
-	cr_assert_not_null(v, "dir: out of memory");
-	cr_assert_geq(fd, 0, "dir: slot 0 is empty");
-	cr_assert_eq(bpf_map_lookup_elem(fd, &b, v), 0, "dir: lookup block %u", b);
-	close(fd);
-	return v;
-}
-
-static void write_dir_block(uint32_t b, const uint8_t *v)
-{
-	int fd = dp_slot_fd(d.maps.scanner_v4_dir);
-
-	cr_assert_geq(fd, 0, "dir: slot 0 is empty");
-	cr_assert_eq(bpf_map_update_elem(fd, &b, v, 0), 0, "dir: update block %u", b);
-	close(fd);
-}
-
-static uint32_t host_addr(const char *addr)
-{
-	struct in_addr a;
-
-	cr_assert_eq(inet_pton(AF_INET, addr, &a), 1, "dir: %s", addr);
-	return ntohl(a.s_addr);
-}
-
-/* The org byte of the /24 holding addr in the installed direct table. */
-static int dir_byte(const char *addr)
-{
-	uint32_t slash24 = host_addr(addr) >> 8;
-	uint8_t *v = dir_block(slash24 / DN_SCANNER_DIR_BLOCK_BYTES);
-	int byte = v[slash24 % DN_SCANNER_DIR_BLOCK_BYTES];
-
-	free(v);
-	return byte;
-}
-
-/* The filter bit of addr in the installed direct table: the /24 bitmap
- * (entry shift 14), the /20 bitmap (18) or the /16 summary (22). */
-static int filter_bit(const char *addr, uint32_t base, int shift)
-{
-	uint32_t h = host_addr(addr), entry = base + (h >> shift);
-	uint64_t *v = (uint64_t *)dir_block(entry / DN_SCANNER_DIR_BLOCK_WORDS);
-	int bit = (v[entry % DN_SCANNER_DIR_BLOCK_WORDS] >> ((h >> (shift - 6)) & 63)) & 1;
-
-	free(v);
-	return bit;
-}
-
-static int summary_bit(const char *addr)
-{
-	return filter_bit(addr, DN_SCANNER_DIR_SUMMARY, 22);
-}
-
-static int bitmap_bit(const char *addr)
-{
-	return filter_bit(addr, DN_SCANNER_DIR_BITMAP, 14);
-}
-
-static int bitmap20_bit(const char *addr)
-{
-	return filter_bit(addr, DN_SCANNER_DIR_BITMAP20, 18);
-}
-
-Test(listmaps, scanner_direct_table_and_tries)
-{
-	const char *const list[] = {
-		"80.82.0.0/16 wide", "80.82.77.32/28 narrow", "45.79.190.10/32 rapid7",
-		"162.142.124.0/23 censys", "2602:80d:1000::/48 censys", NULL,
-	};
-	struct dn_iface_snapshot *s = dp_snapshot_new();
-	int wide, censys;
-
-	cr_assert_eq(dp_install_scanners(&d, list, err, sizeof(err)), 0, "dir: %s", err);
-	dp_snapshot(&d, s);
-	wide = dp_org_id(s, "wide");
-	censys = dp_org_id(s, "censys");
-	cr_expect_eq(dir_byte("80.82.0.1"), wide, "dir: first /24 of the /16");
-	cr_expect_eq(dir_byte("80.82.255.1"), wide, "dir: last /24 of the /16");
-	cr_expect_eq(dir_byte("80.82.77.1"), DN_SCANNER_LONGER, "dir: /24 holding the /28");
-	cr_expect_eq(dir_byte("45.79.190.1"), DN_SCANNER_LONGER, "dir: /24 holding the /32");
-	cr_expect_eq(dir_byte("162.142.124.9"), censys, "dir: /23 first half");
-	cr_expect_eq(dir_byte("162.142.125.9"), censys, "dir: /23 second half");
-	cr_expect_eq(dir_byte("162.142.126.9"), 0, "dir: after the /23");
-	cr_expect_eq(dir_byte("80.81.255.255"), 0, "dir: before the /16");
-	cr_expect_eq(dir_byte("80.83.0.0"), 0, "dir: after the /16");
-	cr_expect_eq(summary_bit("80.82.128.1"), 1, "summary: /16 of a /16 prefix");
-	cr_expect_eq(summary_bit("45.79.0.1"), 1, "summary: /16 holding only a /32");
-	cr_expect_eq(summary_bit("162.142.0.0"), 1, "summary: /16 holding a /23");
-	cr_expect_eq(summary_bit("80.83.0.0"), 0, "summary: the /16 after");
-	cr_expect_eq(summary_bit("45.78.255.255"), 0, "summary: the /16 before");
-	cr_expect_eq(bitmap_bit("80.82.77.1"), 1, "bitmap: /24 holding the /28");
-	cr_expect_eq(bitmap_bit("162.142.125.9"), 1, "bitmap: /23 second half");
-	cr_expect_eq(bitmap_bit("162.142.126.9"), 0, "bitmap: after the /23");
-	cr_expect_eq(bitmap_bit("45.79.189.1"), 0, "bitmap: the /24 before the /32's");
-	cr_expect_eq(bitmap20_bit("45.79.190.1"), 1, "bitmap20: the /20 of the /32");
-	cr_expect_eq(bitmap20_bit("45.79.208.1"), 0, "bitmap20: the next /20");
-	cr_expect_eq(bitmap20_bit("162.142.112.1"), 1, "bitmap20: the /20 of the /23");
-	cr_expect_eq(trie_size(d.maps.scanner_v4_long), 4, "dir: every v4 prefix in the trie");
-	cr_expect_eq(trie_size(d.maps.scanner_v6), 1, "dir: the v6 prefix in its trie");
-	dp_snapshot_free(s);
-}
-
 Test(listmaps, empty_scanner_list_empties_the_slots)
 {
 	const char *const list[] = { "162.142.125.0/24 censys", "2602:80d:1000::/48 censys", NULL };
@@ -429,64 +293,6 @@ Test(listmaps, v6_buckets_and_the_trie_agree)
 		  "v6 /16: no filter for a prefix shorter than /%d", DN_V6_FILTER_MIN_LEN);
 	cr_expect_eq(v6_research_org("2a0e:55::1"), dp_org_id(snap, "b"), "v6 /16: the trie");
 	dp_snapshot_free(snap);
-}
-
-static void addr_of(uint32_t slash24, uint32_t host, char *buf, size_t len)
-{
-	snprintf(buf, len, "%u.%u.%u.%u", slash24 >> 16, (slash24 >> 8) & 0xff, slash24 & 0xff, host);
-}
-
-/* Two /24s with longer prefixes whose chunks want the same slot of the
- * filter block: the first gets it, the second lives in the hash map only,
- * and sources in both are classified by the address. */
-Test(listmaps, chunk_slots_and_the_hash_map_agree)
-{
-	const char *const all[] = { "0.0.0.0/0", "::/0", NULL };
-	uint32_t first = 0x2d4fbe, second = first + 1, *keys;   /* 45.79.190.0/24 */
-	char a[32], b[32], in_a[32], out_a[32], in_b[32], out_b[32];
-	const char *list[3] = { a, b, NULL };
-	struct dn_iface_snapshot *s = dp_snapshot_new();
-	uint8_t *block;
-
-	while (dn_scanner_slot(second) != dn_scanner_slot(first))
-		second++;
-	addr_of(first, 32, a, sizeof(a));
-	strcat(a, "/28 alpha");
-	addr_of(second, 64, b, sizeof(b));
-	strcat(b, "/27 beta");
-	cr_assert_eq(dp_install_darknets(&d, all, err, sizeof(err)), 0, "slots: %s", err);
-	cr_assert_eq(dp_install_scanners(&d, list, err, sizeof(err)), 0, "slots: %s", err);
-	addr_of(first, 40, in_a, sizeof(in_a));
-	addr_of(first, 7, out_a, sizeof(out_a));
-	addr_of(second, 95, in_b, sizeof(in_b));
-	addr_of(second, 96, out_b, sizeof(out_b));
-	cr_expect_eq(dir_byte(in_a), DN_SCANNER_LONGER, "slots: %s is a chunk", in_a);
-	cr_expect_eq(dir_byte(in_b), DN_SCANNER_LONGER, "slots: %s is a chunk", in_b);
-	block = dir_block(DN_SCANNER_DIR_FILTER_BLOCK);
-	keys = (uint32_t *)(block + DN_SCANNER_SLOT_KEYS_OFF);
-	cr_expect_eq(keys[dn_scanner_slot(first)], first + 1, "slots: the first /24 holds the slot");
-	free(block);
-	send_syn(in_a, "44.44.44.5");
-	send_syn(in_b, "44.44.44.5");
-	cr_expect_eq(class_packets(DN_FAMILY_IPV4, DN_CLASS_RESEARCH), 2,
-		     "slots: %s (slot) and %s (hash map) are research", in_a, in_b);
-	send_syn(out_a, "44.44.44.5");
-	send_syn(out_b, "44.44.44.5");
-	cr_expect_eq(class_packets(DN_FAMILY_IPV4, DN_CLASS_SCAN), 2,
-		     "slots: %s and %s, beside the prefixes, are not", out_a, out_b);
-	dp_snapshot(&d, s);
-	cr_expect_eq(s->orgs[dp_org_id(s, "alpha")].packets, 1, "slots: alpha's packet");
-	cr_expect_eq(s->orgs[dp_org_id(s, "beta")].packets, 1, "slots: beta's packet");
-	/* The datapath reads the slot, not the hash map: a slot rewritten to
-	 * say beta, which the hash map and the trie do not, decides. */
-	block = dir_block(DN_SCANNER_DIR_FILTER_BLOCK);
-	block[DN_SCANNER_SLOT_CHUNKS_OFF + dn_scanner_slot(first) * 256 + 40] = dp_org_id(s, "beta");
-	write_dir_block(DN_SCANNER_DIR_FILTER_BLOCK, block);
-	free(block);
-	send_syn(in_a, "44.44.44.5");
-	dp_snapshot(&d, s);
-	cr_expect_eq(s->orgs[dp_org_id(s, "beta")].packets, 2, "slots: %s read from its slot", in_a);
-	dp_snapshot_free(s);
 }
 
 /* The installed short lists. */

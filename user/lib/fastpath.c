@@ -72,28 +72,28 @@ static int by_slash24_then_len(const void *a, const void *b)
 }
 
 /* Chunk of /24 s into its slot of the filter block, if the slot is free. */
-static void chunk_slot(__u8 *block, __u32 slash24, const struct dn_scanner_chunk *chunk)
+static void chunk_slot(struct dn_scanner_filter *f, __u32 slash24,
+		       const struct dn_scanner_chunk *chunk)
 {
-	__u32 slot = dn_scanner_slot(slash24), key = slash24 + 1, *keys;
+	__u32 slot = dn_scanner_slot(slash24);
 
-	keys = (__u32 *)(block + DN_SCANNER_SLOT_KEYS_OFF);
-	if (keys[slot])
+	if (f->slot_keys[slot])
 		return;
-	keys[slot] = key;
-	memcpy(block + DN_SCANNER_SLOT_CHUNKS_OFF + (size_t)slot * sizeof(*chunk), chunk,
-	       sizeof(*chunk));
+	f->slot_keys[slot] = slash24 + 1;
+	f->slots[slot] = *chunk;
 }
 
-static int chunks_insert(int fd, __u8 *dir, const struct id_entry **longs, size_t n,
-			 __u8 *block)
+static int chunks_insert(int fd, struct dn_scanner_v4_table *t, const struct id_entry **longs,
+			 size_t n)
 {
 	struct dn_scanner_chunk chunk;
 	size_t i = 0, j;
 
 	while (i < n) {
 		__u32 slash24 = v4_host(&longs[i]->p) >> 8;
+		__u8 *byte = dn_scanner_byte(t, slash24);
 
-		memset(chunk.org, dir[slash24], sizeof(chunk.org));
+		memset(chunk.org, *byte, sizeof(chunk.org));
 		for (j = i; j < n && v4_host(&longs[j]->p) >> 8 == slash24; j++) {
 			__u32 first = v4_host(&longs[j]->p) & 0xff;
 
@@ -101,15 +101,15 @@ static int chunks_insert(int fd, __u8 *dir, const struct id_entry **longs, size_
 		}
 		if (bpf_map_update_elem(fd, &slash24, &chunk, BPF_ANY))
 			return -errno;
-		chunk_slot(block, slash24, &chunk);
-		dir[slash24] = DN_SCANNER_LONGER;
+		chunk_slot(&t->filter, slash24, &chunk);
+		*byte = DN_SCANNER_LONGER;
 		i = j;
 	}
 	return 0;
 }
 
-int scanner_chunks_build(__u8 *dir, const struct id_entry *v4, size_t n, int *fd,
-			 __u8 *block)
+int scanner_chunks_build(struct dn_scanner_v4_table *t, const struct id_entry *v4, size_t n,
+			 int *fd)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
 	const struct id_entry **longs = calloc(n ? n : 1, sizeof(*longs));
@@ -131,7 +131,7 @@ int scanner_chunks_build(__u8 *dir, const struct id_entry *v4, size_t n, int *fd
 	 * preallocation: size it to this list (k prefixes, at most k /24s). */
 	*fd = bpf_map_create(BPF_MAP_TYPE_HASH, "scanner_chunks", sizeof(__u32),
 			     sizeof(struct dn_scanner_chunk), k, &opts);
-	err = *fd < 0 ? -errno : chunks_insert(*fd, dir, longs, k, block);
+	err = *fd < 0 ? -errno : chunks_insert(*fd, t, longs, k);
 	free(longs);
 	return err;
 }

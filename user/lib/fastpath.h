@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "prefix.h"
+#include "scanner_table.h"
 
 /* A prefix of a list with its id (darknet prefix id or scanner org id). */
 struct id_entry {
@@ -19,14 +20,13 @@ int darknet_small_build(const struct id_entry *want, size_t n, int *fd);
 
 /* Second level of the IPv4 table: for every /24 that holds a prefix longer
  * than /24, a chunk with the org of each of its 256 addresses (the longest
- * match, shorter covering prefixes included: dir already holds their org
- * byte for that /24), inserted into the new hash map *fd and, when its slot
- * is free, into block: the filter block's slot area (DN_SCANNER_SLOT_KEYS_OFF
- * onwards, zeroed by the caller). The /24's byte in dir becomes
- * DN_SCANNER_LONGER. v4 may hold every IPv4 entry; only those longer than
- * /24 are used. 0 or -errno. */
-int scanner_chunks_build(__u8 *dir, const struct id_entry *v4, size_t n, int *fd,
-			 __u8 *block);
+ * match, shorter covering prefixes included: t's bytes already hold their
+ * org for that /24), inserted into the new hash map *fd and, when its slot
+ * is free, into t's chunk slots (zeroed by the caller). The /24's byte in t
+ * becomes DN_SCANNER_LONGER. v4 may hold every IPv4 entry; only those
+ * longer than /24 are used. 0 or -errno. */
+int scanner_chunks_build(struct dn_scanner_v4_table *t, const struct id_entry *v4, size_t n,
+			 int *fd);
 /* The IPv6 filter and the /32 buckets of v6 into new maps, or both fds -1
  * (no fast path: the trie for every source) when a prefix is shorter than
  * DN_V6_FILTER_MIN_LEN.

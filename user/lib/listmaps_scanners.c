@@ -9,8 +9,6 @@
 #include "listmaps.h"
 #include "listmaps_util.h"
 
-#define DIR_SLASH24S (DN_SCANNER_DIR_SLOTS * 8u)   /* one org byte per IPv4 /24 */
-
 struct scanner_plan {
 	struct dn_org_name names[DN_MAX_SCANNER_ORGS + 1];  /* new org_names */
 	__u8 state[DN_MAX_SCANNER_ORGS + 1];
@@ -93,14 +91,23 @@ static int scanners_collect(const struct dn_prefix_list *l, struct scanner_plan 
 /* One org byte per /24: prefixes up to /24 fill their /24s, shortest first
  * so that longer ones overwrite (prefixes of one length are disjoint, the
  * list holds no duplicates). v4 is sorted by length. The /24s of longer
- * prefixes become DN_SCANNER_LONGER in scanner_chunks_build(). */
-static void dir_fill(__u8 *dir, const struct id_entry *v4, size_t n)
+ * prefixes become DN_SCANNER_LONGER in scanner_chunks_build(). A prefix
+ * shorter than /2 spans byte blocks. */
+static void dir_fill(struct dn_scanner_v4_table *t, const struct id_entry *v4, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		__u32 a = (__u32)v4[i].p.addr[0] << 16 | v4[i].p.addr[1] << 8 | v4[i].p.addr[2];
+		__u32 s = (__u32)v4[i].p.addr[0] << 16 | v4[i].p.addr[1] << 8 | v4[i].p.addr[2];
+		__u32 left = v4[i].p.len <= 24 ? 1u << (24 - v4[i].p.len) : 0;
 
-		if (v4[i].p.len <= 24)
-			memset(dir + a, v4[i].id, (size_t)1 << (24 - v4[i].p.len));
+		while (left) {
+			__u32 at = s % DN_SCANNER_DIR_BLOCK_BYTES;
+			__u32 k = left < DN_SCANNER_DIR_BLOCK_BYTES - at ? left
+									: DN_SCANNER_DIR_BLOCK_BYTES - at;
+
+			memset(dn_scanner_byte(t, s), v4[i].id, k);
+			s += k;
+			left -= k;
+		}
 	}
 }
 
@@ -113,57 +120,51 @@ static bool any_byte(const __u8 *p, size_t n)
 	return false;
 }
 
-/* Filter entry e of the table (e >= DN_SCANNER_DIR_BITMAP): the /24
- * bitmap, the /20 bitmap or the /16 summary word, from the bytes. */
-static __u64 filter_entry(const __u8 *dir, __u32 e)
+/* One bit of to per 16 bits of from (a /20 holds 16 /24s, a /16 16 /20s):
+ * set when any of them is. n: bits of to. */
+static void bits_summarise(const __u64 *from, __u64 *to, __u32 n)
 {
-	/* each filter region: its first entry and the /24s one bit stands for */
-	static const struct { __u32 base, span; } regions[] = {
-		{ DN_SCANNER_DIR_SUMMARY, 256 },
-		{ DN_SCANNER_DIR_BITMAP20, 16 },
-		{ DN_SCANNER_DIR_BITMAP, 1 },
-	};
-	size_t first;
-	__u64 v = 0;
-	int r = 0;
-
-	while (e < regions[r].base)
-		r++;
-	first = (size_t)(e - regions[r].base) * 64 * regions[r].span;
-	for (__u32 bit = 0; bit < 64; bit++)
-		if (any_byte(dir + first + (size_t)bit * regions[r].span, regions[r].span))
-			v |= 1ull << bit;
-	return v;
+	for (__u32 b = 0; b < n; b++)
+		if ((from[b / 4] >> (b % 4 * 16)) & 0xffff)
+			to[b / 64] |= 1ull << (b % 64);
 }
 
-/* Write the blocks into the fresh, all-zero array map fd: the bytes as they
- * are (the datapath reads bytes), all-zero ones left out, then the filter
- * block: the filters, computed here, after the chunk slots already in it. */
-static int dir_write(int fd, const __u8 *dir, __u8 *filter_block)
+/* The filters from the bytes: the /24 bitmap, then the /20 bitmap from it
+ * and the /16 summary from that. */
+static void filters_fill(struct dn_scanner_v4_table *t)
 {
-	__u64 *words = (__u64 *)filter_block;
-	const void *value;
-	int err = 0;
+	struct dn_scanner_filter *f = &t->filter;
 
-	for (__u32 b = 0; b < DN_SCANNER_DIR_BLOCKS && !err; b++) {
+	for (__u32 s = 0; s < DN_SCANNER_SLASH24S; s++)
+		if (*dn_scanner_byte(t, s))
+			f->bits24[s / 64] |= 1ull << (s % 64);
+	bits_summarise(f->bits24, f->bits20, 1u << 20);
+	bits_summarise(f->bits20, f->bits16, 1u << 16);
+}
+
+/* Write the blocks into the fresh, all-zero array map fd: the byte blocks,
+ * all-zero ones left out, then the filter block. */
+static int dir_write(int fd, const struct dn_scanner_v4_table *t)
+{
+	const void *value;
+
+	for (__u32 b = 0; b < DN_SCANNER_DIR_BLOCKS; b++) {
 		if (b < DN_SCANNER_DIR_FILTER_BLOCK) {
-			value = dir + (size_t)b * DN_SCANNER_DIR_BLOCK_BYTES;
-			if (!any_byte(value, DN_SCANNER_DIR_BLOCK_BYTES))
+			value = &t->bytes[b];
+			if (!any_byte(t->bytes[b].org, sizeof(t->bytes[b].org)))
 				continue;
 		} else {
-			for (__u32 w = 0; w < DN_SCANNER_FILTER_WORDS; w++)
-				words[w] = filter_entry(dir, DN_SCANNER_DIR_BITMAP + w);
-			value = words;
+			value = &t->filter;
 		}
 		if (bpf_map_update_elem(fd, &b, value, 0))
-			err = -errno;
+			return -errno;
 	}
-	return err;
+	return 0;
 }
 
 static int scanners_build_v4(struct scanner_plan *sp)
 {
-	__u8 *dir, *filter_block;
+	struct dn_scanner_v4_table *t;
 	int err = 0;
 
 	if (!sp->n4)
@@ -180,17 +181,16 @@ static int scanners_build_v4(struct scanner_plan *sp)
 				    DN_SCANNER_DIR_BLOCK_BYTES, DN_SCANNER_DIR_BLOCKS, NULL);
 	if (sp->fd_dir < 0)
 		return -errno;
-	dir = calloc(DIR_SLASH24S, 1);
-	filter_block = calloc(DN_SCANNER_DIR_BLOCK_BYTES, 1);
-	if (dir && filter_block) {
-		dir_fill(dir, sp->v4, sp->n4);
-		err = scanner_chunks_build(dir, sp->v4, sp->n4, &sp->fd_chunks, filter_block);
-		err = err ?: dir_write(sp->fd_dir, dir, filter_block);
-	} else {
-		err = -ENOMEM;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	dir_fill(t, sp->v4, sp->n4);
+	err = scanner_chunks_build(t, sp->v4, sp->n4, &sp->fd_chunks);
+	if (!err) {
+		filters_fill(t);
+		err = dir_write(sp->fd_dir, t);
 	}
-	free(dir);
-	free(filter_block);
+	free(t);
 	return err;
 }
 
