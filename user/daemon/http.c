@@ -345,7 +345,9 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	size_t n;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	n = strcspn(msg, "\r\n");   /* one line, the first */
+	n = strcspn(msg, "\r\n");   /* one line, the first, without its full stop */
+	while (n && (msg[n - 1] == '.' || msg[n - 1] == ' '))
+		n--;
 	msg[n] = '\0';
 	pr_debug("http: %s\n", msg);
 	pthread_mutex_lock(&srv->log_lock);
