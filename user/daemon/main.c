@@ -43,7 +43,6 @@ static int step_failed(int ret, char *err, size_t errlen, const char *fmt, ...)
 {
 	char step[128];
 	va_list ap;
-
 	size_t n;
 
 	if (!ret) {
@@ -323,14 +322,16 @@ int main(int argc, char **argv)
 	log_route_libraries();
 	switch (d.cfg.command) {
 	case DN_CMD_STATUS:
-	case DN_CMD_DETACH:
-		ret = d.cfg.command == DN_CMD_STATUS ?
-		      status_print(&d.cfg, d.err, sizeof(d.err)) :
-		      status_detach(&d.cfg, d.err, sizeof(d.err));
-		if (step_failed(ret, d.err, sizeof(d.err), "%s",
-				d.cfg.command == DN_CMD_STATUS ? "status" : "detach"))
+		ret = status_print(&d.cfg, d.err, sizeof(d.err));
+		if (step_failed(ret, d.err, sizeof(d.err), "status"))
 			pr_err("%s\n", d.err);
-		ret = !!ret;
+		ret = ret ? 1 : 0;
+		break;
+	case DN_CMD_DETACH:
+		ret = status_detach(&d.cfg, d.err, sizeof(d.err));
+		if (step_failed(ret, d.err, sizeof(d.err), "detach"))
+			pr_err("%s\n", d.err);
+		ret = ret ? 1 : 0;
 		break;
 	default:
 		ret = run(&d);
