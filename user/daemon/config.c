@@ -113,12 +113,16 @@ static int add_darknet(struct dn_config *cfg, const char *text)
 {
 	struct dn_prefix p;
 	char err[128];
+	int ret;
 
 	if (prefix_parse(text, &p, err, sizeof(err))) {
 		fprintf(stderr, "darknet-counter: --darknet %s: %s\n", text, err);
 		return -EINVAL;
 	}
-	return prefix_list_add(&cfg->darknets, &p, "");
+	ret = prefix_list_add(&cfg->darknets, &p, "");
+	if (ret)
+		fprintf(stderr, "darknet-counter: --darknet %s: %s\n", text, strerror(-ret));
+	return ret;
 }
 
 static int parse_one(struct dn_config *cfg, int c, const char *arg)

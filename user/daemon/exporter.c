@@ -36,11 +36,19 @@ static int init_ports(struct exporter *ex, const struct dn_config *cfg,
 	port_series_config_init(&pc);
 	pc.max_series = cfg->max_port_series;
 	if (strcmp(cfg->watch_ports, "none")) {
-		ret = port_series_parse_watch(&pc, cfg->watch_ports, err, errlen);
-		if (ret)
+		char why[256] = "";
+
+		ret = port_series_parse_watch(&pc, cfg->watch_ports, why, sizeof(why));
+		if (ret) {
+			snprintf(err, errlen, "--watch-ports %s: %s", cfg->watch_ports,
+				 why[0] ? why : strerror(-ret));
 			return ret;
+		}
 	}
-	return port_series_new(&ex->ports, &pc, ex->nr_ifaces, err, errlen);
+	ret = port_series_new(&ex->ports, &pc, ex->nr_ifaces, err, errlen);
+	if (ret && !err[0])
+		snprintf(err, errlen, "cannot set up the port series: %s", strerror(-ret));
+	return ret;
 }
 
 /* series_state of interface i: entry k is the k-th promotion of any
@@ -84,7 +92,7 @@ static void init_lists(struct selfmon_info *self, const struct dn_config *cfg)
 int exporter_init(struct exporter *ex, struct dn_iface *ifaces, int nr,
 		  const struct dn_config *cfg, char *errbuf, size_t errlen)
 {
-	int err;
+	int err, i;
 
 	memset(ex, 0, sizeof(*ex));
 	pthread_mutex_init(&ex->lock, NULL);
@@ -92,27 +100,29 @@ int exporter_init(struct exporter *ex, struct dn_iface *ifaces, int nr,
 	ex->nr_ifaces = nr;
 	ex->self.start_time = exporter_now();
 	init_lists(&ex->self, cfg);
+	errbuf[0] = '\0';
 	err = init_ports(ex, cfg, errbuf, errlen);
 	if (err)
 		return err;
-	for (int i = 0; i < nr && !err; i++)
+	for (i = 0; i < nr && !err; i++)
 		err = restore_promotions(ex, i);
 	if (err) {
-		snprintf(errbuf, errlen, "cannot restore the port series of the previous run: %s",
-			 strerror(-err));
+		snprintf(errbuf, errlen, "%s: cannot restore the port series of the previous "
+			 "run from series_state: %s", ifaces[i - 1].name, strerror(-err));
 		return err;
 	}
 	port_series_on_promote(ex->ports, save_promotion, ex);
 	ex->snap.ifaces = calloc(nr > 0 ? (size_t)nr : 1, sizeof(*ex->snap.ifaces));
-	if (!ex->snap.ifaces)
-		return -ENOMEM;
-	ex->snap.nr_ifaces = nr;
-	for (int i = 0; i < nr; i++) {
+	err = ex->snap.ifaces ? 0 : -ENOMEM;
+	if (!err)
+		ex->snap.nr_ifaces = nr;
+	for (i = 0; i < nr && !err; i++)
 		err = counters_snapshot_alloc(&ex->snap.ifaces[i]);
-		if (err)
-			return err;
-	}
-	return counters_reader_init(&ex->reader);
+	err = err ?: counters_reader_init(&ex->reader);
+	if (err)
+		snprintf(errbuf, errlen, "cannot set up the counter snapshots: %s",
+			 strerror(-err));
+	return err;
 }
 
 void exporter_free(struct exporter *ex)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,10 @@
 struct http_server {
 	struct MHD_Daemon *mhd;
 	struct http_options opts;
+	/* libmicrohttpd's last message: the reason when it will not start.
+	 * Its threads log too, hence the lock. */
+	pthread_mutex_t log_lock;
+	char last_log[256];
 };
 
 static int split_address(const char *address, char *host, size_t hostlen,
@@ -80,6 +85,13 @@ int http_listen(const char *address, int *fd, char *err, size_t errlen)
 
 	if (split_address(address, host, sizeof(host), &port)) {
 		snprintf(err, errlen, "--web.listen-address %s: expected HOST:PORT", address);
+		return -EINVAL;
+	}
+	/* getaddrinfo takes "70000" and keeps its low 16 bits */
+	if (strspn(port, "0123456789") != strlen(port) || strlen(port) > 5 ||
+	    atoi(port) > 65535) {
+		snprintf(err, errlen, "--web.listen-address %s: port %s is not a number in "
+			 "0..65535", address, port);
 		return -EINVAL;
 	}
 	if (!host[0])
@@ -328,11 +340,34 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	struct http_server *srv = cls;
 	char msg[512];
+	size_t n;
 
-	(void)cls;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	pr_debug("http: %s%s", msg, msg[0] && msg[strlen(msg) - 1] == '\n' ? "" : "\n");
+	n = strcspn(msg, "\r\n");   /* one line, the first, without its full stop */
+	while (n && (msg[n - 1] == '.' || msg[n - 1] == ' '))
+		n--;
+	msg[n] = '\0';
+	pr_debug("http: %s\n", msg);
+	pthread_mutex_lock(&srv->log_lock);
+	snprintf(srv->last_log, sizeof(srv->last_log), "%s", msg);
+	pthread_mutex_unlock(&srv->log_lock);
+}
+
+/* "HOST:PORT" of the listening socket, to name it in messages. */
+static void socket_name(int fd, char *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[NI_MAXHOST], port[NI_MAXSERV];
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) ||
+	    getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), port, sizeof(port),
+			NI_NUMERICHOST | NI_NUMERICSERV))
+		snprintf(buf, len, "socket %d", fd);
+	else
+		snprintf(buf, len, ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, port);
 }
 
 /* The TLS options present, END-terminated, for MHD_OPTION_ARRAY: a varargs
@@ -357,28 +392,38 @@ static void tls_options(const struct http_options *o, struct MHD_OptionItem *it)
 	it[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 }
 
-struct http_server *http_start(int listen_fd, const struct http_options *opts,
-			       char *err, size_t errlen)
+int http_start(int listen_fd, const struct http_options *opts, struct http_server **out,
+	       char *err, size_t errlen)
 {
 	struct http_server *srv = calloc(1, sizeof(*srv));
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 			     MHD_USE_ERROR_LOG;
 	struct MHD_OptionItem tls[5];
+	char where[NI_MAXHOST + NI_MAXSERV + 8];
+	int ret;
 
-	if (!srv)
-		return NULL;
+	*out = NULL;
+	socket_name(listen_fd, where, sizeof(where));
+	if (!srv) {
+		ret = -ENOMEM;
+		snprintf(err, errlen, "cannot start the HTTP server on %s: %s", where,
+			 strerror(-ret));
+		return ret;
+	}
 	srv->opts = *opts;
+	pthread_mutex_init(&srv->log_lock, NULL);
 	if (opts->tls_cert_pem)
 		flags |= MHD_USE_TLS;
 	if (client_auth_verifies(opts->tls_client_auth) && !opts->tls_client_ca_pem) {
-		snprintf(err, errlen, "TLS client certificate verification needs a client CA");
-		free(srv);
-		return NULL;
+		snprintf(err, errlen, "cannot start the HTTP server on %s: TLS client "
+			 "certificate verification needs a client CA", where);
+		ret = -EINVAL;
+		goto cleanup;
 	}
 	tls_options(&srv->opts, tls);
 	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, srv,
 		/* first, or libmicrohttpd logs option errors to stderr itself */
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
 		MHD_OPTION_LISTEN_SOCKET, listen_fd,
 		MHD_OPTION_NOTIFY_CONNECTION, tls_notify, srv,
 		/* A few threads, so that one slow client (a bcrypt check of a
@@ -392,12 +437,19 @@ struct http_server *http_start(int listen_fd, const struct http_options *opts,
 		MHD_OPTION_ARRAY, tls,
 		MHD_OPTION_END);
 	if (!srv->mhd) {
-		snprintf(err, errlen, "cannot start the HTTP server%s",
-			 opts->tls_cert_pem ? " (TLS: check the certificate and key)" : "");
-		free(srv);
-		return NULL;
+		/* no thread runs now: last_log is ours alone */
+		snprintf(err, errlen, "cannot start the HTTP server on %s%s: %s", where,
+			 opts->tls_cert_pem ? " (TLS: check the certificate and key)" : "",
+			 srv->last_log[0] ? srv->last_log : "libmicrohttpd gave no reason");
+		ret = -EINVAL;
+		goto cleanup;
 	}
-	return srv;
+	*out = srv;
+	return 0;
+cleanup:
+	pthread_mutex_destroy(&srv->log_lock);
+	free(srv);
+	return ret;
 }
 
 void http_stop(struct http_server *srv)
@@ -405,5 +457,6 @@ void http_stop(struct http_server *srv)
 	if (!srv)
 		return;
 	MHD_stop_daemon(srv->mhd);
+	pthread_mutex_destroy(&srv->log_lock);
 	free(srv);
 }

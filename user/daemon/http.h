@@ -50,8 +50,11 @@ struct http_server;
  * Done apart from starting the server so that the socket belongs to the
  * namespace the daemon started in. 0 or -errno with the reason in err. */
 int http_listen(const char *address, int *fd, char *err, size_t errlen);
-struct http_server *http_start(int listen_fd, const struct http_options *opts,
-			       char *err, size_t errlen);
+/* Serve on listen_fd (from http_listen) in libmicrohttpd's threads. 0 and
+ * the server in *srv, or -errno with a one-line reason naming the address
+ * in err. */
+int http_start(int listen_fd, const struct http_options *opts, struct http_server **srv,
+	       char *err, size_t errlen);
 void http_stop(struct http_server *srv);
 
 /* gzip-compress in into a malloc'd *out. 0 or -errno. */

@@ -21,19 +21,30 @@ static int add_match_all(struct dn_prefix_list *l)
 	return ret;
 }
 
+/* The list loaders say "FILE:LINE: reason"; the option goes in front. */
 static int load_into(const struct dn_config *cfg, struct dn_lists *l,
 		     char *err, size_t errlen)
 {
+	const char *opt = NULL;
+	char why[384] = "";
 	int ret = 0;
 
 	for (size_t i = 0; i < cfg->darknets.len && !ret; i++)
 		ret = prefix_list_add(&l->darknets, &cfg->darknets.entries[i].prefix, "");
-	for (int i = 0; i < cfg->nr_darknet_files && !ret; i++)
-		ret = prefix_list_load_darknets(&l->darknets, cfg->darknet_files[i], err, errlen);
+	for (int i = 0; i < cfg->nr_darknet_files && !ret; i++) {
+		opt = "--darknet-file";
+		ret = prefix_list_load_darknets(&l->darknets, cfg->darknet_files[i],
+						why, sizeof(why));
+	}
 	if (!ret && !l->darknets.len)
 		ret = add_match_all(&l->darknets);
-	for (int i = 0; i < cfg->nr_scanner_paths && !ret; i++)
-		ret = prefix_list_load_scanners(&l->scanners, cfg->scanner_paths[i], err, errlen);
+	for (int i = 0; i < cfg->nr_scanner_paths && !ret; i++) {
+		opt = "--scanners";
+		ret = prefix_list_load_scanners(&l->scanners, cfg->scanner_paths[i],
+						why, sizeof(why));
+	}
+	if (ret && why[0])
+		snprintf(err, errlen, "%s %s", opt, why);
 	return ret;
 }
 

@@ -14,8 +14,8 @@ struct dn_lists {
 };
 
 /* Read --darknet, --darknet-file and --scanners into l. With no darknet given,
- * 0.0.0.0/0 and ::/0: every IP packet counts. 0 or -errno with "file:line:
- * reason" in err; l is untouched on error. */
+ * 0.0.0.0/0 and ::/0: every IP packet counts. 0 or -errno with "--option
+ * file:line: reason" in err; l is untouched on error. */
 int lists_load(const struct dn_config *cfg, struct dn_lists *l, char *err, size_t errlen);
 void lists_free(struct dn_lists *l);
 /* Newest modification time in ns of every list path (directories: of their

@@ -53,11 +53,17 @@ static int check_pinned(const struct dn_iface *ifc, struct bpf_map *map, const c
 	__u32 len = sizeof(info);
 	int fd = bpf_obj_get(path), ret = 0;
 
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
 		ret = -errno;
-	else if (info.type != bpf_map__type(map) ||
+		snprintf(err, errlen, "cannot open pinned map %s: %s", path, strerror(-ret));
+		return ret;
+	}
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot read pinned map %s: %s", path, strerror(-ret));
+	} else if (info.type != bpf_map__type(map) ||
 		 info.key_size != bpf_map__key_size(map) ||
 		 info.value_size != bpf_map__value_size(map) ||
 		 info.max_entries != bpf_map__max_entries(map)) {
@@ -87,10 +93,14 @@ static int pin_maps(struct dn_iface *ifc, char *err, size_t errlen)
 		if (!access(path, F_OK))
 			ifc->adopted = true;
 		ret = check_pinned(ifc, map, path, err, errlen);
-		if (!ret)
-			ret = bpf_map__set_pin_path(map, path);
 		if (ret)
 			return ret;
+		ret = bpf_map__set_pin_path(map, path);
+		if (ret) {
+			snprintf(err, errlen, "cannot pin map %s at %s: %s", bpf_map__name(map),
+				 path, strerror(-ret));
+			return ret;
+		}
 	}
 	return 0;
 }
@@ -111,20 +121,37 @@ int loader_open(struct dn_iface *ifc, const char *name, const char *netns,
 	bpffs_iface_dir(ifc->pin_dir, sizeof(ifc->pin_dir), pin_root, name, netns);
 	ret = bpffs_mkdirs(ifc->pin_dir);
 	if (ret) {
-		snprintf(err, errlen, "cannot create %s: %s", ifc->pin_dir, strerror(-ret));
+		snprintf(err, errlen, "cannot create pin directory %s: %s", ifc->pin_dir,
+			 strerror(-ret));
 		return ret;
+	}
+	/* Pinning anywhere else fails inside the load with a bare EPERM. */
+	if (!bpffs_holds(ifc->pin_dir)) {
+		snprintf(err, errlen, "pin directory %s is not on bpffs (mount it with: "
+			 "mount -t bpf bpf %s)", ifc->pin_dir, pin_root);
+		return -EINVAL;
 	}
 	ifc->skel = darknet_counter_bpf__open();
 	if (!ifc->skel) {
 		ret = -errno;
-		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(-ret));
+		snprintf(err, errlen, "cannot open the BPF object for %s: %s", name,
+			 strerror(-ret));
 		return ret;
 	}
 	ifc->skel->rodata->dn_action = action;
 	ret = maps_size_for_cpus(ifc->skel);
-	ret = ret ?: pin_maps(ifc, err, errlen);
-	if (ret && !err[0])
-		snprintf(err, errlen, "cannot pin maps in %s: %s", ifc->pin_dir, strerror(-ret));
+	if (ret) {
+		snprintf(err, errlen, "cannot size the port maps of %s for the possible CPUs: %s",
+			 name, strerror(-ret));
+		goto cleanup;
+	}
+	ret = pin_maps(ifc, err, errlen);
+	if (ret)
+		goto cleanup;
+	return 0;
+cleanup:
+	darknet_counter_bpf__destroy(ifc->skel);
+	ifc->skel = NULL;
 	return ret;
 }
 
@@ -144,12 +171,17 @@ static int replace_legacy(struct dn_iface *ifc, const struct dn_attachment *old,
 
 	ret = darknet_counter_bpf__load(ifc->skel);
 	if (ret) {
-		snprintf(err, errlen, "cannot load the XDP program: %s", strerror(-ret));
+		snprintf(err, errlen, "cannot load the XDP program for %s: %s", ifc->name,
+			 strerror(-ret));
 		return ret;
 	}
 	old_fd = bpf_prog_get_fd_by_id(old->prog_id);
-	if (old_fd < 0)
-		return -errno;
+	if (old_fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open the running XDP program (id %u) on %s: %s",
+			 old->prog_id, ifc->name, strerror(-ret));
+		return ret;
+	}
 	opts.old_prog_fd = old_fd;
 	ret = bpf_xdp_attach(ifc->ifindex, bpf_program__fd(ifc->skel->progs.darknet_counter),
 			     mode_flags(old->mode) | XDP_FLAGS_REPLACE, &opts);
@@ -160,7 +192,13 @@ static int replace_legacy(struct dn_iface *ifc, const struct dn_attachment *old,
 		return ret;
 	}
 	ifc->prog = xdp_program__from_fd(bpf_program__fd(ifc->skel->progs.darknet_counter));
-	return libxdp_get_error(ifc->prog);
+	ret = libxdp_get_error(ifc->prog);
+	if (ret) {
+		ifc->prog = NULL;
+		snprintf(err, errlen, "cannot open the XDP program just attached to %s: %s",
+			 ifc->name, strerror(-ret));
+	}
+	return ret;
 }
 
 static int attach_fresh(struct dn_iface *ifc, enum xdp_attach_mode mode,
@@ -175,7 +213,8 @@ static int attach_fresh(struct dn_iface *ifc, enum xdp_attach_mode mode,
 	ret = libxdp_get_error(ifc->prog);
 	if (ret) {
 		ifc->prog = NULL;
-		snprintf(err, errlen, "cannot open the XDP program: %s", strerror(-ret));
+		snprintf(err, errlen, "cannot open the XDP program for %s: %s", ifc->name,
+			 strerror(-ret));
 		return ret;
 	}
 	ret = xdp_program__attach(ifc->prog, ifc->ifindex, try, 0);
@@ -202,11 +241,22 @@ static int attached_id(int ifindex, __u32 *id)
 	return ret;
 }
 
+/* What is attached now, with the reason in err on failure. */
+static int query(const struct dn_iface *ifc, struct dn_attachment *a, char *err, size_t errlen)
+{
+	int ret = loader_query(ifc->ifindex, a);
+
+	if (ret)
+		snprintf(err, errlen, "cannot query the XDP programs on %s: %s", ifc->name,
+			 strerror(-ret));
+	return ret;
+}
+
 int loader_attach(struct dn_iface *ifc, enum xdp_attach_mode mode,
 		  char *err, size_t errlen)
 {
 	struct dn_attachment cur;
-	int ret = loader_query(ifc->ifindex, &cur);
+	int ret = query(ifc, &cur, err, errlen);
 
 	if (ret)
 		return ret;
@@ -227,15 +277,18 @@ int loader_attach(struct dn_iface *ifc, enum xdp_attach_mode mode,
 	if (ret)
 		return ret;
 	maps_from_skel(&ifc->maps, ifc->skel);
-	ret = loader_query(ifc->ifindex, &cur);
+	ret = query(ifc, &cur, err, errlen);
 	if (ret)
 		return ret;
 	ifc->mode = cur.mode;
 	ifc->legacy = cur.legacy;
 	ifc->prog_id = cur.prog_id;
 	ret = attached_id(ifc->ifindex, &ifc->attached_id);
-	if (ret)
+	if (ret) {
+		snprintf(err, errlen, "cannot query the XDP program attached to %s: %s",
+			 ifc->name, strerror(-ret));
 		return ret;
+	}
 	if (cur.prog_id && !cur.legacy && ifc->adopted)
 		pr_warn("%s: libxdp dispatcher in use; the previous program stays in the "
 			"chain until detached\n", ifc->name);
@@ -279,15 +332,24 @@ static int detach_own(const struct dn_iface *ifc)
 	return bpf_xdp_detach(ifc->ifindex, mode_flags(ifc->mode), &opts);
 }
 
-int loader_detach(struct dn_iface *ifc)
+int loader_detach(struct dn_iface *ifc, char *err, size_t errlen)
 {
-	int ret = detach_own(ifc);
+	int ret = detach_own(ifc), rm;
 
 	if (ret == -ENOENT)
 		ret = loader_detach_ifindex(ifc->ifindex);
+	if (ret)
+		snprintf(err, errlen, "failed to detach the XDP program from %s: %s", ifc->name,
+			 strerror(-ret));
+	/* the pins go even so: a program left attached keeps its maps */
 	if (ifc->skel)
 		bpf_object__unpin_maps(ifc->skel->obj, NULL);
-	bpffs_remove_dir(ifc->pin_dir);
+	rm = bpffs_remove_dir(ifc->pin_dir);
+	if (rm && !ret) {
+		snprintf(err, errlen, "cannot remove the pinned state of %s in %s: %s",
+			 ifc->name, ifc->pin_dir, strerror(-rm));
+		ret = rm;
+	}
 	return ret;
 }
 

@@ -25,17 +25,20 @@ struct dn_iface {
 };
 
 /* Resolve the interface and open the skeleton with its maps pinned under
- * pin_root (counters continue if a predecessor left them). 0 or -errno, with
- * a one-line reason in err. */
+ * pin_root, which must be on bpffs (counters continue if a predecessor left
+ * them). 0 or -errno, with a one-line reason naming the interface, path or
+ * map in err; on error no skeleton is held (loader_close is still safe). */
 int loader_open(struct dn_iface *ifc, const char *name, const char *netns,
 		const char *pin_root, unsigned int action, char *err, size_t errlen);
 /* Load and attach. A darknet-counter program already on the interface is
  * replaced atomically (its maps are ours, so no packet goes uncounted); any
- * other program is left alone and reported. */
+ * other program is left alone and reported. 0 or -errno with a one-line
+ * reason naming the interface in err. */
 int loader_attach(struct dn_iface *ifc, enum xdp_attach_mode mode,
 		  char *err, size_t errlen);
-/* Detach our program and remove the pinned state. */
-int loader_detach(struct dn_iface *ifc);
+/* Detach our program and remove the pinned state. 0 or -errno with a
+ * one-line reason in err. */
+int loader_detach(struct dn_iface *ifc, char *err, size_t errlen);
 /* Free user-space handles; the program stays attached and keeps counting. */
 void loader_close(struct dn_iface *ifc);
 /* 1 if our program is still the one attached, 0 if not, -errno on error. */

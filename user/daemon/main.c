@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,12 +35,48 @@ struct daemon {
 	char err[512];
 };
 
+/* Every callee names what failed in err. One that returns an error with
+ * err empty is a bug; the step then names itself (and the errno) rather
+ * than leave "error: " bare, and a stray newline cannot split the line. */
+__attribute__((format(printf, 4, 5)))
+static int step_failed(int ret, char *err, size_t errlen, const char *fmt, ...)
+{
+	char step[128];
+	va_list ap;
+	size_t n;
+
+	if (!ret) {
+		err[0] = '\0';   /* the next step starts with a clean slate */
+		return 0;
+	}
+	if (!err[0]) {
+		va_start(ap, fmt);
+		vsnprintf(step, sizeof(step), fmt, ap);
+		va_end(ap);
+		snprintf(err, errlen, "%s: %s", step, strerror(ret < 0 ? -ret : ret));
+	}
+	for (char *p = err; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	for (n = strlen(err); n && err[n - 1] == ' '; n--)
+		err[n - 1] = '\0';
+	return ret;
+}
+
+/* The list maps name what they refused; the interface is said here. */
 static int install_lists(struct dn_iface *ifc, const struct dn_lists *l,
 			 char *err, size_t errlen)
 {
-	int ret = listmaps_install_darknets(&ifc->maps, &l->darknets, err, errlen);
+	char why[384];
+	int ret;
 
-	return ret ?: listmaps_install_scanners(&ifc->maps, &l->scanners, err, errlen);
+	why[0] = '\0';
+	ret = listmaps_install_darknets(&ifc->maps, &l->darknets, why, sizeof(why));
+	ret = ret ?: listmaps_install_scanners(&ifc->maps, &l->scanners, why, sizeof(why));
+	if (ret)
+		snprintf(err, errlen, "%s: %s", ifc->name,
+			 why[0] ? why : "failed to install the lists");
+	return ret;
 }
 
 static int attach_all(struct daemon *d)
@@ -52,12 +89,14 @@ static int attach_all(struct daemon *d)
 
 		ret = loader_open(ifc, cfg->ifaces[i], cfg->netns, cfg->pin_root,
 				  cfg->action, d->err, sizeof(d->err));
-		ret = ret ?: loader_attach(ifc, cfg->mode, d->err, sizeof(d->err));
-		if (ret)
+		if (step_failed(ret, d->err, sizeof(d->err), "open %s", cfg->ifaces[i]))
+			return ret;
+		ret = loader_attach(ifc, cfg->mode, d->err, sizeof(d->err));
+		if (step_failed(ret, d->err, sizeof(d->err), "attach to %s", ifc->name))
 			return ret;
 		d->nr_attached++;
 		ret = install_lists(ifc, &d->lists, d->err, sizeof(d->err));
-		if (ret)
+		if (step_failed(ret, d->err, sizeof(d->err), "install the lists on %s", ifc->name))
 			return ret;
 		pr_info("%s: %s XDP program in %s mode (%s)%s\n", ifc->name,
 			ifc->adopted ? "continuing the counters of the" : "attached the",
@@ -72,9 +111,12 @@ static int attach_all(struct daemon *d)
  * a predecessor's program and counters stay as they were. */
 static void rollback(struct daemon *d)
 {
+	char err[256];
+
 	for (int i = 0; i < d->cfg.nr_ifaces; i++)
-		if (d->ifaces[i].ifindex && !d->ifaces[i].adopted)
-			loader_detach(&d->ifaces[i]);
+		if (d->ifaces[i].ifindex && !d->ifaces[i].adopted &&
+		    loader_detach(&d->ifaces[i], err, sizeof(err)))
+			pr_warn("undoing the start: %s\n", err);
 	for (int i = 0; i < d->cfg.nr_ifaces; i++)
 		loader_close(&d->ifaces[i]);
 }
@@ -169,45 +211,53 @@ static int start_http(struct daemon *d)
 	int ret = exporter_init(&d->ex, d->ifaces, d->cfg.nr_ifaces, &d->cfg,
 				d->err, sizeof(d->err));
 
-	if (ret) {
-		if (!d->err[0])
-			snprintf(d->err, sizeof(d->err), "cannot set up the exporter: %s",
-				 strerror(-ret));
+	if (step_failed(ret, d->err, sizeof(d->err), "set up the exporter"))
 		return ret;
-	}
 	d->ex.self.darknet_entries = d->lists.darknets.len;
 	d->ex.self.scanner_entries = d->lists.scanners.len;
 	d->ex.self.last_reload_success = exporter_now();
 	landing_set_telemetry_path(d->cfg.telemetry_path);
 	webconfig_apply(&d->web, &opts);
-	d->http = http_start(d->listen_fd, &opts, d->err, sizeof(d->err));
-	return d->http ? 0 : -EINVAL;
+	ret = http_start(d->listen_fd, &opts, &d->http, d->err, sizeof(d->err));
+	return step_failed(ret, d->err, sizeof(d->err), "start the HTTP server on %s",
+			   d->cfg.listen_address);
 }
 
+/* Each step stops the start with its reason in d->err (see step_failed). */
 static int setup(struct daemon *d)
 {
 	struct dn_config *cfg = &d->cfg;
+	char *err = d->err;
+	size_t len = sizeof(d->err);
 	int saved_ns, ret;
 
-	ret = privs_check(d->err, sizeof(d->err));
-	ret = ret ?: lists_load(cfg, &d->lists, d->err, sizeof(d->err));
-	ret = ret ?: webconfig_load(cfg->web_config_file, &d->web, d->err, sizeof(d->err));
-	ret = ret ?: http_listen(cfg->listen_address, &d->listen_fd, d->err, sizeof(d->err));
-	if (ret)
+	ret = privs_check(err, len);
+	if (step_failed(ret, err, len, "check privileges"))
+		return ret;
+	ret = lists_load(cfg, &d->lists, err, len);
+	if (step_failed(ret, err, len, "load the lists"))
+		return ret;
+	ret = webconfig_load(cfg->web_config_file, &d->web, err, len);
+	if (step_failed(ret, err, len, "load --web.config.file %s", cfg->web_config_file))
+		return ret;
+	ret = http_listen(cfg->listen_address, &d->listen_fd, err, len);
+	if (step_failed(ret, err, len, "listen on %s", cfg->listen_address))
 		return ret;
 	if (cfg->netns) {
-		ret = netns_enter(cfg->netns, &saved_ns);
-		if (ret) {
-			snprintf(d->err, sizeof(d->err), "cannot enter network namespace %s: %s",
-				 cfg->netns, strerror(-ret));
+		ret = netns_enter_err(cfg->netns, &saved_ns, err, len);
+		if (step_failed(ret, err, len, "enter network namespace %s", cfg->netns))
 			return ret;
-		}
 		close(saved_ns);   /* we stay: attachment checks run in there */
 	}
-	ret = bpffs_ensure(cfg->pin_root, d->err, sizeof(d->err));
-	ret = ret ?: attach_all(d);
+	ret = bpffs_ensure(cfg->pin_root, err, len);
+	if (step_failed(ret, err, len, "prepare bpffs at %s", cfg->pin_root))
+		return ret;
+	ret = attach_all(d);
 	ret = ret ?: start_http(d);
-	ret = ret ?: privs_drop(cfg->user, d->err, sizeof(d->err));
+	if (!ret) {
+		ret = privs_drop(cfg->user, err, len);
+		step_failed(ret, err, len, "drop privileges");
+	}
 	if (ret)
 		rollback(d);
 	return ret;
@@ -218,12 +268,12 @@ static void shutdown_daemon(struct daemon *d)
 	http_stop(d->http);
 	for (int i = 0; i < d->cfg.nr_ifaces; i++) {
 		if (d->cfg.detach_on_exit) {
-			int ret = loader_detach(&d->ifaces[i]);
+			int ret = loader_detach(&d->ifaces[i], d->err, sizeof(d->err));
 
-			if (ret)
-				pr_err("%s: failed to detach the XDP program: %s (run "
-				       "'darknet-counter detach %s' as root)\n", d->ifaces[i].name,
-				       strerror(-ret), d->ifaces[i].name);
+			if (step_failed(ret, d->err, sizeof(d->err), "detach from %s",
+					d->ifaces[i].name))
+				pr_err("%s (run 'darknet-counter detach %s' as root)\n", d->err,
+				       d->ifaces[i].name);
 			else
 				pr_info("%s: detached, pinned state removed\n", d->ifaces[i].name);
 		}
@@ -249,7 +299,7 @@ static int run(struct daemon *d)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (setup(d)) {
+	if (step_failed(setup(d), d->err, sizeof(d->err), "start")) {
 		pr_err("%s\n", d->err);
 		return 1;
 	}
@@ -272,10 +322,16 @@ int main(int argc, char **argv)
 	log_route_libraries();
 	switch (d.cfg.command) {
 	case DN_CMD_STATUS:
-		ret = status_print(&d.cfg);
+		ret = status_print(&d.cfg, d.err, sizeof(d.err));
+		if (step_failed(ret, d.err, sizeof(d.err), "status"))
+			pr_err("%s\n", d.err);
+		ret = ret ? 1 : 0;
 		break;
 	case DN_CMD_DETACH:
-		ret = status_detach(&d.cfg);
+		ret = status_detach(&d.cfg, d.err, sizeof(d.err));
+		if (step_failed(ret, d.err, sizeof(d.err), "detach"))
+			pr_err("%s\n", d.err);
+		ret = ret ? 1 : 0;
 		break;
 	default:
 		ret = run(&d);

@@ -18,7 +18,7 @@ struct totals {
 	__u64 darknet, passed, malformed;
 };
 
-static int read_totals(const char *dir, struct totals *t)
+static int read_totals(const char *dir, struct totals *t, char *err, size_t errlen)
 {
 	struct counters_reader r;
 	struct dn_iface_snapshot *s = calloc(1, sizeof(*s));
@@ -27,14 +27,19 @@ static int read_totals(const char *dir, struct totals *t)
 
 	if (!s)
 		return -ENOMEM;
-	ret = maps_open_pinned(&m, dir);
-	ret = ret ?: counters_snapshot_alloc(s);
+	ret = maps_open_pinned_err(&m, dir, err, errlen);
+	if (ret)
+		goto cleanup;
+	ret = counters_snapshot_alloc(s);
 	ret = ret ?: counters_reader_init(&r);
 	if (!ret) {
 		ret = counters_read(&r, &m, s);
 		counters_reader_free(&r);
-		maps_close(&m);
 	}
+	maps_close(&m);
+	if (ret)
+		snprintf(err, errlen, "cannot read the counters pinned in %s: %s", dir,
+			 strerror(-ret));
 	if (!ret) {
 		t->darknet = counters_total_packets(s);
 		t->passed = s->reasons[DN_REASON_NOT_IP].packets +
@@ -43,6 +48,7 @@ static int read_totals(const char *dir, struct totals *t)
 		for (int i = DN_REASON_FIRST_MALFORMED; i < DN_REASON_MAX; i++)
 			t->malformed += s->reasons[i].packets;
 	}
+cleanup:
 	counters_snapshot_free(s);
 	free(s);
 	return ret;
@@ -51,7 +57,7 @@ static int read_totals(const char *dir, struct totals *t)
 /* Entry names are IFNAME or IFNAME@NETNS (see bpffs_iface_dir). */
 static void print_entry(const char *root, const char *entry)
 {
-	char name[256], path[PATH_MAX], *at;
+	char name[256], path[PATH_MAX], *at, err[PATH_MAX + 64];
 	struct dn_attachment a = {};
 	struct totals t = {};
 	int saved = -1, ifindex, qerr = 0, terr;
@@ -69,7 +75,9 @@ static void print_entry(const char *root, const char *entry)
 	ifindex = if_nametoindex(name);
 	if (ifindex)
 		qerr = loader_query(ifindex, &a);
-	terr = read_totals(path, &t);
+	terr = read_totals(path, &t, err, sizeof(err));
+	if (terr)
+		pr_warn("%s\n", err);   /* the row shows '?' */
 	printf("%-12s %-14s %-9s %-6s %-9s ", name, at ? at : "-",
 	       !ifindex ? "no-iface" : qerr ? "unknown" : a.prog_id ? "yes" : "no",
 	       a.prog_id ? config_mode_name(a.mode) : "-",
@@ -83,14 +91,20 @@ static void print_entry(const char *root, const char *entry)
 		netns_restore(saved);
 }
 
-int status_print(const struct dn_config *cfg)
+int status_print(const struct dn_config *cfg, char *err, size_t errlen)
 {
 	char root[PATH_MAX];
 	struct dirent **names;
-	int n;
+	int n, ret;
 
 	snprintf(root, sizeof(root), "%s/v%d", cfg->pin_root, DN_LAYOUT_VERSION);
 	n = scandir(root, &names, NULL, alphasort);
+	if (n < 0 && errno != ENOENT) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot read the pinned state in %s: %s", root,
+			 strerror(-ret));
+		return ret;
+	}
 	printf("%-12s %-14s %-9s %-6s %-9s %12s %12s %10s  %s\n", "IFACE", "NETNS",
 	       "ATTACHED", "MODE", "LIBXDP", "DARKNET", "PASSED", "MALFORMED", "PIN");
 	if (n < 0) {
@@ -106,7 +120,8 @@ int status_print(const struct dn_config *cfg)
 	return 0;
 }
 
-static int detach_one(const struct dn_config *cfg, const char *ifname)
+static int detach_one(const struct dn_config *cfg, const char *ifname,
+		      char *err, size_t errlen)
 {
 	char dir[PATH_MAX];
 	int ifindex = if_nametoindex(ifname), ret = 0;
@@ -115,12 +130,14 @@ static int detach_one(const struct dn_config *cfg, const char *ifname)
 	if (ifindex)
 		ret = loader_detach_ifindex(ifindex);
 	if (ret) {
-		pr_err("failed to detach the XDP program from %s: %s\n", ifname, strerror(-ret));
+		snprintf(err, errlen, "failed to detach the XDP program from %s: %s", ifname,
+			 strerror(-ret));
 		return ret;
 	}
 	ret = bpffs_remove_dir(dir);
 	if (ret) {
-		pr_err("cannot remove %s: %s\n", dir, strerror(-ret));
+		snprintf(err, errlen, "cannot remove the pinned state of %s in %s: %s", ifname,
+			 dir, strerror(-ret));
 		return ret;
 	}
 	pr_info("%s: detached%s; pinned state %s removed\n", ifname,
@@ -128,16 +145,22 @@ static int detach_one(const struct dn_config *cfg, const char *ifname)
 	return 0;
 }
 
-int status_detach(const struct dn_config *cfg)
+int status_detach(const struct dn_config *cfg, char *err, size_t errlen)
 {
+	char one[PATH_MAX + 128];
 	int saved = -1, ret, failed = 0;
 
-	if (cfg->netns && (ret = netns_enter(cfg->netns, &saved))) {
-		pr_err("cannot enter network namespace %s: %s\n", cfg->netns, strerror(-ret));
-		return 1;
+	if (cfg->netns && (ret = netns_enter_err(cfg->netns, &saved, err, errlen)))
+		return ret;
+	for (int i = 0; i < cfg->nr_ifaces; i++) {
+		ret = detach_one(cfg, cfg->ifaces[i], one, sizeof(one));
+		if (!ret)
+			continue;
+		if (failed)
+			pr_err("%s\n", err);   /* the caller prints the last one */
+		snprintf(err, errlen, "%s", one);
+		failed = ret;
 	}
-	for (int i = 0; i < cfg->nr_ifaces; i++)
-		failed |= detach_one(cfg, cfg->ifaces[i]) != 0;
 	if (saved >= 0)
 		netns_restore(saved);
 	return failed;

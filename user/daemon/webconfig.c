@@ -517,7 +517,7 @@ int webconfig_load(const char *path, struct dn_webconfig *wc, char *err, size_t 
 	if (!path)
 		return 0;
 	wc->path = strdup(path);
-	ret = wc->path ? parse_file(&p) : -ENOMEM;
+	ret = wc->path ? parse_file(&p) : (fail(&p, NULL, "out of memory"), -ENOMEM);
 	ret = ret ?: load_tls(&p);
 	if (ret) {
 		webconfig_free(wc);

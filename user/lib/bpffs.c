@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -12,7 +13,7 @@
 #include "darknet_counter.h"
 #include "bpffs.h"
 
-static int is_bpffs(const char *path)
+bool bpffs_holds(const char *path)
 {
 	struct statfs st;
 
@@ -22,17 +23,30 @@ static int is_bpffs(const char *path)
 int bpffs_ensure(const char *root, char *err, size_t errlen)
 {
 	const char *mnt = "/sys/fs/bpf";
+	int ret;
 
-	if (strncmp(root, mnt, strlen(mnt)))
-		return is_bpffs(root) || !bpffs_mkdirs(root) ? 0 : -errno;
-	if (is_bpffs(mnt))
+	if (!strncmp(root, mnt, strlen(mnt))) {
+		if (bpffs_holds(mnt))
+			return 0;
+		if (mount("bpf", mnt, "bpf", 0, "mode=0700")) {
+			ret = -errno;
+			snprintf(err, errlen, "bpffs is not mounted at %s and mounting it failed: "
+				 "%s (mount it with: mount -t bpf bpf %s)", mnt, strerror(-ret), mnt);
+			return ret;
+		}
 		return 0;
-	if (mount("bpf", mnt, "bpf", 0, "mode=0700")) {
-		int e = errno;
-
-		snprintf(err, errlen, "bpffs is not mounted at %s and mounting it failed: %s "
-			 "(mount it with: mount -t bpf bpf %s)", mnt, strerror(e), mnt);
-		return -e;
+	}
+	/* Elsewhere we mount nothing: the user chose a place, it must be bpffs
+	 * (pinning anywhere else fails later with a bare EPERM). */
+	ret = bpffs_mkdirs(root);
+	if (ret) {
+		snprintf(err, errlen, "cannot create --bpffs-dir %s: %s", root, strerror(-ret));
+		return ret;
+	}
+	if (!bpffs_holds(root)) {
+		snprintf(err, errlen, "--bpffs-dir %s is not on bpffs (mount one there with: "
+			 "mount -t bpf bpf %s)", root, root);
+		return -EINVAL;
 	}
 	return 0;
 }

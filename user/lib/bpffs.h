@@ -2,11 +2,15 @@
 #ifndef DN_BPFFS_H
 #define DN_BPFFS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
-/* Mount bpffs at the mount point that holds root (normally /sys/fs/bpf) if
- * nothing is mounted there yet. Returns 0 or -errno with a reason in err. */
+/* Under /sys/fs/bpf: mount bpffs there if nothing is mounted yet. Elsewhere:
+ * create root, which must be on a bpffs the user mounted. Returns 0 or
+ * -errno with a reason naming the path in err. */
 int bpffs_ensure(const char *root, char *err, size_t errlen);
+/* Whether path is on bpffs (the only place maps can be pinned). */
+bool bpffs_holds(const char *path);
 /* mkdir -p */
 int bpffs_mkdirs(const char *dir);
 /* Remove every file in dir, then dir and its two parents (vN/, the root)

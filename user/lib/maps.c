@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -29,28 +30,40 @@ void maps_from_skel(struct dn_maps *m, const struct darknet_counter_bpf *skel)
 #undef DN_MAP_FROM_SKEL
 }
 
-static int open_one(const char *dir, const char *name, int *fd)
+static int open_one(const char *dir, const char *name, int *fd, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
+	int ret;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	*fd = bpf_obj_get(path);
-	return *fd < 0 ? -errno : 0;
+	if (*fd >= 0)
+		return 0;
+	ret = -errno;
+	snprintf(err, errlen, "cannot open pinned map %s: %s", path, strerror(-ret));
+	return ret;
 }
 
-int maps_open_pinned(struct dn_maps *m, const char *dir)
+int maps_open_pinned_err(struct dn_maps *m, const char *dir, char *err, size_t errlen)
 {
-	int err = 0;
+	int ret = 0;
 
 #define DN_MAP_INIT(name) m->name = -1;
 	DN_MAPS(DN_MAP_INIT)
 #undef DN_MAP_INIT
-#define DN_MAP_OPEN(name) if (!err) err = open_one(dir, #name, &m->name);
+#define DN_MAP_OPEN(name) if (!ret) ret = open_one(dir, #name, &m->name, err, errlen);
 	DN_MAPS(DN_MAP_OPEN)
 #undef DN_MAP_OPEN
-	if (err)
+	if (ret)
 		maps_close(m);
-	return err;
+	return ret;
+}
+
+int maps_open_pinned(struct dn_maps *m, const char *dir)
+{
+	char err[16];   /* the caller reports on its own */
+
+	return maps_open_pinned_err(m, dir, err, sizeof(err));
 }
 
 void maps_close(struct dn_maps *m)

@@ -2,6 +2,8 @@
 #ifndef DN_MAPS_H
 #define DN_MAPS_H
 
+#include <stddef.h>
+
 /* Every map of bpf/darknet_counter.bpf.c, once. X(name) expands per map so
  * that pinning, opening and closing never list the maps by hand. */
 #define DN_MAPS(X)                                                          \
@@ -36,6 +38,8 @@ int maps_size_for_cpus(struct darknet_counter_bpf *skel);
 void maps_from_skel(struct dn_maps *m, const struct darknet_counter_bpf *skel);
 /* Open every map pinned in dir. Returns 0 or -errno; on error nothing is open. */
 int maps_open_pinned(struct dn_maps *m, const char *dir);
+/* The same, with a one-line reason naming the pin that failed in err. */
+int maps_open_pinned_err(struct dn_maps *m, const char *dir, char *err, size_t errlen);
 void maps_close(struct dn_maps *m);
 
 #endif

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 #include "netns.h"
 
@@ -30,6 +31,19 @@ fail:
 	close(*saved);
 	*saved = -1;
 	return err;
+}
+
+int netns_enter_err(const char *name, int *saved, char *err, size_t errlen)
+{
+	int ret = netns_enter(name, saved);
+
+	if (ret == -ENOENT)
+		snprintf(err, errlen, "no network namespace %s (/var/run/netns/%s: %s; "
+			 "ip netns add creates one)", name, name, strerror(-ret));
+	else if (ret)
+		snprintf(err, errlen, "cannot enter network namespace %s: %s", name,
+			 strerror(-ret));
+	return ret;
 }
 
 int netns_restore(int saved)
