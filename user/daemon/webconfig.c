@@ -1,7 +1,6 @@
 /* webconfig.c: --web.config.file in the Prometheus exporter-toolkit format (TLS, basic auth). */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,7 +8,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <gnutls/gnutls.h>
 #include <yaml.h>
 #include "log.h"
 #include "webconfig.h"
@@ -23,17 +21,6 @@ static const char *const client_auth_names[] = {
 	[HTTP_CLIENT_CERT_REQUIRE_VERIFY] = "RequireAndVerifyClientCert",
 };
 #define NR_CLIENT_AUTH (ARRAY_SIZE(client_auth_names))
-
-static const struct {
-	const char *name;      /* exporter-toolkit */
-	const char *gnutls;    /* priority string keyword */
-} tls_versions[] = {
-	[WEBCONFIG_TLS10] = { "TLS10", "VERS-TLS1.0" },
-	[WEBCONFIG_TLS11] = { "TLS11", "VERS-TLS1.1" },
-	[WEBCONFIG_TLS12] = { "TLS12", "VERS-TLS1.2" },
-	[WEBCONFIG_TLS13] = { "TLS13", "VERS-TLS1.3" },
-};
-#define NR_TLS_VERSIONS (ARRAY_SIZE(tls_versions))
 
 /* exporter-toolkit keys darknet-counter knows but does not implement: named
  * as such rather than "unknown", and refused rather than ignored, since
@@ -77,43 +64,6 @@ static int fail(struct wc_parse *p, const yaml_node_t *n, const char *fmt, ...)
 	else
 		snprintf(p->err, p->errlen, "%s: %s", p->path, msg);
 	return -EINVAL;
-}
-
-/* Whole regular file into a NUL-terminated buffer. 0 or -errno. */
-static int read_file(const char *path, char **out, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = 0;
-	struct stat st;
-	ssize_t n = 0;
-	char *buf;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st))
-		ret = -errno;
-	else if (S_ISDIR(st.st_mode))
-		ret = -EISDIR;
-	else if (!S_ISREG(st.st_mode))
-		ret = -EINVAL;
-	else if (st.st_size > WEBCONFIG_MAX_FILE)
-		ret = -EFBIG;
-	buf = ret ? NULL : malloc(st.st_size + 1);
-	if (!ret && !buf)
-		ret = -ENOMEM;
-	for (off_t done = 0; !ret && done < st.st_size; done += n) {
-		n = read(fd, buf + done, st.st_size - done);
-		if (n <= 0)
-			ret = n ? -errno : -EIO;   /* 0: the file shrank under us */
-	}
-	close(fd);
-	if (ret) {
-		free(buf);
-		return ret;
-	}
-	buf[st.st_size] = '\0';
-	*out = buf;
-	*len = st.st_size;
-	return 0;
 }
 
 static bool is_null(const yaml_node_t *n)
@@ -217,8 +167,8 @@ static int parse_version(struct wc_parse *p, const char *key, yaml_node_t *v,
 
 	if (ret || !s)
 		return ret;
-	for (size_t i = 0; i < NR_TLS_VERSIONS; i++)
-		if (!strcmp(s, tls_versions[i].name)) {
+	for (size_t i = 0; i <= WEBCONFIG_TLS13; i++)
+		if (!strcmp(s, webconfig_tls_version_name(i))) {
 			*out = i;
 			return 0;
 		}
@@ -327,8 +277,8 @@ static int check_tls(struct wc_parse *p)
 			    "client_auth_type is NoClientCert");
 	if (wc->min_version > wc->max_version)
 		return fail(p, p->version_node, "tls_server_config: min_version %s is above "
-			    "max_version %s", tls_versions[wc->min_version].name,
-			    tls_versions[wc->max_version].name);
+			    "max_version %s", webconfig_tls_version_name(wc->min_version),
+			    webconfig_tls_version_name(wc->max_version));
 	wc->tls = true;
 	return 0;
 }
@@ -392,7 +342,7 @@ static int parse_file(struct wc_parse *p)
 	yaml_document_t doc;
 	size_t len;
 	char *text;
-	int ret = read_file(p->path, &text, &len);
+	int ret = webconfig_read_file(p->path, &text, &len);
 
 	if (ret) {
 		snprintf(p->err, p->errlen, "cannot read web config file %s: %s", p->path,
@@ -420,91 +370,6 @@ cleanup_parser:
 	return ret;
 }
 
-static int read_pem(struct wc_parse *p, const char *what, const char *file, char **out)
-{
-	size_t len;
-	int ret = read_file(file, out, &len);
-
-	if (ret)
-		fail(p, NULL, "cannot read %s %s: %s", what, file,
-		     ret == -EFBIG ? "larger than 1 MiB" : strerror(-ret));
-	return ret;
-}
-
-static gnutls_datum_t datum(const char *s)
-{
-	return (gnutls_datum_t){ .data = (unsigned char *)s, .size = strlen(s) };
-}
-
-/* GnuTLS reads the files now, as libmicrohttpd will: a key that does not
- * match its certificate is refused here with the reason, not later with
- * "cannot start the HTTP server". */
-static int check_pems(struct wc_parse *p)
-{
-	struct dn_webconfig *wc = p->wc;
-	gnutls_certificate_credentials_t cred;
-	gnutls_datum_t cert = datum(wc->cert_pem), key = datum(wc->key_pem), ca;
-	int ret, n;
-
-	/* GnuTLS's own words for these ("Base64 decoding error", "The
-	 * requested data were not available") do not say which file is wrong */
-	if (!strstr(wc->cert_pem, "-----BEGIN CERTIFICATE-----"))
-		return fail(p, NULL, "cert_file %s: no PEM certificate in it", wc->cert_file);
-	if (!strstr(wc->key_pem, "-----BEGIN ") || !strstr(wc->key_pem, "PRIVATE KEY-----"))
-		return fail(p, NULL, "key_file %s: no PEM private key in it", wc->key_file);
-	if (gnutls_certificate_allocate_credentials(&cred) < 0)
-		return fail(p, NULL, "out of memory");
-	ret = gnutls_certificate_set_x509_key_mem(cred, &cert, &key, GNUTLS_X509_FMT_PEM);
-	if (ret < 0) {
-		ret = fail(p, NULL, "cert_file %s with key_file %s: %s", wc->cert_file,
-			   wc->key_file, gnutls_strerror(ret));
-	} else if (wc->ca_pem) {
-		ca = datum(wc->ca_pem);
-		/* the number of certificates read, or a GnuTLS error */
-		n = gnutls_certificate_set_x509_trust_mem(cred, &ca, GNUTLS_X509_FMT_PEM);
-		if (n <= 0)
-			ret = fail(p, NULL, "client_ca_file %s: %s", wc->client_ca_file,
-				   n ? gnutls_strerror(n) : "no PEM certificate in it");
-	}
-	gnutls_certificate_free_credentials(cred);
-	return ret < 0 ? ret : 0;
-}
-
-/* "NORMAL" with only the versions from min_version to max_version. */
-static int make_priorities(struct wc_parse *p)
-{
-	struct dn_webconfig *wc = p->wc;
-	gnutls_priority_t prio;
-	size_t n = snprintf(wc->priorities, sizeof(wc->priorities), "NORMAL:-VERS-ALL");
-	const char *where;
-
-	for (int v = wc->max_version; v >= (int)wc->min_version; v--)
-		n += snprintf(wc->priorities + n, sizeof(wc->priorities) - n, ":+%s",
-			      tls_versions[v].gnutls);
-	/* GnuTLS may lack a version (or a system policy may forbid it) */
-	if (gnutls_priority_init(&prio, wc->priorities, &where) < 0)
-		return fail(p, NULL, "TLS versions %s to %s are not available in this GnuTLS",
-			    tls_versions[wc->min_version].name,
-			    tls_versions[wc->max_version].name);
-	gnutls_priority_deinit(prio);
-	return 0;
-}
-
-static int load_tls(struct wc_parse *p)
-{
-	struct dn_webconfig *wc = p->wc;
-	int ret;
-
-	if (!wc->tls)
-		return 0;
-	ret = read_pem(p, "cert_file", wc->cert_file, &wc->cert_pem);
-	ret = ret ?: read_pem(p, "key_file", wc->key_file, &wc->key_pem);
-	if (!ret && wc->client_ca_file)
-		ret = read_pem(p, "client_ca_file", wc->client_ca_file, &wc->ca_pem);
-	ret = ret ?: check_pems(p);
-	return ret ?: make_priorities(p);
-}
-
 int webconfig_load(const char *path, struct dn_webconfig *wc, char *err, size_t errlen)
 {
 	struct wc_parse p = { .path = path, .wc = wc, .err = err, .errlen = errlen };
@@ -518,7 +383,7 @@ int webconfig_load(const char *path, struct dn_webconfig *wc, char *err, size_t 
 		return 0;
 	wc->path = strdup(path);
 	ret = wc->path ? parse_file(&p) : (fail(&p, NULL, "out of memory"), -ENOMEM);
-	ret = ret ?: load_tls(&p);
+	ret = ret ?: webconfig_tls_load(wc, err, errlen);
 	if (ret) {
 		webconfig_free(wc);
 		return ret;

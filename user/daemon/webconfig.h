@@ -47,5 +47,14 @@ void webconfig_apply(const struct dn_webconfig *wc, struct http_options *opts);
 void webconfig_free(struct dn_webconfig *wc);
 
 const char *webconfig_client_auth_name(enum http_client_auth a);
+/* exporter-toolkit's name of a TLS version ("TLS12"), "?" out of range. */
+const char *webconfig_tls_version_name(enum webconfig_tls_version v);
+
+/* For webconfig*.c: a whole regular file of at most WEBCONFIG_MAX_FILE
+ * bytes into a NUL-terminated buffer (0 or -errno), and the TLS half of
+ * webconfig_load(): read and check the PEM files, build the priorities
+ * (0 with nothing to do unless wc->tls; -errno with "CONFIG: reason"). */
+int webconfig_read_file(const char *path, char **out, size_t *len);
+int webconfig_tls_load(struct dn_webconfig *wc, char *err, size_t errlen);
 
 #endif
