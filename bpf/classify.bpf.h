@@ -12,7 +12,7 @@
 #define DN_ZMAP_IP_ID 54321
 #define DN_ICMPV6_ECHO_REPLY 129   /* linux/icmpv6.h drags in libc headers */
 
-/* IPv4 bogon sources (DOMAIN.md). A switch on the first octet: clang turns
+/* IPv4 bogon sources (docs/bogons.md). A switch on the first octet: clang turns
  * it into a short compare tree, so a routable source costs a handful of
  * instructions and only the few bogon-bearing /8s look further. */
 /* The first octets under which bogon_v4() has a case: 0, 10, 100, 127,
@@ -58,7 +58,7 @@ static __always_inline bool bogon_v4(__be32 saddr)
 	}
 }
 
-/* IPv6 bogon sources (DOMAIN.md), from the first 32-bit word: almost every
+/* IPv6 bogon sources (docs/bogons.md), from the first 32-bit word: almost every
  * real source is in 2000::/3 and leaves after two compares. */
 static __always_inline bool bogon_v6(const struct in6_addr *s)
 {

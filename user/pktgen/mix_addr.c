@@ -16,7 +16,7 @@ struct v4_net {
 	uint8_t len;
 };
 
-/* DOMAIN.md's IPv4 bogons: a source in any of them makes a packet spoofed. */
+/* The IPv4 bogons of docs/bogons.md: a source in any of them makes a packet spoofed. */
 static const struct v4_net v4_bogons[] = {
 	{ IP4(0, 0, 0, 0), 8 }, { IP4(10, 0, 0, 0), 8 }, { IP4(100, 64, 0, 0), 10 },
 	{ IP4(127, 0, 0, 0), 8 }, { IP4(169, 254, 0, 0), 16 }, { IP4(172, 16, 0, 0), 12 },
@@ -76,7 +76,7 @@ static int v4_bogon(uint32_t a)
 	return 0;
 }
 
-/* DOMAIN.md's IPv6 bogons. */
+/* The IPv6 bogons of docs/bogons.md. */
 static int v6_bogon(const uint8_t *a)
 {
 	static const uint8_t zero[16];
