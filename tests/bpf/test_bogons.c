@@ -24,16 +24,6 @@ struct probes {
 	int spoofed, routable;   /* probes expected in each class */
 };
 
-/* a +/- 1 as a big-endian number of bytes bytes; 0 when it wraps around
- * (no address lies outside 0.0.0.0 or 255.255.255.255). */
-static int step(uint8_t *a, unsigned int bytes, int up)
-{
-	for (int i = (int)bytes - 1; i >= 0; i--)
-		if (up ? a[i]++ != 0xff : a[i]-- != 0x00)
-			return 1;
-	return 0;
-}
-
 static uint64_t class_packets(const struct dp_counts *c, uint8_t family, int cls)
 {
 	return c->classes[dn_class_key(family, IPPROTO_TCP, cls)].packets;
@@ -42,9 +32,10 @@ static uint64_t class_packets(const struct dp_counts *c, uint8_t family, int cls
 /* One SYN from src to the darknet: spoofed exactly when the table holds
  * src, a plain scan otherwise (no scanner list is loaded; seq and ip.id
  * match no fingerprint). */
-static void probe(struct probes *p, uint8_t family, const uint8_t *src, const char *what,
+static void probe(void *ctx, uint8_t family, const uint8_t *src, const char *what,
 		  const char *cidr)
 {
+	struct probes *p = ctx;
 	int want = bogon_table_has(family, src) ? DN_CLASS_SPOOFED : DN_CLASS_SCAN;
 	char text[INET6_ADDRSTRLEN];
 	struct frame_spec f = { .src = text, .dst = family == DN_FAMILY_IPV4 ? DST4 : DST6,
@@ -74,30 +65,6 @@ static void probe(struct probes *p, uint8_t family, const uint8_t *src, const ch
 		p->routable++;
 }
 
-/* The first and last address of every prefix of the family, and the
- * addresses just before and after them. */
-static void probe_family(struct probes *p, uint8_t family)
-{
-	unsigned int bytes = family == DN_FAMILY_IPV4 ? 4 : 16;
-	uint8_t first[16], last[16];
-	char cidr[DN_PREFIX_STRLEN];
-	const struct dn_prefix *t;
-	size_t n;
-
-	t = bogon_table(family, &n);
-	cr_assert_gt(n, 0, "empty bogon table");
-	for (size_t i = 0; i < n; i++) {
-		prefix_format(&t[i], cidr, sizeof(cidr));
-		bogon_prefix_ends(&t[i], first, last);
-		probe(p, family, first, "first of", cidr);
-		probe(p, family, last, "last of", cidr);
-		if (step(first, bytes, 0))
-			probe(p, family, first, "just before", cidr);
-		if (step(last, bytes, 1))
-			probe(p, family, last, "just after", cidr);
-	}
-}
-
 static void run(uint8_t family)
 {
 	struct probes p = { 0 };
@@ -108,7 +75,7 @@ static void run(uint8_t family)
 	dp_open(&p.d, XDP_DROP);
 	cr_assert_eq(dp_install_darknets(&p.d, darknets, err, sizeof(err)), 0, "darknets: %s",
 		     err);
-	probe_family(&p, family);
+	bogon_table_edges(family, probe, &p);
 	/* Both outcomes occurred, so neither "always" nor "never" passes. */
 	cr_expect_gt(p.spoofed, 0, "no probe was a bogon");
 	cr_expect_gt(p.routable, 0, "no probe was routable");

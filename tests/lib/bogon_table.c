@@ -40,7 +40,7 @@ int bogon_table_has(uint8_t family, const uint8_t *a)
 	return 0;
 }
 
-void bogon_prefix_ends(const struct dn_prefix *p, uint8_t *first, uint8_t *last)
+static void prefix_ends(const struct dn_prefix *p, uint8_t *first, uint8_t *last)
 {
 	unsigned int bits = p->family == DN_FAMILY_IPV4 ? 32 : 128;
 
@@ -55,5 +55,34 @@ void bogon_prefix_ends(const struct dn_prefix *p, uint8_t *first, uint8_t *last)
 		} else {
 			last[i / 8] |= m;
 		}
+	}
+}
+
+/* a + 1 or a - 1 as a big-endian number of bytes bytes; 0 when it wraps. */
+static int step(uint8_t *a, unsigned int bytes, int up)
+{
+	for (int i = (int)bytes - 1; i >= 0; i--)
+		if (up ? a[i]++ != 0xff : a[i]-- != 0x00)
+			return 1;
+	return 0;
+}
+
+void bogon_table_edges(uint8_t family, bogon_edge_fn fn, void *ctx)
+{
+	unsigned int bytes = family == DN_FAMILY_IPV4 ? 4 : 16;
+	uint8_t first[16], last[16];
+	char cidr[DN_PREFIX_STRLEN];
+	size_t n;
+	const struct dn_prefix *t = bogon_table(family, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		prefix_format(&t[i], cidr, sizeof(cidr));
+		prefix_ends(&t[i], first, last);
+		fn(ctx, family, first, "first of", cidr);
+		fn(ctx, family, last, "last of", cidr);
+		if (step(first, bytes, 0))
+			fn(ctx, family, first, "just before", cidr);
+		if (step(last, bytes, 1))
+			fn(ctx, family, last, "just after", cidr);
 	}
 }

@@ -14,7 +14,12 @@ const struct dn_prefix *bogon_table(uint8_t family, size_t *n);
  * datapath or the generator. */
 int bogon_table_has(uint8_t family, const uint8_t *a);
 
-/* The first and last address of p, in the same 16-byte form. */
-void bogon_prefix_ends(const struct dn_prefix *p, uint8_t *first, uint8_t *last);
+/* Calls fn for the first and the last address of every entry of the
+ * family, and for the addresses just before and just after them (none past
+ * either end of the address space); what says which ("first of", "just
+ * after", ...) and cidr the entry. */
+typedef void (*bogon_edge_fn)(void *ctx, uint8_t family, const uint8_t *a, const char *what,
+			      const char *cidr);
+void bogon_table_edges(uint8_t family, bogon_edge_fn fn, void *ctx);
 
 #endif
