@@ -4,6 +4,7 @@
 
 #include "parsing.bpf.h"
 #include "lookup.bpf.h"
+#include "bogons.h"
 
 #define DN_TCP_FLAGS(th) (((__u8 *)(th))[13])   /* CWR ECE URG ACK PSH RST SYN FIN */
 #define DN_TH_SYN 0x02
@@ -12,68 +13,47 @@
 #define DN_ZMAP_IP_ID 54321
 #define DN_ICMPV6_ECHO_REPLY 129   /* linux/icmpv6.h drags in libc headers */
 
-/* IPv4 bogon sources (DOMAIN.md). A switch on the first octet: clang turns
- * it into a short compare tree, so a routable source costs a handful of
- * instructions and only the few bogon-bearing /8s look further. */
-/* The first octets under which bogon_v4() has a case: 0, 10, 100, 127,
- * 169, 172, 192, 198, 203 and 224-255, one bit each. volatile keeps it in
- * .rodata: clang moves a plain const array to a mergeable-constant section
- * that its BTF then describes wrongly, and the kernel rejects the BTF. */
-static const volatile __u64 dn_bogon_octets[4] = {
-	(1ull << 0) | (1ull << 10),
-	(1ull << (100 - 64)) | (1ull << (127 - 64)),
-	(1ull << (169 - 128)) | (1ull << (172 - 128)),
-	(1ull << (192 - 192)) | (1ull << (198 - 192)) | (1ull << (203 - 192)) |
-	0xffffffff00000000ull,   /* 224/4 and 240/4 */
-};
+/* Bogon sources: the table of include/bogons.h (docs/bogons.md). A set of
+ * first octets goes first: a routable source leaves after one load and a
+ * bit test, and only sources whose first octet starts some bogon prefix
+ * (IPv4: 0, 10, 100, 127, 169, 172, 192, 198, 203, 224-255) walk the
+ * compare chain the table expands to. volatile keeps the sets in .rodata:
+ * clang moves a plain const array to a mergeable-constant section that its
+ * BTF then describes wrongly, and the kernel rejects the BTF. */
+static const volatile __u64 dn_bogon_octets_v4[4] = DN_BOGON_V4_OCTETS;
+static const volatile __u64 dn_bogon_octets_v6[4] = DN_BOGON_V6_OCTETS;
+
+static __always_inline bool bogon_octet(const volatile __u64 *set, __u32 w0)
+{
+	return (set[w0 >> 30] >> ((w0 >> 24) & 63)) & 1;
+}
+
+#define DN_V4_IN(net, len) || (a & DN_BOGON_V4_MASK(len)) == (net)
 
 static __always_inline bool bogon_v4(__be32 saddr)
 {
 	__u32 a = bpf_ntohl(saddr);
 
-	if (!((dn_bogon_octets[a >> 30] >> ((a >> 24) & 63)) & 1))
-		return false;
-	switch (a >> 24) {
-	case 0:     /* 0/8 */
-	case 10:    /* 10/8 */
-	case 127:   /* 127/8 */
-		return true;
-	case 100:   /* 100.64/10 */
-		return (a & 0x00c00000) == 0x00400000;
-	case 169:   /* 169.254/16 */
-		return (a & 0x00ff0000) == 0x00fe0000;
-	case 172:   /* 172.16/12 */
-		return (a & 0x00f00000) == 0x00100000;
-	case 192:   /* 192.168/16, 192.0.0/24, 192.0.2/24, 192.88.99/24 */
-		return (a & 0x00ff0000) == 0x00a80000 ||
-		       (a & 0x00fffd00) == 0x00000000 ||
-		       (a & 0x00ffff00) == 0x00586300;
-	case 198:   /* 198.18/15, 198.51.100/24 */
-		return (a & 0x00fe0000) == 0x00120000 ||
-		       (a & 0x00ffff00) == 0x00336400;
-	case 203:   /* 203.0.113/24 */
-		return (a & 0x00ffff00) == 0x00007100;
-	default:    /* 224/4 and 240/4 */
-		return a >= 0xe0000000;
-	}
+	return bogon_octet(dn_bogon_octets_v4, a) && (false DN_BOGONS_V4(DN_V4_IN));
 }
 
-/* IPv6 bogon sources (DOMAIN.md), from the first 32-bit word: almost every
- * real source is in 2000::/3 and leaves after two compares. */
+/* A word whose mask is zero compares 0 == 0 and folds away, so a /32 costs
+ * one compare and ::1/128 four. */
+#define DN_V6_WORD_IN(i, net, len) ((w[i] & DN_BOGON_V6_MASK(len, i)) == (net))
+#define DN_V6_IN(n0, n1, n2, n3, len)                                   \
+	|| (DN_V6_WORD_IN(0, n0, len) && DN_V6_WORD_IN(1, n1, len) &&   \
+	    DN_V6_WORD_IN(2, n2, len) && DN_V6_WORD_IN(3, n3, len))
+
 static __always_inline bool bogon_v6(const struct in6_addr *s)
 {
-	__u32 w0 = bpf_ntohl(s->in6_u.u6_addr32[0]);
+	__u32 w[4] = { bpf_ntohl(s->in6_u.u6_addr32[0]) };
 
-	if (w0 >= 0xfc000000)   /* fc00::/7, ff00::/8; in fe00::/8 only fe80::/10 */
-		return w0 >> 24 != 0xfe || (w0 & 0xffc00000) == 0xfe800000;
-	if (w0 == 0x20010db8)   /* 2001:db8::/32 */
-		return true;
-	if (w0 || s->in6_u.u6_addr32[1])
+	if (!bogon_octet(dn_bogon_octets_v6, w[0]))
 		return false;
-	/* ::/128, ::1/128, ::ffff:0:0/96; words still in network order */
-	return s->in6_u.u6_addr32[2] == bpf_htonl(0xffff) ||
-	       (!s->in6_u.u6_addr32[2] &&
-		(!s->in6_u.u6_addr32[3] || s->in6_u.u6_addr32[3] == bpf_htonl(1)));
+	w[1] = bpf_ntohl(s->in6_u.u6_addr32[1]);
+	w[2] = bpf_ntohl(s->in6_u.u6_addr32[2]);
+	w[3] = bpf_ntohl(s->in6_u.u6_addr32[3]);
+	return false DN_BOGONS_V6(DN_V6_IN);
 }
 
 static __always_inline bool spoofed(const struct pkt *p)

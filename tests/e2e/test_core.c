@@ -1,4 +1,4 @@
-/* test_core.c: end-to-end, issue 2: a known mix of real frames through a veth, every count exact. */
+/* test_core.c: end-to-end: a known mix of real frames through a veth, every count exact. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -379,7 +379,7 @@ Test(core, exposition_is_valid, .init = setup, .fini = teardown, .timeout = 60)
 			  strstr(ct, "text/plain") && strstr(ct, "version=0.0.4"),
 			  "exposition: Content-Type is not text/plain; version=0.0.4");
 	}
-	/* the families issue 2 names, each present with HELP and TYPE */
+	/* the contract's families (README, Metrics), each present with HELP and TYPE */
 	for (size_t i = 0; i < DN_CONTRACT_FAMILIES; i++) {
 		const char *name = dn_contract_families[i][0], *type = dn_contract_families[i][1];
 		const struct promx_family *f = promx_family_of(&s.m, name);

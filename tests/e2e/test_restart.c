@@ -1,4 +1,4 @@
-/* test_restart.c: end-to-end, issue 3: counting never pauses across kills, restarts, status and detach. */
+/* test_restart.c: end-to-end: counting never pauses across kills, restarts, status and detach. */
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdio.h>
@@ -156,7 +156,7 @@ Test(restart, detach_on_exit_leaves_nothing, .init = setup, .fini = teardown, .t
 		     fx.pin_dir);
 }
 
-/* Issue 3, self-monitoring: a program detached behind the daemon's back is
+/* Self-monitoring: a program detached behind the daemon's back is
  * reported by darknet_xdp_attached (0) and once in the log. */
 Test(restart, detached_behind_our_back_is_reported, .init = setup, .fini = teardown,
      .timeout = 60)

@@ -45,7 +45,7 @@ enum mix_port {
 	MIX_PORT_EPHEMERAL, /* uniform over 32768..60999 (Linux's default range) */
 };
 
-/* Header fields that fingerprint a scanner (DOMAIN.md). MIX_FP_NONE draws
+/* Header fields that fingerprint a scanner (docs/classification.md). MIX_FP_NONE draws
  * seq and ip.id at random but steers them clear of every fingerprint, so a
  * frame meant as `scan` never becomes `masscan` by a 2^-16 accident. */
 enum mix_fp {

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "mix_addr.h"
 #include "array_size.h"
+#include "bogons.h"
 
 #define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 /* Rejection sampling gives up after this many draws (it needs 1.2 on average
@@ -16,20 +17,23 @@ struct v4_net {
 	uint8_t len;
 };
 
-/* DOMAIN.md's IPv4 bogons: a source in any of them makes a packet spoofed. */
-static const struct v4_net v4_bogons[] = {
-	{ IP4(0, 0, 0, 0), 8 }, { IP4(10, 0, 0, 0), 8 }, { IP4(100, 64, 0, 0), 10 },
-	{ IP4(127, 0, 0, 0), 8 }, { IP4(169, 254, 0, 0), 16 }, { IP4(172, 16, 0, 0), 12 },
-	{ IP4(192, 0, 0, 0), 24 }, { IP4(192, 0, 2, 0), 24 }, { IP4(192, 88, 99, 0), 24 },
-	{ IP4(192, 168, 0, 0), 16 }, { IP4(198, 18, 0, 0), 15 },
-	{ IP4(198, 51, 100, 0), 24 }, { IP4(203, 0, 113, 0), 24 },
-	{ IP4(224, 0, 0, 0), 4 }, { IP4(240, 0, 0, 0), 4 },
+/* The bogon table (include/bogons.h, docs/bogons.md), as the datapath has
+ * it: a source in any of these makes a packet spoofed. */
+struct v6_net {
+	uint32_t w[4];   /* host order, w[0] first */
+	uint8_t len;
 };
 
-/* The bogons spoofed templates draw from. 192.0.2.0/24 is left out on
- * purpose (the lab machine's own uplink lives there), and so are the
- * documentation nets that serve as darknets (source == destination has a
- * template of its own). */
+#define V4_NET(net, len) { (net), (len) },
+#define V6_NET(w0, w1, w2, w3, len) { { (w0), (w1), (w2), (w3) }, (len) },
+static const struct v4_net v4_bogons[] = { DN_BOGONS_V4(V4_NET) };
+static const struct v6_net v6_bogons[] = { DN_BOGONS_V6(V6_NET) };
+
+/* The bogons spoofed templates draw from, a subset of the table
+ * (tests/unit/test_bogons.c checks every draw against it). 192.0.2.0/24 is
+ * left out on purpose (the lab machine's own uplink lives there), and so are
+ * the documentation nets that serve as darknets (source == destination has
+ * a template of its own). */
 static const struct v4_net v4_spoof_sources[] = {
 	{ IP4(10, 0, 0, 0), 8 }, { IP4(172, 16, 0, 0), 12 }, { IP4(192, 168, 0, 0), 16 },
 	{ IP4(100, 64, 0, 0), 10 }, { IP4(127, 0, 0, 0), 8 }, { IP4(169, 254, 0, 0), 16 },
@@ -76,22 +80,25 @@ static int v4_bogon(uint32_t a)
 	return 0;
 }
 
-/* DOMAIN.md's IPv6 bogons. */
 static int v6_bogon(const uint8_t *a)
 {
-	static const uint8_t zero[16];
+	uint32_t w[4];
 
-	if (!memcmp(a, zero, 15) && a[15] <= 1)
-		return 1;                                  /* ::, ::1 */
-	if (!memcmp(a, zero, 10) && a[10] == 0xff && a[11] == 0xff)
-		return 1;                                  /* ::ffff:0:0/96 */
-	if (a[0] == 0x20 && a[1] == 0x01 && a[2] == 0x0d && a[3] == 0xb8)
-		return 1;                                  /* 2001:db8::/32 */
-	return (a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) ||
-	       a[0] == 0xff;                       /* fc00::/7, fe80::/10, ff00::/8 */
+	for (int i = 0; i < 4; i++)
+		w[i] = mix_v4_get(a + 4 * i);
+	for (size_t k = 0; k < ARRAY_SIZE(v6_bogons); k++) {
+		const struct v6_net *n = &v6_bogons[k];
+		int in = 1;
+
+		for (int i = 0; i < 4 && in; i++)
+			in = (w[i] & DN_BOGON_V6_MASK(n->len, i)) == n->w[i];
+		if (in)
+			return 1;
+	}
+	return 0;
 }
 
-static int addr_bogon(uint8_t family, const uint8_t *a)
+int mix_addr_bogon(uint8_t family, const uint8_t *a)
 {
 	return family == DN_FAMILY_IPV4 ? v4_bogon(mix_v4_get(a)) : v6_bogon(a);
 }
@@ -228,7 +235,7 @@ int mix_addr_src_public(struct mix_state *st, uint8_t family, const uint8_t *dst
 			v4_put(out, (uint32_t)mix_rng_next(st));
 		else
 			prefix_random(st, &global6, out);
-		if (!addr_bogon(family, out) && !mix_addr_scanner_org(st, family, out) &&
+		if (!mix_addr_bogon(family, out) && !mix_addr_scanner_org(st, family, out) &&
 		    memcmp(out, dst, 16))
 			return 0;
 	}
@@ -249,7 +256,7 @@ int mix_addr_src_scanner(struct mix_state *st, uint8_t family, uint8_t *out)
 	for (int i = 0; i < MAX_DRAWS; i++) {
 		p = &st->scanners.entries[st->scan_idx[family][mix_rng_below(st, st->nr_scan[family])]].prefix;
 		prefix_random(st, p, out);
-		if (!addr_bogon(family, out))
+		if (!mix_addr_bogon(family, out))
 			return 0;
 	}
 	return -EAGAIN;
@@ -309,7 +316,7 @@ static int scanner_usable(const struct dn_prefix *p)
 
 		last[i] = p->addr[i] | ~mask;
 	}
-	return !addr_bogon(p->family, p->addr) && !addr_bogon(p->family, last);
+	return !mix_addr_bogon(p->family, p->addr) && !mix_addr_bogon(p->family, last);
 }
 
 static int index_scanners(struct mix_state *st)

@@ -51,6 +51,9 @@ const struct dn_prefix *mix_addr_darknet(const struct mix_state *st, uint8_t fam
 void mix_addr_dst_random(struct mix_state *st, uint8_t family, uint8_t *out);
 void mix_addr_dst_seq(struct mix_state *st, uint8_t family, uint8_t *out);
 
+/* Is a a bogon source (include/bogons.h), as the datapath decides? */
+int mix_addr_bogon(uint8_t family, const uint8_t *a);
+
 /* Sources. Public: neither bogon, nor scanner, nor dst. Scanner: inside a
  * usable scanner prefix (the family must have one). Both return -EAGAIN if
  * rejection sampling gives up. Bogon: never 192.0.2.0/24. */

@@ -15,7 +15,7 @@ static const uint16_t research_tcp_ports[] = {
 static const uint16_t research_udp_ports[] = {
 	53, 123, 161, 1900, 5060, 11211, 137, 500, 389, 5353,
 };
-/* IoT ports from darknet studies (DOMAIN.md) and common services, minus the
+/* IoT ports from darknet studies (docs/classification.md) and common services, minus the
  * top ten, which have templates of their own. */
 static const uint16_t tail_ports[] = {
 	7547, 8081, 8181, 8443, 9000, 82, 83, 84, 85, 5500, 60001, 32, 3232,
@@ -48,7 +48,7 @@ static const uint16_t spoof_ports[] = { 23, 80, 22, 445 };
 #define ICMP6(t) .spec.proto = IPPROTO_ICMPV6, .spec.icmp_type = (t)
 
 /*
- * nicter: modelled on NICTER 2018 (DOMAIN.md). Weights in 0.01 % of frames.
+ * nicter: modelled on NICTER 2018 (docs/classification.md). Weights in 0.01 % of frames.
  *
  *   class          share  how NICTER 2018 reads
  *   research       35.00  75.3 of 212.1 billion packets were research scans;
