@@ -97,7 +97,7 @@ static int load_counter(struct bench *b)
 	b->ctr = darknet_counter_bpf__open();
 	if (!b->ctr)
 		return -errno;
-	ret = maps_size_for_cpus(b->ctr);
+	ret = maps_size_for_cpus(b->ctr, 0);
 	ret = ret ?: darknet_counter_bpf__load(b->ctr);
 	if (ret) {
 		fprintf(stderr, "bench: cannot load the counter: %s\n", strerror(-ret));
@@ -123,7 +123,7 @@ int bench_load_counter_copy(struct bench *b, const struct dn_prefix_list *scanne
 
 	if (!c)
 		return -errno;
-	ret = maps_size_for_cpus(c);
+	ret = maps_size_for_cpus(c, 0);
 	ret = ret ?: darknet_counter_bpf__load(c);
 	if (!ret) {
 		maps_from_skel(&m, c);

@@ -108,7 +108,9 @@ int exporter_init(struct exporter *ex, struct dn_iface *ifaces, int nr,
 		return -ENOMEM;
 	ex->snap.nr_ifaces = nr;
 	for (int i = 0; i < nr; i++) {
+		/* each interface's snapshot keeps its port sums between scrapes */
 		err = counters_snapshot_alloc(&ex->snap.ifaces[i]);
+		err = err ?: counters_snapshot_track_ports(&ex->snap.ifaces[i]);
 		if (err)
 			return err;
 	}

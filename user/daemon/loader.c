@@ -121,7 +121,7 @@ int loader_open(struct dn_iface *ifc, const char *name, const char *netns,
 		return ret;
 	}
 	ifc->skel->rodata->dn_action = action;
-	ret = maps_size_for_cpus(ifc->skel);
+	ret = maps_size_for_cpus(ifc->skel, 0);
 	ret = ret ?: pin_maps(ifc, err, errlen);
 	if (ret && !err[0])
 		snprintf(err, errlen, "cannot pin maps in %s: %s", ifc->pin_dir, strerror(-ret));

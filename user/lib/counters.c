@@ -5,7 +5,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "counters.h"
-#include "port_read.h"
+#include "port_reader.h"
 
 /* Keys fetched per batch syscall: large enough that a 65,536-port map is
  * 16 calls, small enough that the scratch buffer stays under a few MiB. */
@@ -32,19 +32,29 @@ int counters_snapshot_alloc(struct dn_iface_snapshot *s)
 {
 	s->tcp_ports = calloc(DN_PORT_KEYS, sizeof(*s->tcp_ports));
 	s->udp_ports = calloc(DN_PORT_KEYS, sizeof(*s->udp_ports));
-	if (!s->tcp_ports || !s->udp_ports) {
+	s->port_reader = NULL;
+	if (!s->tcp_ports || !s->udp_ports || port_reader_new(&s->port_reader, false)) {
 		counters_snapshot_free(s);
 		return -ENOMEM;
 	}
 	return 0;
 }
 
+int counters_snapshot_track_ports(struct dn_iface_snapshot *s)
+{
+	port_reader_free(s->port_reader);
+	s->port_reader = NULL;
+	return port_reader_new(&s->port_reader, true);
+}
+
 void counters_snapshot_free(struct dn_iface_snapshot *s)
 {
 	free(s->tcp_ports);
 	free(s->udp_ports);
+	port_reader_free(s->port_reader);
 	s->tcp_ports = NULL;
 	s->udp_ports = NULL;
+	s->port_reader = NULL;
 }
 
 void counters_sum_percpu(__u64 *out, const __u64 *vals, __u32 nr_keys,
@@ -100,10 +110,9 @@ int counters_read(struct counters_reader *r, const struct dn_maps *m,
 
 	err = err ?: read_array(r, m->class_counters, DN_CLASS_KEYS,
 				sizeof(struct dn_count), 1, s->classes);
-	err = err ?: port_tables_read(m->tcp_port_low, m->tcp_port_high,
-				      sizeof(struct dn_tcp_port), DN_TCP_PORT_SLOTS, s->tcp_ports);
-	err = err ?: port_tables_read(m->udp_port_low, m->udp_port_high,
-				      sizeof(struct dn_udp_port), DN_UDP_PORT_SLOTS, s->udp_ports);
+	if (!s->port_reader)
+		err = port_reader_new(&s->port_reader, false);
+	err = err ?: port_reader_read(s->port_reader, m, s->tcp_ports, s->udp_ports);
 	err = err ?: read_array(r, m->icmp_counters, DN_FAMILY_MAX * DN_NR_ICMP_TYPES,
 				sizeof(struct dn_icmp_type), 1, s->icmp);
 	err = err ?: read_array(r, m->prefix_counters, DN_MAX_PREFIX_IDS,
