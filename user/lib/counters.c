@@ -103,24 +103,31 @@ static int read_array(struct counters_reader *r, int fd, __u32 nr_keys,
 	return start == nr_keys ? 0 : -EIO;
 }
 
-int counters_read(struct counters_reader *r, const struct dn_maps *m,
-		  struct dn_iface_snapshot *s)
+int counters_read_percpu(struct counters_reader *r, const struct dn_maps *m,
+			 struct dn_iface_snapshot *s)
 {
 	int err = 0;
 
 	err = err ?: read_array(r, m->class_counters, DN_CLASS_KEYS,
 				sizeof(struct dn_count), 1, s->classes);
-	if (!s->port_reader)
-		err = port_reader_new(&s->port_reader, false);
-	err = err ?: port_reader_read(s->port_reader, m, s->tcp_ports, s->udp_ports);
 	err = err ?: read_array(r, m->icmp_counters, DN_FAMILY_MAX * DN_NR_ICMP_TYPES,
 				sizeof(struct dn_icmp_type), 1, s->icmp);
 	err = err ?: read_array(r, m->prefix_counters, DN_MAX_PREFIX_IDS,
 				sizeof(struct dn_count), 1, s->prefixes);
 	err = err ?: read_array(r, m->org_counters, DN_MAX_SCANNER_ORGS + 1,
 				sizeof(struct dn_count), 1, s->orgs);
-	err = err ?: read_array(r, m->reason_counters, DN_REASON_MAX,
-				sizeof(struct dn_count), 1, s->reasons);
+	return err ?: read_array(r, m->reason_counters, DN_REASON_MAX,
+				 sizeof(struct dn_count), 1, s->reasons);
+}
+
+int counters_read(struct counters_reader *r, const struct dn_maps *m,
+		  struct dn_iface_snapshot *s)
+{
+	int err = counters_read_percpu(r, m, s);
+
+	if (!err && !s->port_reader)
+		err = port_reader_new(&s->port_reader, false);
+	err = err ?: port_reader_read(s->port_reader, m, s->tcp_ports, s->udp_ports);
 	/* prefix_info is 20 bytes: array values are padded to 8 bytes in the
 	 * map's storage but the batch API returns them at value_size stride. */
 	err = err ?: read_array(r, m->prefix_info, DN_MAX_PREFIX_IDS,

@@ -28,6 +28,11 @@ void counters_snapshot_free(struct dn_iface_snapshot *s);
  * read leaves s partly updated and is counted by the caller. */
 int counters_read(struct counters_reader *r, const struct dn_maps *m,
 		  struct dn_iface_snapshot *s);
+/* The part of counters_read() whose cost grows with the CPU count besides
+ * the port tables: the per-CPU arrays (classes, ICMP, prefixes, orgs,
+ * reasons). The bench scales it to CPUs this machine does not have. */
+int counters_read_percpu(struct counters_reader *r, const struct dn_maps *m,
+			 struct dn_iface_snapshot *s);
 
 /* Sum per-CPU values as the kernel's batch lookup returns them, laid out
  * [key][cpu][word], into out[key][word]. */
