@@ -6,9 +6,12 @@
 #include <bpf/bpf_helpers.h>
 #include "darknet_counter.h"
 
-/* All counters are per-CPU arrays: an XDP program runs to completion on one
- * CPU without preemption by itself, so plain increments of this CPU's slot
- * cannot race, and user space sums the CPUs. No atomics, no shared lines. */
+/* The small counters are per-CPU arrays: an XDP program runs to completion
+ * on one CPU without preemption by itself, so plain increments of this CPU's
+ * slot cannot race, and user space sums the CPUs. Only the port tables'
+ * high parts are shared (see struct dn_port_low): an atomic add once per
+ * DN_PORT_CARRY packets of a port. docs/memory.md: what is per CPU, what
+ * is shared, and why. */
 #define PERCPU_ARRAY(name, entries, value_type)            \
 	struct {                                           \
 		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);   \
@@ -16,18 +19,27 @@
 		__type(key, __u32);                        \
 		__type(value, value_type);                 \
 	} name SEC(".maps")
-
 /* dn_class_key(family, proto, class) -> packets, bytes */
 PERCPU_ARRAY(class_counters, DN_CLASS_KEYS, struct dn_count);
-/* Port tables: one block of DN_PORT_KEYS values per possible CPU, at
+/* Low tables: one block of DN_PORT_KEYS values per CPU, at
  * cpu * DN_PORT_KEYS + port; user space sizes them before load
  * (maps_size_for_cpus()). Plain arrays rather than per-CPU ones: a per-CPU
  * lookup first loads the value's per-CPU pointer, a dependent load that
  * misses for scattered ports (13-18 ns a packet, measured with make bench).
  * Each CPU writes only its own block, so plain increments stay race-free.
- * mmap-able, because user space reads a counter's two parts word by word
+ * mmap-able, because user space reads a counter's parts word by word
  * (see struct dn_port_low). */
-#define PORT_TABLE(name, value_type)                        \
+#define PORT_LOW_TABLE(name)                               \
+	struct {                                           \
+		__uint(type, BPF_MAP_TYPE_ARRAY);          \
+		__uint(max_entries, DN_PORT_KEYS);         \
+		__uint(map_flags, BPF_F_MMAPABLE);         \
+		__type(key, __u32);                        \
+		__type(value, struct dn_port_low);         \
+	} name SEC(".maps")
+
+/* High tables: one value per port, shared by all CPUs (atomic adds). */
+#define PORT_HIGH_TABLE(name, value_type)                  \
 	struct {                                           \
 		__uint(type, BPF_MAP_TYPE_ARRAY);          \
 		__uint(max_entries, DN_PORT_KEYS);         \
@@ -37,13 +49,24 @@ PERCPU_ARRAY(class_counters, DN_CLASS_KEYS, struct dn_count);
 	} name SEC(".maps")
 
 /* cpu block + TCP destination port -> low byte per class */
-PORT_TABLE(tcp_port_low, struct dn_port_low);
-/* cpu block + TCP destination port -> high part per class: one cache line */
-PORT_TABLE(tcp_port_high, struct dn_tcp_port);
+PORT_LOW_TABLE(tcp_port_low);
+/* TCP destination port -> high part per class: one cache line, all CPUs */
+PORT_HIGH_TABLE(tcp_port_high, struct dn_tcp_port);
 /* cpu block + UDP destination port -> low byte per enum dn_udp_slot */
-PORT_TABLE(udp_port_low, struct dn_port_low);
-/* cpu block + UDP destination port -> high part per enum dn_udp_slot */
-PORT_TABLE(udp_port_high, struct dn_udp_port);
+PORT_LOW_TABLE(udp_port_low);
+/* UDP destination port -> high part per enum dn_udp_slot, all CPUs */
+PORT_HIGH_TABLE(udp_port_high, struct dn_udp_port);
+/* cpu * DN_TOUCHED_CPU_WORDS + word -> one bit per port group that this
+ * CPU counted since the reader last cleared it (darknet_counter.h); sized
+ * by user space like the low tables, mmap-able so that the reader can
+ * clear bits with an atomic exchange. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DN_TOUCHED_CPU_WORDS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+} port_touched SEC(".maps");
 /* family * 256 + ICMP(v6) type -> packets per class */
 PERCPU_ARRAY(icmp_counters, DN_FAMILY_MAX * DN_NR_ICMP_TYPES, struct dn_icmp_type);
 /* darknet prefix id -> packets, bytes */

@@ -12,7 +12,7 @@
 /* Bump whenever a map, struct or enum below changes meaning or size: pinned
  * state lives under a path that carries this number, so an incompatible
  * binary never reads another layout's counters. */
-#define DN_LAYOUT_VERSION 4
+#define DN_LAYOUT_VERSION 5
 
 #define DN_MAX_VLAN_DEPTH 2      /* 802.1Q and 802.1ad (QinQ) */
 #define DN_MAX_IPV6_EXT_HDRS 6   /* hop-by-hop, routing, fragment, dest opts... */
@@ -106,27 +106,47 @@ static inline __u32 dn_class_key(__u32 family, __u32 ipproto, __u32 cls)
 /* A port counter is split in two. Its low part, one byte per slot in
  * tcp_port_low / udp_port_low, is what a packet increments: 8 bytes a port,
  * so a CPU's tables are 1 MiB and stay in cache while ports are scattered.
+ * Each CPU has its own block of low bytes, at cpu * DN_PORT_KEYS +
+ * destination port (host order) or DN_PORT_NONE, and only it writes there.
  * When a low byte would reach DN_PORT_CARRY the program adds DN_PORT_CARRY
- * to the high part (tcp_port_high / udp_port_high, u64, touched once
- * per DN_PORT_CARRY packets) and clears the byte. The count is high + low.
- * While it carries, the byte holds DN_PORT_LOW_BUSY, so a reader that finds
- * the byte busy, or the high part changed between two reads around the
- * byte, reads again (user/port_read.c). Both tables are mmap-able arrays
- * with one block of DN_PORT_KEYS values per possible CPU, at
- * cpu * DN_PORT_KEYS + destination port (host order) or DN_PORT_NONE. */
+ * to the high part (tcp_port_high / udp_port_high, u64, touched once per
+ * DN_PORT_CARRY packets) and clears the byte. The high parts are ONE table
+ * per protocol that every CPU carries into with a fetching atomic add, so
+ * that they cost DN_PORT_KEYS values, not that many per CPU. A port's count
+ * is high + the sum over CPUs of its low bytes. While it carries, the byte
+ * holds DN_PORT_LOW_BUSY, so a reader that finds a byte busy, or the high
+ * part changed between two reads around the bytes, reads again
+ * (user/lib/port_read.c says why that is exact). All four tables are
+ * mmap-able arrays; docs/memory.md gives their sizes. */
 #define DN_PORT_CARRY 255
 #define DN_PORT_LOW_BUSY 255
+
+/* port_touched: per CPU, one bit per group of DN_PORT_GROUP_PORTS ports (a
+ * cache line of low bytes) per protocol, set by the program after it counts
+ * a port of the group and cleared by the reader before it reads the group,
+ * so a scrape reads the groups that changed, not every port of every CPU.
+ * Key cpu * DN_TOUCHED_CPU_WORDS + word: TCP's words first, UDP's at
+ * DN_TOUCHED_UDP; each starts on a cache line, and so does each CPU. */
+#define DN_PORT_GROUP_SHIFT 3
+#define DN_PORT_GROUP_PORTS (1u << DN_PORT_GROUP_SHIFT)
+#define DN_PORT_GROUPS ((DN_PORT_KEYS + DN_PORT_GROUP_PORTS - 1) / DN_PORT_GROUP_PORTS)
+#define DN_TOUCHED_WORDS ((DN_PORT_GROUPS + 63) / 64)        /* per protocol: 129 */
+#define DN_TOUCHED_TCP 0
+#define DN_TOUCHED_UDP ((DN_TOUCHED_WORDS + 7) / 8 * 8)        /* 136: a line boundary */
+#define DN_TOUCHED_CPU_WORDS (2 * DN_TOUCHED_UDP)
 
 struct dn_port_low {
 	__u8 packets[DN_TCP_PORT_SLOTS];   /* by TCP class or enum dn_udp_slot */
 };
 
-/* tcp_port_high value: the high parts of a TCP port's counters. */
+/* tcp_port_high value: the high parts of a TCP port's counters, shared
+ * by all CPUs. */
 struct dn_tcp_port {
 	__u64 packets[DN_TCP_PORT_SLOTS];
 };
 
-/* udp_port_high value: the high parts of a UDP port's counters. */
+/* udp_port_high value: the high parts of a UDP port's counters, shared
+ * by all CPUs. */
 struct dn_udp_port {
 	__u64 packets[DN_UDP_PORT_SLOTS];
 };
@@ -205,6 +225,8 @@ _Static_assert(sizeof(struct dn_port_series_entry) == 16, "port series entry");
 _Static_assert(sizeof(struct dn_count) == 16, "dn_count is a map value");
 _Static_assert(sizeof(struct dn_tcp_port) == 64, "one cache line per TCP port");
 _Static_assert(sizeof(struct dn_port_low) == 8, "eight low bytes per port");
+_Static_assert(DN_PORT_GROUP_PORTS * sizeof(struct dn_port_low) == 64,
+	       "a port group is one cache line of low bytes");
 _Static_assert(sizeof(struct dn_udp_port) == 40, "dn_udp_port is a map value");
 _Static_assert(sizeof(struct dn_icmp_type) == 96, "dn_icmp_type is a map value");
 _Static_assert(sizeof(struct dn_lpm_v4) == 8, "dn_lpm_v4 is a map key");

@@ -28,7 +28,7 @@ void dp_open(struct dp *d, uint32_t action)
 	d->skel = darknet_counter_bpf__open();
 	cr_assert_not_null(d->skel, "open skeleton: %s", strerror(errno));
 	d->skel->rodata->dn_action = action;
-	cr_assert_eq(maps_size_for_cpus(d->skel), 0, "size the port tables");
+	cr_assert_eq(maps_size_for_cpus(d->skel, 0), 0, "size the port tables");
 	err = darknet_counter_bpf__load(d->skel);
 	cr_assert_eq(err, 0, "load skeleton (verifier): %s", strerror(-err));
 	maps_from_skel(&d->maps, d->skel);
@@ -118,6 +118,14 @@ struct dn_iface_snapshot *dp_snapshot_new(void)
 	return s;
 }
 
+struct dn_iface_snapshot *dp_snapshot_new_tracked(void)
+{
+	struct dn_iface_snapshot *s = dp_snapshot_new();
+
+	cr_assert_eq(counters_snapshot_track_ports(s), 0, "tracking port reader");
+	return s;
+}
+
 void dp_snapshot_free(struct dn_iface_snapshot *s)
 {
 	if (!s)
@@ -137,35 +145,35 @@ void dp_snapshot_copy(struct dn_iface_snapshot *dst, const struct dn_iface_snaps
 {
 	struct dn_tcp_port *tcp = dst->tcp_ports;
 	struct dn_udp_port *udp = dst->udp_ports;
+	struct port_reader *pr = dst->port_reader;
 
 	memcpy(dst, src, sizeof(*dst));
 	dst->tcp_ports = tcp;
 	dst->udp_ports = udp;
+	dst->port_reader = pr;
 	memcpy(tcp, src->tcp_ports, DN_PORT_KEYS * sizeof(*tcp));
 	memcpy(udp, src->udp_ports, DN_PORT_KEYS * sizeof(*udp));
 }
 
-/* One port of a split port table (one block of DN_PORT_KEYS per CPU):
- * high part plus low byte per slot, summed. No carry runs meanwhile. */
+/* One port of a split port table: the shared high part plus every CPU's
+ * low byte per slot (one block of DN_PORT_KEYS per CPU). No carry runs
+ * meanwhile. */
 static void read_port(struct dp *d, int low_fd, int high_fd, uint32_t port,
 		      size_t value_size, void *out)
 {
-	__u64 *vals = malloc(value_size), *sum = out;
+	__u64 *sum = out;
 	struct dn_port_low low;
 
-	cr_assert_not_null(vals, "read_port: out of memory");
-	memset(out, 0, value_size);
+	cr_assert_eq(bpf_map_lookup_elem(high_fd, &port, out), 0, "lookup high port %u: %s",
+		     port, strerror(errno));
 	for (int cpu = 0; cpu < d->reader.ncpus; cpu++) {
 		uint32_t key = cpu * DN_PORT_KEYS + port;
 
-		cr_assert_eq(bpf_map_lookup_elem(high_fd, &key, vals), 0, "lookup port key %u: %s",
-			     key, strerror(errno));
 		cr_assert_eq(bpf_map_lookup_elem(low_fd, &key, &low), 0, "lookup low key %u: %s",
 			     key, strerror(errno));
 		for (size_t w = 0; w < value_size / 8; w++)
-			sum[w] += vals[w] + low.packets[w];
+			sum[w] += low.packets[w];
 	}
-	free(vals);
 }
 
 /* Keys [0, nkeys) of a per-CPU array, summed over CPUs into out. */

@@ -32,9 +32,14 @@ int dp_slot_fd(int outer);
 /* One BPF_PROG_TEST_RUN of frame; returns the XDP verdict. */
 uint32_t dp_run(struct dp *d, const uint8_t *frame, uint32_t len);
 
+/* A snapshot that reads every port group and clears no touched bit, or
+ * one that owns the bits and reads what changed, as the daemon's does
+ * (at most one of those per loaded program). */
 struct dn_iface_snapshot *dp_snapshot_new(void);
+struct dn_iface_snapshot *dp_snapshot_new_tracked(void);
 void dp_snapshot_free(struct dn_iface_snapshot *s);
 void dp_snapshot(struct dp *d, struct dn_iface_snapshot *s);
+/* Counters of src into dst; dst keeps its own port reader (untracked). */
 void dp_snapshot_copy(struct dn_iface_snapshot *dst, const struct dn_iface_snapshot *src);
 
 /* The counters one table row is checked against, summed over CPUs: every
@@ -47,8 +52,8 @@ struct dp_counts {
 	struct dn_count prefixes[DN_MAX_PREFIX_IDS];
 	struct dn_count orgs[DN_MAX_SCANNER_ORGS + 1];
 	struct dn_icmp_type icmp[DN_FAMILY_MAX * DN_NR_ICMP_TYPES];
-	struct dn_tcp_port tcp;   /* tcp_port_high[port] */
-	struct dn_udp_port udp;   /* udp_port_high[port] */
+	struct dn_tcp_port tcp;   /* tcp_port_high[port] + low bytes of every CPU */
+	struct dn_udp_port udp;   /* udp_port_high[port] + low bytes of every CPU */
 };
 
 void dp_counts_read(struct dp *d, struct dp_counts *c, uint32_t port);

@@ -13,7 +13,8 @@
  *    4. bench_testrun.c again with generated scanner lists installed via
  *    listmaps. 5. bench_scrape.c / bench_daemon.c: counters_read() and
  *    metrics_render() CPU time with the maps filled directly, fdinfo
- *    memlock of every map, and the real daemon's RSS and CPU per scrape.
+ *    memlock of every map, and the real daemon's RSS and CPU per scrape;
+ *    bench_sensor.c: the same for maps made for 64 and 128 CPUs.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -206,9 +207,16 @@ static void print_targets(struct bench *b)
 			b->peer_lossless_mpps, b->ours_generator_bound ? ">= " : "",
 			b->ours_lossless_mpps,
 			verdict(b->peer_lossless_mpps * 10 <= b->ours_lossless_mpps));
-	if (s & BENCH_SCRAPE)
+	if (s & BENCH_SCRAPE) {
 		fprintf(b->out, "  10,000-series scrape well under 100 ms CPU: %.1f ms  %s\n",
 			b->scrape_10k_ms, verdict(b->scrape_10k_ms < 100));
+		fprintf(b->out, "  128 CPUs: <= 256 MiB kernel memory per interface: %.1f MiB  %s\n",
+			b->sensor_mib, verdict(b->sensor_mib <= 256));
+		fprintf(b->out, "  128 CPUs: scrape after a full sweep <= 150 ms CPU: %.1f ms  %s\n",
+			b->sensor_sweep_ms, verdict(b->sensor_sweep_ms <= 150));
+		fprintf(b->out, "  128 CPUs: quiet sensor's scrape <= 20 ms CPU: %.1f ms  %s\n",
+			b->sensor_quiet_ms, verdict(b->sensor_quiet_ms <= 20));
+	}
 }
 
 int main(int argc, char **argv)

@@ -90,6 +90,8 @@ struct bench {
 	double ours_lossless_mpps, peer_lossless_mpps;
 	bool ours_generator_bound;
 	double scrape_10k_ms;
+	/* a 128-CPU sensor (bench_sensor.c): MiB per interface, scrape ms */
+	double sensor_mib, sensor_sweep_ms, sensor_quiet_ms;
 };
 
 /* bench_setup.c: mixes, programs and lists. */
@@ -103,6 +105,9 @@ int bench_install_scanners(struct bench *b, const struct dn_prefix_list *l);
  * bench's darknets and scanners; *install_s is the scanner install time. */
 int bench_load_counter_copy(struct bench *b, const struct dn_prefix_list *scanners,
 			    struct darknet_counter_bpf **out, double *install_s);
+/* The same, its per-CPU blocks made for cpus CPUs (0: this machine's). */
+int bench_load_counter_for(struct bench *b, const struct dn_prefix_list *scanners, int cpus,
+			   struct darknet_counter_bpf **out, double *install_s);
 /* Attach prog_fd (native mode) to the receiving veth, replacing what is there. */
 int bench_attach_rx(struct bench *b, int prog_fd);
 /* Run fn in namespace ns and come back. */
@@ -134,6 +139,14 @@ int bench_section_scrape(struct bench *b);
 /* Write counter values into m: nr_tcp_ports ports get all eight TCP slots
  * and every other counter 0, or with all every slot of every map. */
 int bench_fill_maps(const struct dn_maps *m, int ncpus, __u32 nr_tcp_ports, bool all);
+/* Port tables only, for as many CPUs as they were made for: ports
+ * k * stride % 65,537 for k below nr_tcp / nr_udp counted on every CPU and
+ * their touched bits set; every other port zero. */
+int bench_fill_ports(const struct dn_maps *m, __u32 nr_tcp, __u32 nr_udp, __u32 stride);
+
+/* bench_sensor.c: a large sensor's maps (64, 128 CPUs) on this machine:
+ * kernel memory per interface and scrape CPU. */
+int bench_section_sensor(struct bench *b);
 
 /* bench_daemon.c: the real daemon on the veth: RSS and CPU per HTTP scrape. */
 int bench_section_daemon(struct bench *b);
@@ -149,6 +162,12 @@ int bench_counter_totals(struct bench *b, uint64_t class_pkts[DN_CLASS_MAX],
 /* Expected class counts of `count` frames of m replayed from its start. */
 void bench_expected(const struct bench_mix *m, uint64_t count,
 		    uint64_t class_pkts[DN_CLASS_MAX]);
+/* memlock of one map fd, from /proc/self/fdinfo: what the kernel charges. */
+uint64_t bench_map_memlock(int fd);
+/* A counter map that holds one block per CPU (per-CPU arrays, low tables,
+ * touched bits), rather than one for all CPUs. */
+struct bpf_map;
+bool bench_map_per_cpu(const struct bpf_map *map);
 /* Generated scanner prefixes: base plus random ones up to n entries. */
 int bench_gen_scanners(const struct dn_prefix_list *base, size_t n, uint64_t seed,
 		       struct dn_prefix_list *out);

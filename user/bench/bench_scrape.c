@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bench.h"
@@ -36,7 +37,7 @@ struct filler {
 	__u32 *keys;
 };
 
-#define FILL_MAX_KEYS (DN_CLASS_KEYS > DN_PORT_KEYS ? DN_CLASS_KEYS : DN_PORT_KEYS)
+#define FILL_MAX_KEYS (DN_CLASS_KEYS > DN_MAX_PREFIX_IDS ? DN_CLASS_KEYS : DN_MAX_PREFIX_IDS)
 
 /* Set keys [0, n) of a per-CPU array: every u64 word of every CPU's value
  * to a realistic 9-digit count when (key < nonzero), else 0. */
@@ -54,29 +55,77 @@ static int fill(struct filler *f, int fd, __u32 n, size_t value_size, __u32 nonz
 	return bpf_map_update_batch(fd, f->keys, f->vals, &count, NULL) ? -errno : 0;
 }
 
-/* A port table holds one block of DN_PORT_KEYS values per CPU: fill
- * ports [0, nonzero) of every block as fill() does a per-CPU array. A low
- * table (8-byte values) gets bytes below DN_PORT_CARRY: never the busy mark. */
-static int fill_ports(struct filler *f, int fd, size_t value_size, __u32 nonzero)
+/* A writable mapping of an mmap-able array, its size from the kernel. */
+static void *map_rw(int fd, size_t *len, __u32 *entries)
 {
-	size_t words = value_size / 8;
-	bool low = value_size == sizeof(struct dn_port_low);
-	uint64_t *v = f->vals;
-	__u32 count;
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info);
+	long page = sysconf(_SC_PAGESIZE);
+	void *mem;
 
-	for (int cpu = 0; cpu < f->ncpus; cpu++) {
-		for (__u32 k = 0; k < DN_PORT_KEYS; k++) {
-			f->keys[k] = cpu * DN_PORT_KEYS + k;
-			for (size_t w = 0; w < words; w++)
-				v[k * words + w] = k >= nonzero ? 0 :
-						   low ? 0x0101010101010101ull * (k % 200 + 1) :
-						   100000000ull + k * 7919 + w;
-		}
-		count = DN_PORT_KEYS;
-		if (bpf_map_update_batch(fd, f->keys, f->vals, &count, NULL))
-			return -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &info_len))
+		return NULL;
+	*entries = info.max_entries;
+	*len = ((size_t)info.max_entries * ((info.value_size + 7) & ~7u) + page - 1) & ~(page - 1);
+	mem = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	return mem == MAP_FAILED ? NULL : mem;
+}
+
+/* Ports k * stride % DN_PORT_KEYS for k < n of one protocol, on every CPU
+ * block of its low table: low bytes below DN_PORT_CARRY (never the busy
+ * mark) in the used slots, a realistic 9-digit high part, and the group's
+ * bit in every CPU's touched words, as packets leave them. Every other
+ * port is zero. */
+static int fill_proto(const struct dn_maps *m, int udp, __u32 n, __u32 stride, __u64 *touched,
+		      __u32 ncpus)
+{
+	int low_fd = udp ? m->udp_port_low : m->tcp_port_low;
+	int high_fd = udp ? m->udp_port_high : m->tcp_port_high;
+	__u32 words = udp ? DN_UDP_PORT_SLOTS : DN_TCP_PORT_SLOTS, low_n, high_n;
+	__u32 base = udp ? DN_TOUCHED_UDP : DN_TOUCHED_TCP;
+	__u64 mask = udp ? (1ull << (8 * DN_UDP_PORT_SLOTS)) - 1 : ~0ull;
+	size_t low_len, high_len;
+	__u64 *low = map_rw(low_fd, &low_len, &low_n), *high = map_rw(high_fd, &high_len, &high_n);
+	int err = low && high ? 0 : -errno;
+
+	if (!err && (low_n != ncpus * DN_PORT_KEYS || high_n != DN_PORT_KEYS))
+		err = -EINVAL;
+	if (!err) {
+		memset(low, 0, (size_t)low_n * 8);
+		memset(high, 0, (size_t)high_n * words * 8);
 	}
-	return 0;
+	for (__u32 k = 0; !err && k < n && k < DN_PORT_KEYS; k++) {
+		__u32 port = (__u64)k * stride % DN_PORT_KEYS, group = port / DN_PORT_GROUP_PORTS;
+
+		for (__u32 w = 0; w < words; w++)
+			high[(size_t)port * words + w] = 100000000ull + k * 7919 + w;
+		for (__u32 c = 0; c < ncpus; c++) {
+			low[(size_t)c * DN_PORT_KEYS + port] = 0x0101010101010101ull * (k % 200 + 1) & mask;
+			touched[(size_t)c * DN_TOUCHED_CPU_WORDS + base + group / 64] |= 1ull << (group % 64);
+		}
+	}
+	if (low)
+		munmap(low, low_len);
+	if (high)
+		munmap(high, high_len);
+	return err;
+}
+
+int bench_fill_ports(const struct dn_maps *m, __u32 nr_tcp, __u32 nr_udp, __u32 stride)
+{
+	size_t len;
+	__u32 entries, ncpus;
+	__u64 *touched = map_rw(m->port_touched, &len, &entries);
+	int err = touched ? 0 : -errno;
+
+	ncpus = entries / DN_TOUCHED_CPU_WORDS;
+	if (!err)
+		memset(touched, 0, (size_t)entries * 8);
+	err = err ?: fill_proto(m, 0, nr_tcp, stride, touched, ncpus);
+	err = err ?: fill_proto(m, 1, nr_udp, stride, touched, ncpus);
+	if (touched)
+		munmap(touched, len);
+	return err;
 }
 
 int bench_fill_maps(const struct dn_maps *m, int ncpus, __u32 nr_tcp_ports, bool all)
@@ -89,12 +138,7 @@ int bench_fill_maps(const struct dn_maps *m, int ncpus, __u32 nr_tcp_ports, bool
 	fl.keys = malloc(FILL_MAX_KEYS * sizeof(*fl.keys));
 	if (!fl.vals || !fl.keys)
 		err = -ENOMEM;
-	err = err ?: fill_ports(f, m->tcp_port_low, sizeof(struct dn_port_low),
-			  all ? big : nr_tcp_ports);
-	err = err ?: fill_ports(f, m->tcp_port_high, sizeof(struct dn_tcp_port),
-			  all ? big : nr_tcp_ports);
-	err = err ?: fill_ports(f, m->udp_port_low, sizeof(struct dn_port_low), big);
-	err = err ?: fill_ports(f, m->udp_port_high, sizeof(struct dn_udp_port), big);
+	err = err ?: bench_fill_ports(m, all ? DN_PORT_KEYS : nr_tcp_ports, all ? DN_PORT_KEYS : 0, 1);
 	err = err ?: fill(f, m->icmp_counters, DN_FAMILY_MAX * DN_NR_ICMP_TYPES,
 			  sizeof(struct dn_icmp_type), big);
 	err = err ?: fill(f, m->class_counters, DN_CLASS_KEYS, sizeof(struct dn_count), big);
@@ -181,23 +225,6 @@ static void print_scrape(struct bench *b, const char *what, const struct scrape_
 		r->bytes / 1e6, r->read_ms, r->render_ms, r->read_ms + r->render_ms);
 }
 
-/* memlock of one map fd, from /proc/self/fdinfo: what the kernel charges. */
-static uint64_t map_memlock(int fd)
-{
-	char path[64], line[256];
-	uint64_t v = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "memlock: %" SCNu64, &v) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return v;
-}
-
 /* The map in slot 0 of an outer map (a list's current inner map), or -1. */
 static int inner_fd(int outer)
 {
@@ -218,28 +245,30 @@ static void print_memory(struct bench *b)
 
 	fprintf(b->out, "  kernel map memory (fdinfo memlock; %d possible CPUs):\n", ncpus);
 	bpf_object__for_each_map(map, b->ctr->obj) {
-		uint64_t mem = map_memlock(bpf_map__fd(map));
+		uint64_t mem = bench_map_memlock(bpf_map__fd(map));
 
-		/* the port tables are per CPU too: one block per CPU */
-		if (bpf_map__type(map) == BPF_MAP_TYPE_PERCPU_ARRAY ||
-		    strstr(bpf_map__name(map), "_port_")) {
+		/* the low tables and touched bits hold one block per CPU */
+		if (bench_map_per_cpu(map)) {
 			percpu += mem;
 			fprintf(b->out, "    %-20s %8.2f MiB per CPU\n", bpf_map__name(map),
 				mem / (double)ncpus / (1 << 20));
 		} else {
 			shared += mem;
+			if (strstr(bpf_map__name(map), "_port_high"))
+				fprintf(b->out, "    %-20s %8.2f MiB, all CPUs\n", bpf_map__name(map),
+					mem / (double)(1 << 20));
 		}
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(outers); i++) {
 		int fd = inner_fd(outers[i]);
 
 		if (fd >= 0) {
-			lists += map_memlock(fd);
+			lists += bench_map_memlock(fd);
 			close(fd);
 		}
 	}
 	fprintf(b->out, "    per-CPU counters total %.2f MiB per CPU (%.2f MiB on this machine);\n"
-		"    shared: outer/id maps %.2f MiB, current lists' inner maps %.2f MiB "
+		"    shared: high parts, outer/id maps %.2f MiB, current lists' inner maps %.2f MiB "
 		"(shipped scanner list, 3 darknets)\n",
 		percpu / (double)ncpus / (1 << 20), percpu / (double)(1 << 20),
 		shared / (double)(1 << 20), lists / (double)(1 << 20));
@@ -284,6 +313,7 @@ int bench_section_scrape(struct bench *b)
 	err = err ?: bench_fill_maps(&b->maps, b->ncpus, 0, false);
 	if (!err)
 		print_memory(b);
+	err = err ?: bench_section_sensor(b);
 	err = err ?: bench_section_daemon(b);
 	if (err)
 		fprintf(stderr, "bench: scrape section failed: %s\n", strerror(-err));

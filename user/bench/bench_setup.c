@@ -97,7 +97,7 @@ static int load_counter(struct bench *b)
 	b->ctr = darknet_counter_bpf__open();
 	if (!b->ctr)
 		return -errno;
-	ret = maps_size_for_cpus(b->ctr);
+	ret = maps_size_for_cpus(b->ctr, 0);
 	ret = ret ?: darknet_counter_bpf__load(b->ctr);
 	if (ret) {
 		fprintf(stderr, "bench: cannot load the counter: %s\n", strerror(-ret));
@@ -115,6 +115,12 @@ static int load_counter(struct bench *b)
 int bench_load_counter_copy(struct bench *b, const struct dn_prefix_list *scanners,
 			    struct darknet_counter_bpf **out, double *install_s)
 {
+	return bench_load_counter_for(b, scanners, 0, out, install_s);
+}
+
+int bench_load_counter_for(struct bench *b, const struct dn_prefix_list *scanners, int cpus,
+			   struct darknet_counter_bpf **out, double *install_s)
+{
 	struct darknet_counter_bpf *c = darknet_counter_bpf__open();
 	struct dn_maps m;
 	char err[256] = "";
@@ -123,7 +129,7 @@ int bench_load_counter_copy(struct bench *b, const struct dn_prefix_list *scanne
 
 	if (!c)
 		return -errno;
-	ret = maps_size_for_cpus(c);
+	ret = maps_size_for_cpus(c, cpus);
 	ret = ret ?: darknet_counter_bpf__load(c);
 	if (!ret) {
 		maps_from_skel(&m, c);

@@ -1,6 +1,7 @@
 /* bench_util.c: clocks, medians, CPU pinning, counter sums and generated scanner lists for the bench. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <inttypes.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,4 +209,29 @@ int bench_gen_scanners(const struct dn_prefix_list *base, size_t n, uint64_t see
 	}
 	free(set.slots);
 	return 0;
+}
+
+/* memlock of one map fd, from /proc/self/fdinfo: what the kernel charges. */
+uint64_t bench_map_memlock(int fd)
+{
+	char path[64], line[256];
+	uint64_t v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %" SCNu64, &v) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+bool bench_map_per_cpu(const struct bpf_map *map)
+{
+	const char *name = bpf_map__name(map);
+
+	return bpf_map__type(map) == BPF_MAP_TYPE_PERCPU_ARRAY || strstr(name, "_port_low") ||
+	       !strcmp(name, "port_touched");
 }

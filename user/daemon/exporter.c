@@ -116,8 +116,11 @@ int exporter_init(struct exporter *ex, struct dn_iface *ifaces, int nr,
 	err = ex->snap.ifaces ? 0 : -ENOMEM;
 	if (!err)
 		ex->snap.nr_ifaces = nr;
-	for (i = 0; i < nr && !err; i++)
+	/* each interface's snapshot keeps its port sums between scrapes */
+	for (i = 0; i < nr && !err; i++) {
 		err = counters_snapshot_alloc(&ex->snap.ifaces[i]);
+		err = err ?: counters_snapshot_track_ports(&ex->snap.ifaces[i]);
+	}
 	err = err ?: counters_reader_init(&ex->reader);
 	if (err)
 		snprintf(errbuf, errlen, "cannot set up the counter snapshots: %s",

@@ -139,7 +139,7 @@ int loader_open(struct dn_iface *ifc, const char *name, const char *netns,
 		return ret;
 	}
 	ifc->skel->rodata->dn_action = action;
-	ret = maps_size_for_cpus(ifc->skel);
+	ret = maps_size_for_cpus(ifc->skel, 0);
 	if (ret) {
 		snprintf(err, errlen, "cannot size the port maps of %s for the possible CPUs: %s",
 			 name, strerror(-ret));

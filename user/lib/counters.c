@@ -5,7 +5,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "counters.h"
-#include "port_read.h"
+#include "port_reader.h"
 
 /* Keys fetched per batch syscall: large enough that a 65,536-port map is
  * 16 calls, small enough that the scratch buffer stays under a few MiB. */
@@ -32,19 +32,29 @@ int counters_snapshot_alloc(struct dn_iface_snapshot *s)
 {
 	s->tcp_ports = calloc(DN_PORT_KEYS, sizeof(*s->tcp_ports));
 	s->udp_ports = calloc(DN_PORT_KEYS, sizeof(*s->udp_ports));
-	if (!s->tcp_ports || !s->udp_ports) {
+	s->port_reader = NULL;
+	if (!s->tcp_ports || !s->udp_ports || port_reader_new(&s->port_reader, false)) {
 		counters_snapshot_free(s);
 		return -ENOMEM;
 	}
 	return 0;
 }
 
+int counters_snapshot_track_ports(struct dn_iface_snapshot *s)
+{
+	port_reader_free(s->port_reader);
+	s->port_reader = NULL;
+	return port_reader_new(&s->port_reader, true);
+}
+
 void counters_snapshot_free(struct dn_iface_snapshot *s)
 {
 	free(s->tcp_ports);
 	free(s->udp_ports);
+	port_reader_free(s->port_reader);
 	s->tcp_ports = NULL;
 	s->udp_ports = NULL;
+	s->port_reader = NULL;
 }
 
 void counters_sum_percpu(__u64 *out, const __u64 *vals, __u32 nr_keys,
@@ -93,25 +103,31 @@ static int read_array(struct counters_reader *r, int fd, __u32 nr_keys,
 	return start == nr_keys ? 0 : -EIO;
 }
 
-int counters_read(struct counters_reader *r, const struct dn_maps *m,
-		  struct dn_iface_snapshot *s)
+int counters_read_percpu(struct counters_reader *r, const struct dn_maps *m,
+			 struct dn_iface_snapshot *s)
 {
 	int err = 0;
 
 	err = err ?: read_array(r, m->class_counters, DN_CLASS_KEYS,
 				sizeof(struct dn_count), 1, s->classes);
-	err = err ?: port_tables_read(m->tcp_port_low, m->tcp_port_high,
-				      sizeof(struct dn_tcp_port), DN_TCP_PORT_SLOTS, s->tcp_ports);
-	err = err ?: port_tables_read(m->udp_port_low, m->udp_port_high,
-				      sizeof(struct dn_udp_port), DN_UDP_PORT_SLOTS, s->udp_ports);
 	err = err ?: read_array(r, m->icmp_counters, DN_FAMILY_MAX * DN_NR_ICMP_TYPES,
 				sizeof(struct dn_icmp_type), 1, s->icmp);
 	err = err ?: read_array(r, m->prefix_counters, DN_MAX_PREFIX_IDS,
 				sizeof(struct dn_count), 1, s->prefixes);
 	err = err ?: read_array(r, m->org_counters, DN_MAX_SCANNER_ORGS + 1,
 				sizeof(struct dn_count), 1, s->orgs);
-	err = err ?: read_array(r, m->reason_counters, DN_REASON_MAX,
-				sizeof(struct dn_count), 1, s->reasons);
+	return err ?: read_array(r, m->reason_counters, DN_REASON_MAX,
+				 sizeof(struct dn_count), 1, s->reasons);
+}
+
+int counters_read(struct counters_reader *r, const struct dn_maps *m,
+		  struct dn_iface_snapshot *s)
+{
+	int err = counters_read_percpu(r, m, s);
+
+	if (!err && !s->port_reader)
+		err = port_reader_new(&s->port_reader, false);
+	err = err ?: port_reader_read(s->port_reader, m, s->tcp_ports, s->udp_ports);
 	/* prefix_info is 20 bytes: array values are padded to 8 bytes in the
 	 * map's storage but the batch API returns them at value_size stride. */
 	err = err ?: read_array(r, m->prefix_info, DN_MAX_PREFIX_IDS,

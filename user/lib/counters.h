@@ -15,13 +15,24 @@ struct counters_reader {
 int counters_reader_init(struct counters_reader *r);
 void counters_reader_free(struct counters_reader *r);
 
+/* A snapshot whose reads read every port group and leave the maps'
+ * touched bits alone (one-shot readers). 0 or -ENOMEM. */
 int counters_snapshot_alloc(struct dn_iface_snapshot *s);
+/* From now on s owns its maps' touched bits: each read reads only the port
+ * groups that changed since the one before, into the sums s keeps (the
+ * daemon, one snapshot per interface; one such reader per maps). */
+int counters_snapshot_track_ports(struct dn_iface_snapshot *s);
 void counters_snapshot_free(struct dn_iface_snapshot *s);
 
 /* Fill s with everything m's maps hold now. Returns 0 or -errno; a failed
  * read leaves s partly updated and is counted by the caller. */
 int counters_read(struct counters_reader *r, const struct dn_maps *m,
 		  struct dn_iface_snapshot *s);
+/* The part of counters_read() whose cost grows with the CPU count besides
+ * the port tables: the per-CPU arrays (classes, ICMP, prefixes, orgs,
+ * reasons). The bench scales it to CPUs this machine does not have. */
+int counters_read_percpu(struct counters_reader *r, const struct dn_maps *m,
+			 struct dn_iface_snapshot *s);
 
 /* Sum per-CPU values as the kernel's batch lookup returns them, laid out
  * [key][cpu][word], into out[key][word]. */

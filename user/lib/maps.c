@@ -10,17 +10,16 @@
 #include "darknet_counter.h"
 #include "maps.h"
 
-int maps_size_for_cpus(struct darknet_counter_bpf *skel)
+int maps_size_for_cpus(struct darknet_counter_bpf *skel, int cpus)
 {
-	int ncpus = libbpf_num_possible_cpus(), err;
+	int ncpus = cpus > 0 ? cpus : libbpf_num_possible_cpus(), err;
 
 	if (ncpus <= 0)
 		return ncpus ? ncpus : -EINVAL;
 	err = bpf_map__set_max_entries(skel->maps.tcp_port_low, ncpus * DN_PORT_KEYS);
-	err = err ?: bpf_map__set_max_entries(skel->maps.tcp_port_high, ncpus * DN_PORT_KEYS);
 	err = err ?: bpf_map__set_max_entries(skel->maps.udp_port_low, ncpus * DN_PORT_KEYS);
-	return err ?: bpf_map__set_max_entries(skel->maps.udp_port_high,
-					       ncpus * DN_PORT_KEYS);
+	return err ?: bpf_map__set_max_entries(skel->maps.port_touched,
+					       ncpus * DN_TOUCHED_CPU_WORDS);
 }
 
 void maps_from_skel(struct dn_maps *m, const struct darknet_counter_bpf *skel)

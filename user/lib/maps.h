@@ -8,7 +8,7 @@
  * that pinning, opening and closing never list the maps by hand. */
 #define DN_MAPS(X)                                                          \
 	X(class_counters) X(tcp_port_low) X(tcp_port_high)              \
-	X(udp_port_low) X(udp_port_high)                                 \
+	X(udp_port_low) X(udp_port_high) X(port_touched)                 \
 	X(icmp_counters) X(prefix_counters) X(org_counters)                  \
 	X(reason_counters) X(darknet_v4) X(darknet_v6) X(darknet_small)   \
 	X(scanner_v4_dir)                                                     \
@@ -31,9 +31,11 @@ struct dn_maps {
 
 struct darknet_counter_bpf;
 
-/* Size the port tables, which hold one block per possible CPU, before the
- * skeleton is loaded. Every loader must call it. 0 or -errno. */
-int maps_size_for_cpus(struct darknet_counter_bpf *skel);
+/* Size the tables that hold one block per CPU (low bytes, touched bits)
+ * for cpus CPUs, or with cpus 0 for the possible CPUs, before the skeleton
+ * is loaded. Every loader must call it; only the bench asks for another
+ * count (a large sensor's maps on a small machine). 0 or -errno. */
+int maps_size_for_cpus(struct darknet_counter_bpf *skel, int cpus);
 /* Borrow the fds of a loaded skeleton (not to be closed by maps_close). */
 void maps_from_skel(struct dn_maps *m, const struct darknet_counter_bpf *skel);
 /* Open every map pinned in dir. Returns 0 or -errno; on error nothing is open. */

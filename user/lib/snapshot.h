@@ -7,6 +7,8 @@
 #include "darknet_counter.h"
 #include "prefix.h"
 
+struct port_reader;
+
 /* What one interface's maps held at one instant, already summed over CPUs,
  * plus the names the ids in it stand for. The port tables are heap arrays of
  * DN_PORT_KEYS entries indexed by destination port, then DN_PORT_NONE. */
@@ -24,6 +26,9 @@ struct dn_iface_snapshot {
 	/* id -> name; unused ids have an empty org name / in_use == 0 */
 	struct dn_prefix_info prefix_info[DN_MAX_PREFIX_IDS];
 	struct dn_org_name org_names[DN_MAX_SCANNER_ORGS + 1];
+	/* counters.c: what the reader of these port tables keeps between
+	 * reads (mappings, groups to read again); NULL until the first read */
+	struct port_reader *port_reader;
 };
 
 struct dn_snapshot {
