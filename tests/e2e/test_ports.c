@@ -285,14 +285,11 @@ static void check_monotonic(const char *what, const struct promx *before,
 	int bad = 0, seen = 0;
 
 	for (size_t i = 0; i < before->n; i++) {
-		const struct promx_series *b = &before->s[i], *a = NULL;
+		const struct promx_series *b = &before->s[i], *a = promx_same(after, b);
 
 		if (strcmp(b->name, PM))
 			continue;
 		seen++;
-		for (size_t j = 0; j < after->n && !a; j++)
-			if (!strcmp(after->s[j].key, b->key))
-				a = &after->s[j];
 		if (!a)
 			cr_expect(0, "%s: %s (%.0f) is gone", what, b->key, b->value);
 		else if (a->value < b->value)
