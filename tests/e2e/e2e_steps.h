@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include "lib/daemonctl.h"
 #include "lib/netfix.h"
+#include "lib/proc.h"
 #include "lib/traffic.h"
 
 /* Start the daemon d describes and wait until it serves /metrics. */
@@ -13,6 +14,12 @@ static inline void e2e_start(struct dctl *d, const char *what)
 {
 	cr_assert_eq(dctl_start(d, 10000), 0, "%s: daemon did not serve /metrics (exit %d); log:\n%s",
 		     what, d->last_status, dctl_log(d));
+}
+
+/* Write a list file of the test; its path names the case when it fails. */
+static inline void e2e_put(const char *path, const char *text)
+{
+	cr_assert_eq(e2e_write_file(path, text), 0, "cannot write the test file %s", path);
 }
 
 /* Send n frames of mix (research sources from scanners) through fx. */

@@ -9,6 +9,7 @@
 #include "lib/proc.h"
 #include "lib/scrape.h"
 #include "lib/traffic.h"
+#include "e2e_steps.h"
 
 static struct netfix fx;
 static struct dctl dd;
@@ -20,12 +21,6 @@ static int port;
 #define SCANNERS_ALPHA "# test list\n45.2.0.0/24 alpha\n2a00:2::/32 alpha\n"
 #define SCANNERS_BETA "45.2.0.0/24 beta\n2a00:2::/32 beta\n"
 
-/* Write a list file of the test; its path names the case when it fails. */
-static void put(const char *path, const char *text)
-{
-	cr_assert_eq(e2e_write_file(path, text), 0, "cannot write the test file %s", path);
-}
-
 static void setup(void)
 {
 	char err[256];
@@ -33,8 +28,8 @@ static void setup(void)
 	cr_assert_eq(netfix_setup(&fx, err, sizeof(err)), 0, "reload setup: %s", err);
 	darknet_file = netfix_tmp(&fx, "darknets.txt");
 	scanner_file = netfix_tmp(&fx, "scanners.txt");
-	put(darknet_file, "198.51.100.0/24\n203.0.113.0/24\n");
-	put(scanner_file, SCANNERS_ALPHA);
+	e2e_put(darknet_file, "198.51.100.0/24\n203.0.113.0/24\n");
+	e2e_put(scanner_file, SCANNERS_ALPHA);
 	port = e2e_free_port();
 	dctl_init(&dd, &fx, port);
 	dctl_arg(&dd, "--darknet-file");
@@ -142,8 +137,8 @@ Test(reload, sighup_swaps_lists, .init = setup, .fini = teardown, .timeout = 60)
 
 	/* 203.0.113.0/24 out, 2001:db8::/32 in; the scanners change hands */
 	e2e_sleep_ms(20);
-	put(darknet_file, "198.51.100.0/24\n2001:db8::/32\n");
-	put(scanner_file, SCANNERS_BETA);
+	e2e_put(darknet_file, "198.51.100.0/24\n2001:db8::/32\n");
+	e2e_put(scanner_file, SCANNERS_BETA);
 	cr_assert_eq(dctl_signal(&dd, SIGHUP), 0, "reload: SIGHUP");
 	cr_assert(wait_series("darknet_prefix_addresses", "prefix=2001:db8::/32", 1),
 		  "reload: the new prefix 2001:db8::/32 did not appear after SIGHUP; log:\n%s",
@@ -183,7 +178,7 @@ Test(reload, bad_file_keeps_old_list, .init = setup, .fini = teardown, .timeout 
 	send_cycle("bad reload before", 0);
 
 	/* line 3 does not parse */
-	put(darknet_file, "198.51.100.0/24\n2001:db8::/32\n203.0.113.0/2x4\n");
+	e2e_put(darknet_file, "198.51.100.0/24\n2001:db8::/32\n203.0.113.0/2x4\n");
 	cr_assert_eq(dctl_signal(&dd, SIGHUP), 0, "bad reload: SIGHUP");
 	cr_assert(scrape_wait_sum(port, "darknet_config_reload_errors_total", NULL, 1, 5000) == 1,
 		  "bad reload: darknet_config_reload_errors_total is not 1; log:\n%s", dctl_log(&dd));
@@ -213,8 +208,8 @@ Test(reload, bad_file_keeps_old_list, .init = setup, .fini = teardown, .timeout 
 	scrape_free(&s);
 
 	/* a bad scanner file (the darknet file good again) is refused the same way */
-	put(darknet_file, "198.51.100.0/24\n203.0.113.0/24\n");
-	put(scanner_file, "45.2.0.0/33 gamma\n");
+	e2e_put(darknet_file, "198.51.100.0/24\n203.0.113.0/24\n");
+	e2e_put(scanner_file, "45.2.0.0/33 gamma\n");
 	cr_assert_eq(dctl_signal(&dd, SIGHUP), 0, "bad scanner reload: SIGHUP");
 	cr_expect(scrape_wait_sum(port, "darknet_config_reload_errors_total", NULL, 2, 5000) == 2,
 		  "bad scanner reload: darknet_config_reload_errors_total is not 2");
