@@ -1,4 +1,4 @@
-/* test_cmdline.c: end-to-end, issue 2: bad command lines fail with one clear line and leave nothing attached. */
+/* test_cmdline.c: end-to-end: bad command lines fail with one clear line and leave nothing attached. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <arpa/inet.h>

@@ -1,4 +1,4 @@
-/* test_core.c: end-to-end, issue 2: a known mix of real frames through a veth, every count exact. */
+/* test_core.c: end-to-end: a known mix of real frames through a veth, every count exact. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* test_http.c: end-to-end, issues 2 and 3: the HTTP endpoints and their hardening, with real sockets. */
+/* test_http.c: end-to-end: the HTTP endpoints and their hardening, with real sockets. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <stdio.h>

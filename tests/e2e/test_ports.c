@@ -1,4 +1,4 @@
-/* test_ports.c: end-to-end, issue 3: bounded port series and exact sums under a full sweep of all 65,536 ports. */
+/* test_ports.c: end-to-end: bounded port series and exact sums under a full sweep of all 65,536 ports. */
 #include <criterion/criterion.h>
 #include <stdint.h>
 #include <stdio.h>

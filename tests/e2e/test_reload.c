@@ -1,4 +1,4 @@
-/* test_reload.c: end-to-end, issue 3: SIGHUP reloads list files; a bad file keeps the old list in force. */
+/* test_reload.c: end-to-end: SIGHUP reloads list files; a bad file keeps the old list in force. */
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdio.h>

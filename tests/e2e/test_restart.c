@@ -1,4 +1,4 @@
-/* test_restart.c: end-to-end, issue 3: counting never pauses across kills, restarts, status and detach. */
+/* test_restart.c: end-to-end: counting never pauses across kills, restarts, status and detach. */
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* test_upgrade.c: end-to-end, issue 3: an incompatible pinned layout is refused; a restart swaps the program with no packet lost. */
+/* test_upgrade.c: end-to-end: an incompatible pinned layout is refused; a restart swaps the program with no packet lost. */
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdint.h>

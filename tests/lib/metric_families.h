@@ -1,4 +1,4 @@
-/* metric_families.h: the metric families of the issue 2 contract and their types, for unit and e2e tests. */
+/* metric_families.h: the core metric families (README, Metrics) and their types, for unit and e2e tests. */
 #ifndef DN_TEST_METRIC_FAMILIES_H
 #define DN_TEST_METRIC_FAMILIES_H
 

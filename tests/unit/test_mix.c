@@ -51,7 +51,7 @@ static void start(struct mix_state *st, const char *name, uint64_t seed,
 	cr_assert_eq(mix_init(st, &cfg, err, sizeof(err)), 0, "mix_init(%s): %s", name, err);
 }
 
-/* ---- a reference classifier over the frame's bytes (issue 2's table) ---- */
+/* ---- a reference classifier over the frame's bytes (the rules of README, What is counted) ---- */
 
 struct parsed {
 	int family;                 /* DN_FAMILY_* */

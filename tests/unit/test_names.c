@@ -6,7 +6,7 @@
 
 #include "names.h"
 
-/* The metric contract of issue 2: these exact strings, in enum order. */
+/* The metric contract (README, Metrics): these exact strings, in enum order. */
 static const char *const classes[DN_CLASS_MAX] = {
 	"spoofed", "backscatter", "research", "zmap", "mirai", "masscan", "scan",
 	"tcp_other", "udp_probe", "fragment", "icmp_request", "other",
