@@ -201,13 +201,6 @@ static void settle(const char *what, struct scrape *s)
 		     what, scrape_frames(&s->m), (unsigned long)sent);
 }
 
-static void get(const char *what, struct scrape *s)
-{
-	char err[512];
-
-	cr_assert_eq(scrape_get(mport, s, err, sizeof(err)), 0, "%s: scrape: %s", what, err);
-}
-
 /* darknet_port_packets_total series whose port is not "other". */
 static int own_series(const struct promx *m, const char *subset)
 {
@@ -334,7 +327,7 @@ Test(ports, series_bounded, .init = setup, .fini = teardown, .timeout = 60)
 	char step[128];
 	double tracked;
 
-	get(what, &s);
+	e2e_scrape(mport, &s, what);
 	check_bound("series_bounded: before traffic", &s.m, 0);
 	scrape_free(&s);
 
@@ -395,7 +388,7 @@ Test(ports, series_monotonic, .init = setup, .fini = teardown, .timeout = 60)
 	struct scrape s;
 	int status;
 
-	get("series_monotonic: start", &s);
+	e2e_scrape(mport, &s, "series_monotonic: start");
 	chain_next(&c, "series_monotonic: start", &s);
 
 	full_sweep("series_monotonic: full sweep");
@@ -535,14 +528,14 @@ Test(ports, heavy_port_promoted_within_two_scrapes, .init = setup, .fini = teard
 	ret = tgen_start(&fx, "sweep", 51, scanners, 100000, SWEEP_MAX_S, &tgen);
 	cr_assert_eq(ret, 0, "heavy port: cannot start trafgen: %s", strerror(-ret));
 	e2e_sleep_ms(500);
-	get("heavy port: scrape during the sweep", &s);
+	e2e_scrape(mport, &s, "heavy port: scrape during the sweep");
 	v = port_value(&s.m, "tcp", "31337", "scan");
 	scrape_free(&s);
 	cr_expect_lt(v, 0, "heavy port: 31337 promoted by the sweep alone (%.0f)", v);
 	send_syns("heavy port: 3000 SYNs to 31337", 31337, 3000);
 	do {
 		e2e_sleep_ms(scrapes ? 300 : 0);
-		get("heavy port: scrape after the burst", &s);
+		e2e_scrape(mport, &s, "heavy port: scrape after the burst");
 		v = port_value(&s.m, "tcp", "31337", "scan");
 		scrapes++;
 		scrape_free(&s);
@@ -595,7 +588,7 @@ Test(ports, tracked_and_folded_exported, .init = setup, .fini = teardown, .timeo
 	snprintf(labels_tcp, sizeof(labels_tcp), "iface=%s,proto=tcp", fx.if_sensor);
 	snprintf(labels_udp, sizeof(labels_udp), "iface=%s,proto=udp", fx.if_sensor);
 
-	get("tracked_and_folded: before traffic", &s);
+	e2e_scrape(mport, &s, "tracked_and_folded: before traffic");
 	tracked = promx_value(&s.m, "darknet_port_series_tracked", NULL, -1);
 	ftcp = promx_value(&s.m, "darknet_port_folded_ports", labels_tcp, -1);
 	fudp = promx_value(&s.m, "darknet_port_folded_ports", labels_udp, -1);

@@ -104,19 +104,12 @@ static int wait_series(const char *name, const char *labels, int want)
 	return 0;
 }
 
-static void get(struct scrape *s, const char *what)
-{
-	char err[256];
-
-	cr_assert_eq(scrape_get(port, s, err, sizeof(err)), 0, "%s: scrape: %s", what, err);
-}
-
 Test(reload, sighup_swaps_lists, .init = setup, .fini = teardown, .timeout = 60)
 {
 	struct scrape s;
 	double t0, t1;
 
-	get(&s, "reload start");
+	e2e_scrape(port, &s, "reload start");
 	cr_expect_eq(promx_value(&s.m, "darknet_list_entries", "list=darknet", -1), 2,
 		     "reload start: darknet_list_entries{list=darknet}");
 	cr_expect_eq(promx_value(&s.m, "darknet_list_entries", "list=scanners", -1), 2,
@@ -128,7 +121,7 @@ Test(reload, sighup_swaps_lists, .init = setup, .fini = teardown, .timeout = 60)
 	scrape_free(&s);
 
 	send_cycle("reload first list", 0);
-	get(&s, "reload first list");
+	e2e_scrape(port, &s, "reload first list");
 	cr_expect_eq(PREFIX(&s, "198.51.100.0/24"), 6, "reload first list: 198.51.100.0/24");
 	cr_expect_eq(PREFIX(&s, "203.0.113.0/24"), 8, "reload first list: 203.0.113.0/24");
 	cr_expect_eq(PASSED(&s), 7, "reload first list: IPv6 frames are not darknet yet");
@@ -143,7 +136,7 @@ Test(reload, sighup_swaps_lists, .init = setup, .fini = teardown, .timeout = 60)
 	cr_assert(wait_series("darknet_prefix_addresses", "prefix=2001:db8::/32", 1),
 		  "reload: the new prefix 2001:db8::/32 did not appear after SIGHUP; log:\n%s",
 		  dctl_log(&dd));
-	get(&s, "reload second list");
+	e2e_scrape(port, &s, "reload second list");
 	cr_expect(!promx_find(&s.m, "darknet_prefix_addresses", "prefix=203.0.113.0/24"),
 		  "reload second list: darknet_prefix_addresses of the removed 203.0.113.0/24 is still there");
 	cr_expect_eq(PREFIX(&s, "203.0.113.0/24"), -1,
@@ -157,7 +150,7 @@ Test(reload, sighup_swaps_lists, .init = setup, .fini = teardown, .timeout = 60)
 	scrape_free(&s);
 
 	send_cycle("reload second list", 21);
-	get(&s, "reload second list traffic");
+	e2e_scrape(port, &s, "reload second list traffic");
 	cr_expect_eq(PREFIX(&s, "198.51.100.0/24"), 12,
 		     "reload second list: 198.51.100.0/24 continues (6 + 6)");
 	cr_expect_eq(PREFIX(&s, "2001:db8::/32"), 7, "reload second list: 2001:db8::/32");
@@ -172,7 +165,7 @@ Test(reload, bad_file_keeps_old_list, .init = setup, .fini = teardown, .timeout 
 	char needle[300], *log;
 	double t0;
 
-	get(&s, "bad reload start");
+	e2e_scrape(port, &s, "bad reload start");
 	t0 = promx_value(&s.m, "darknet_config_last_reload_success_timestamp_seconds", "", -1);
 	scrape_free(&s);
 	send_cycle("bad reload before", 0);
@@ -187,7 +180,7 @@ Test(reload, bad_file_keeps_old_list, .init = setup, .fini = teardown, .timeout 
 	cr_expect(strstr(log, needle), "bad reload: the log does not say '%s':\n%s", needle, log);
 	free(log);
 
-	get(&s, "bad reload after");
+	e2e_scrape(port, &s, "bad reload after");
 	cr_expect(promx_find(&s.m, "darknet_prefix_addresses", "prefix=203.0.113.0/24"),
 		  "bad reload: the old prefix 203.0.113.0/24 is gone");
 	cr_expect(!promx_find(&s.m, "darknet_prefix_addresses", "prefix=2001:db8::/32"),
@@ -200,7 +193,7 @@ Test(reload, bad_file_keeps_old_list, .init = setup, .fini = teardown, .timeout 
 
 	/* the old list still counts */
 	send_cycle("bad reload traffic", frames_now());
-	get(&s, "bad reload traffic");
+	e2e_scrape(port, &s, "bad reload traffic");
 	cr_expect_eq(PREFIX(&s, "198.51.100.0/24"), 12, "bad reload traffic: 198.51.100.0/24");
 	cr_expect_eq(PREFIX(&s, "203.0.113.0/24"), 16, "bad reload traffic: 203.0.113.0/24");
 	cr_expect_eq(PASSED(&s), 14, "bad reload traffic: IPv6 still not darknet");
@@ -218,7 +211,7 @@ Test(reload, bad_file_keeps_old_list, .init = setup, .fini = teardown, .timeout 
 	cr_expect(strstr(log, needle), "bad scanner reload: the log does not say '%s':\n%s",
 		  needle, log);
 	free(log);
-	get(&s, "bad scanner reload");
+	e2e_scrape(port, &s, "bad scanner reload");
 	cr_expect_eq(promx_value(&s.m, "darknet_list_entries", "list=scanners", -1), 2,
 		     "bad scanner reload: darknet_list_entries{list=scanners}");
 	scrape_free(&s);
