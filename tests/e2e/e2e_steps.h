@@ -6,6 +6,8 @@
 #include <criterion/criterion.h>
 #include "lib/daemonctl.h"
 #include "lib/netfix.h"
+#include "lib/proc.h"
+#include "lib/scrape.h"
 #include "lib/traffic.h"
 
 /* Start the daemon d describes and wait until it serves /metrics. */
@@ -13,6 +15,20 @@ static inline void e2e_start(struct dctl *d, const char *what)
 {
 	cr_assert_eq(dctl_start(d, 10000), 0, "%s: daemon did not serve /metrics (exit %d); log:\n%s",
 		     what, d->last_status, dctl_log(d));
+}
+
+/* GET /metrics from the daemon on port, parsed into s (free it). */
+static inline void e2e_scrape(int port, struct scrape *s, const char *what)
+{
+	char err[512];
+
+	cr_assert_eq(scrape_get(port, s, err, sizeof(err)), 0, "%s: scrape: %s", what, err);
+}
+
+/* Write a list file of the test; its path names the case when it fails. */
+static inline void e2e_put(const char *path, const char *text)
+{
+	cr_assert_eq(e2e_write_file(path, text), 0, "cannot write the test file %s", path);
 }
 
 /* Send n frames of mix (research sources from scanners) through fx. */

@@ -11,14 +11,9 @@
 #include <unistd.h>
 #include "lib/netfix.h"
 #include "lib/proc.h"
+#include "e2e_steps.h"
 
 static struct netfix fx;
-
-/* Write a list file of the test; its path names the case when it fails. */
-static void put(const char *path, const char *text)
-{
-	cr_assert_eq(e2e_write_file(path, text), 0, "cannot write the test file %s", path);
-}
 
 static void setup(void)
 {
@@ -110,7 +105,7 @@ Test(cmdline, malformed_cidr_in_file, .init = setup, .fini = teardown, .timeout 
 {
 	char *path = netfix_tmp(&fx, "darknets.txt"), needle[300];
 
-	put(path, "# darknets\n198.51.100.0/24\n203.0.113.0/2x5\n");
+	e2e_put(path, "# darknets\n198.51.100.0/24\n203.0.113.0/2x5\n");
 	snprintf(needle, sizeof(needle), "%s:3:", path);
 	expect_refused("malformed CIDR in --darknet-file", NULL,
 		       ARGS("--darknet-file", path), fx.if_sensor, needle, 0);
@@ -133,7 +128,7 @@ Test(cmdline, malformed_scanner_file, .init = setup, .fini = teardown, .timeout 
 {
 	char *path = netfix_tmp(&fx, "scanners.txt"), needle[300];
 
-	put(path, "45.2.0.0/24 alpha\n45.3.0.0/33 beta\n");
+	e2e_put(path, "45.2.0.0/24 alpha\n45.3.0.0/33 beta\n");
 	snprintf(needle, sizeof(needle), "%s:2:", path);
 	expect_refused("prefix length 33 in --scanners", NULL,
 		       ARGS("--darknet", "198.51.100.0/24", "--scanners", path), fx.if_sensor,

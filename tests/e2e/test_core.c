@@ -355,6 +355,7 @@ Test(core, exposition_is_valid, .init = setup, .fini = teardown, .timeout = 60)
 	static char out[65536];
 	struct tgen_result tg;
 	struct scrape s;
+	struct promx strict;
 	char err[512], msg[1024];
 	int port = e2e_free_port(), rc;
 
@@ -368,6 +369,9 @@ Test(core, exposition_is_valid, .init = setup, .fini = teardown, .timeout = 60)
 
 	rc = promx_promtool(s.http.body, out, sizeof(out));
 	cr_expect_eq(rc, 0, "exposition: promtool check metrics exit %d:\n%s", rc, out);
+	cr_expect_eq(promx_parse_strict(s.http.body, &strict, err, sizeof(err)), 0,
+		     "exposition: not the format the daemon promises: %s", err);
+	promx_free(&strict);
 	cr_expect_eq(promx_duplicates(&s.m, msg, sizeof(msg)), 0,
 		     "exposition: duplicate series: %s", msg);
 	cr_expect_eq(promx_check_meta(&s.m, msg, sizeof(msg)), 0,

@@ -1,6 +1,5 @@
 /* test_ports.c: end-to-end: bounded port series and exact sums under a full sweep of all 65,536 ports. */
 #include <criterion/criterion.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +42,8 @@
 #define RESERVED (2 * (8 + 5))
 #define HEAVY_PKTS 20              /* per port in a heavy round */
 #define PM "darknet_port_packets_total"
+/* Past this a background sweep stops by itself and the test fails. */
+#define SWEEP_MAX_S 40
 
 static struct netfix fx;
 static struct dctl dd;
@@ -50,6 +51,7 @@ static char *scanners;
 static int mport;                  /* the daemon's metrics port */
 static int inj = -1;               /* AF_PACKET socket on the inet side */
 static uint64_t sent;              /* frames sent to the sensor so far */
+static struct e2e_child tgen;      /* a background sweep a failed test left */
 
 
 static void setup(void)
@@ -73,6 +75,10 @@ static void setup(void)
 
 static void teardown(void)
 {
+	struct e2e_run r;
+
+	if (tgen.pid && !e2e_finish(&tgen, SIGKILL, 5000, &r))
+		e2e_run_free(&r);
 	if (inj >= 0)
 		close(inj);
 	inj = -1;
@@ -195,13 +201,6 @@ static void settle(const char *what, struct scrape *s)
 		     what, scrape_frames(&s->m), (unsigned long)sent);
 }
 
-static void get(const char *what, struct scrape *s)
-{
-	char err[512];
-
-	cr_assert_eq(scrape_get(mport, s, err, sizeof(err)), 0, "%s: scrape: %s", what, err);
-}
-
 /* darknet_port_packets_total series whose port is not "other". */
 static int own_series(const struct promx *m, const char *subset)
 {
@@ -285,14 +284,11 @@ static void check_monotonic(const char *what, const struct promx *before,
 	int bad = 0, seen = 0;
 
 	for (size_t i = 0; i < before->n; i++) {
-		const struct promx_series *b = &before->s[i], *a = NULL;
+		const struct promx_series *b = &before->s[i], *a = promx_same(after, b);
 
 		if (strcmp(b->name, PM))
 			continue;
 		seen++;
-		for (size_t j = 0; j < after->n && !a; j++)
-			if (!strcmp(after->s[j].key, b->key))
-				a = &after->s[j];
 		if (!a)
 			cr_expect(0, "%s: %s (%.0f) is gone", what, b->key, b->value);
 		else if (a->value < b->value)
@@ -331,7 +327,7 @@ Test(ports, series_bounded, .init = setup, .fini = teardown, .timeout = 60)
 	char step[128];
 	double tracked;
 
-	get(what, &s);
+	e2e_scrape(mport, &s, what);
 	check_bound("series_bounded: before traffic", &s.m, 0);
 	scrape_free(&s);
 
@@ -392,7 +388,7 @@ Test(ports, series_monotonic, .init = setup, .fini = teardown, .timeout = 60)
 	struct scrape s;
 	int status;
 
-	get("series_monotonic: start", &s);
+	e2e_scrape(mport, &s, "series_monotonic: start");
 	chain_next(&c, "series_monotonic: start", &s);
 
 	full_sweep("series_monotonic: full sweep");
@@ -496,25 +492,6 @@ Test(ports, sums_exact, .init = setup, .fini = teardown, .timeout = 60)
 	scrape_free(&s);
 }
 
-/* trafgen in the background while the test scrapes and sends. */
-struct bg_run {
-	pthread_t thread;
-	const char *mix;
-	uint64_t count, seed;
-	unsigned int rate;
-	struct tgen_result r;
-	int ret, done;
-};
-
-static void *bg_main(void *arg)
-{
-	struct bg_run *b = arg;
-
-	b->ret = tgen_run_rate(&fx, b->mix, b->count, b->seed, scanners, b->rate, &b->r);
-	__atomic_store_n(&b->done, 1, __ATOMIC_RELEASE);
-	return NULL;
-}
-
 /* Sweep frames (trafgen with the same seed and count) to TCP port p. */
 static uint64_t sweep_hits(const char *what, uint64_t seed, uint64_t count, unsigned int p)
 {
@@ -533,11 +510,11 @@ Test(ports, heavy_port_promoted_within_two_scrapes, .init = setup, .fini = teard
      .timeout = 60)
 {
 	const char *what = "heavy_port_promoted_within_two_scrapes";
-	struct bg_run bg = { .mix = "sweep", .count = 250000, .seed = 51, .rate = 100000 };
+	struct tgen_result bg;
 	struct scrape s;
 	double v, a, b;
 	uint64_t hits;
-	int scrapes = 0;
+	int scrapes = 0, running, ret;
 
 	full_sweep(what);
 	settle("heavy port: after the full sweep", &s);
@@ -546,33 +523,35 @@ Test(ports, heavy_port_promoted_within_two_scrapes, .init = setup, .fini = teard
 	scrape_free(&s);
 
 	/* during a sweep at 100,000 pps: a scrape, 3,000 SYNs to 31337, then
-	 * at most two scrapes */
-	cr_assert_eq(pthread_create(&bg.thread, NULL, bg_main, &bg), 0, "heavy port: pthread_create");
+	 * at most two scrapes; the sweep runs until they are done, however
+	 * long a busy machine makes them */
+	ret = tgen_start(&fx, "sweep", 51, scanners, 100000, SWEEP_MAX_S, &tgen);
+	cr_assert_eq(ret, 0, "heavy port: cannot start trafgen: %s", strerror(-ret));
 	e2e_sleep_ms(500);
-	get("heavy port: scrape during the sweep", &s);
+	e2e_scrape(mport, &s, "heavy port: scrape during the sweep");
 	v = port_value(&s.m, "tcp", "31337", "scan");
 	scrape_free(&s);
 	cr_expect_lt(v, 0, "heavy port: 31337 promoted by the sweep alone (%.0f)", v);
 	send_syns("heavy port: 3000 SYNs to 31337", 31337, 3000);
 	do {
 		e2e_sleep_ms(scrapes ? 300 : 0);
-		get("heavy port: scrape after the burst", &s);
+		e2e_scrape(mport, &s, "heavy port: scrape after the burst");
 		v = port_value(&s.m, "tcp", "31337", "scan");
 		scrapes++;
 		scrape_free(&s);
 	} while (v < 0 && scrapes < 2);
-	cr_expect(!__atomic_load_n(&bg.done, __ATOMIC_ACQUIRE), "heavy port: the sweep ended "
-		  "before the scrapes were done; the test proves less");
-	pthread_join(bg.thread, NULL);
+	ret = tgen_stop(&tgen, &running, &bg);
+	cr_expect(running, "heavy port: the sweep ended before the scrapes were done (bound %d s); "
+		  "the test proves less", SWEEP_MAX_S);
 	cr_assert_geq(v, 0, "heavy port: port=\"31337\" has no series of its own after %d scrapes "
 		      "(3,000 SYNs to it during a sweep)", scrapes);
 	cr_expect_eq(v, 0, "heavy port: 31337 is %.0f at its promotion, want 0 (the count before "
 		     "stays in port=\"other\")", v);
-	cr_assert_eq(bg.ret, 0, "heavy port: background trafgen failed (exit %d): %s",
-		     bg.r.status, bg.r.err);
-	sent += bg.r.packets;
-	hits = sweep_hits("heavy port: background sweep", bg.seed, bg.r.packets, 31337);
-	tgen_free(&bg.r);
+	cr_assert_eq(ret, 0, "heavy port: background trafgen failed (exit %d): %s", bg.status,
+		     bg.err);
+	sent += bg.packets;
+	hits = sweep_hits("heavy port: background sweep", 51, bg.packets, 31337);
+	tgen_free(&bg);
 	settle("heavy port: after the background sweep", &s);
 	a = port_value(&s.m, "tcp", "31337", "scan");
 	cr_expect(a >= v && a <= v + 3000 + (double)hits, "heavy port: 31337 went from %.0f to "
@@ -609,7 +588,7 @@ Test(ports, tracked_and_folded_exported, .init = setup, .fini = teardown, .timeo
 	snprintf(labels_tcp, sizeof(labels_tcp), "iface=%s,proto=tcp", fx.if_sensor);
 	snprintf(labels_udp, sizeof(labels_udp), "iface=%s,proto=udp", fx.if_sensor);
 
-	get("tracked_and_folded: before traffic", &s);
+	e2e_scrape(mport, &s, "tracked_and_folded: before traffic");
 	tracked = promx_value(&s.m, "darknet_port_series_tracked", NULL, -1);
 	ftcp = promx_value(&s.m, "darknet_port_folded_ports", labels_tcp, -1);
 	fudp = promx_value(&s.m, "darknet_port_folded_ports", labels_udp, -1);

@@ -9,6 +9,7 @@
 #include "lib/proc.h"
 #include "lib/scrape.h"
 #include "lib/traffic.h"
+#include "e2e_steps.h"
 
 static struct netfix fx;
 static struct dctl dd;
@@ -20,12 +21,6 @@ static int port;
 #define SCANNERS_ALPHA "# test list\n45.2.0.0/24 alpha\n2a00:2::/32 alpha\n"
 #define SCANNERS_BETA "45.2.0.0/24 beta\n2a00:2::/32 beta\n"
 
-/* Write a list file of the test; its path names the case when it fails. */
-static void put(const char *path, const char *text)
-{
-	cr_assert_eq(e2e_write_file(path, text), 0, "cannot write the test file %s", path);
-}
-
 static void setup(void)
 {
 	char err[256];
@@ -33,8 +28,8 @@ static void setup(void)
 	cr_assert_eq(netfix_setup(&fx, err, sizeof(err)), 0, "reload setup: %s", err);
 	darknet_file = netfix_tmp(&fx, "darknets.txt");
 	scanner_file = netfix_tmp(&fx, "scanners.txt");
-	put(darknet_file, "198.51.100.0/24\n203.0.113.0/24\n");
-	put(scanner_file, SCANNERS_ALPHA);
+	e2e_put(darknet_file, "198.51.100.0/24\n203.0.113.0/24\n");
+	e2e_put(scanner_file, SCANNERS_ALPHA);
 	port = e2e_free_port();
 	dctl_init(&dd, &fx, port);
 	dctl_arg(&dd, "--darknet-file");
@@ -109,19 +104,12 @@ static int wait_series(const char *name, const char *labels, int want)
 	return 0;
 }
 
-static void get(struct scrape *s, const char *what)
-{
-	char err[256];
-
-	cr_assert_eq(scrape_get(port, s, err, sizeof(err)), 0, "%s: scrape: %s", what, err);
-}
-
 Test(reload, sighup_swaps_lists, .init = setup, .fini = teardown, .timeout = 60)
 {
 	struct scrape s;
 	double t0, t1;
 
-	get(&s, "reload start");
+	e2e_scrape(port, &s, "reload start");
 	cr_expect_eq(promx_value(&s.m, "darknet_list_entries", "list=darknet", -1), 2,
 		     "reload start: darknet_list_entries{list=darknet}");
 	cr_expect_eq(promx_value(&s.m, "darknet_list_entries", "list=scanners", -1), 2,
@@ -133,7 +121,7 @@ Test(reload, sighup_swaps_lists, .init = setup, .fini = teardown, .timeout = 60)
 	scrape_free(&s);
 
 	send_cycle("reload first list", 0);
-	get(&s, "reload first list");
+	e2e_scrape(port, &s, "reload first list");
 	cr_expect_eq(PREFIX(&s, "198.51.100.0/24"), 6, "reload first list: 198.51.100.0/24");
 	cr_expect_eq(PREFIX(&s, "203.0.113.0/24"), 8, "reload first list: 203.0.113.0/24");
 	cr_expect_eq(PASSED(&s), 7, "reload first list: IPv6 frames are not darknet yet");
@@ -142,13 +130,13 @@ Test(reload, sighup_swaps_lists, .init = setup, .fini = teardown, .timeout = 60)
 
 	/* 203.0.113.0/24 out, 2001:db8::/32 in; the scanners change hands */
 	e2e_sleep_ms(20);
-	put(darknet_file, "198.51.100.0/24\n2001:db8::/32\n");
-	put(scanner_file, SCANNERS_BETA);
+	e2e_put(darknet_file, "198.51.100.0/24\n2001:db8::/32\n");
+	e2e_put(scanner_file, SCANNERS_BETA);
 	cr_assert_eq(dctl_signal(&dd, SIGHUP), 0, "reload: SIGHUP");
 	cr_assert(wait_series("darknet_prefix_addresses", "prefix=2001:db8::/32", 1),
 		  "reload: the new prefix 2001:db8::/32 did not appear after SIGHUP; log:\n%s",
 		  dctl_log(&dd));
-	get(&s, "reload second list");
+	e2e_scrape(port, &s, "reload second list");
 	cr_expect(!promx_find(&s.m, "darknet_prefix_addresses", "prefix=203.0.113.0/24"),
 		  "reload second list: darknet_prefix_addresses of the removed 203.0.113.0/24 is still there");
 	cr_expect_eq(PREFIX(&s, "203.0.113.0/24"), -1,
@@ -162,7 +150,7 @@ Test(reload, sighup_swaps_lists, .init = setup, .fini = teardown, .timeout = 60)
 	scrape_free(&s);
 
 	send_cycle("reload second list", 21);
-	get(&s, "reload second list traffic");
+	e2e_scrape(port, &s, "reload second list traffic");
 	cr_expect_eq(PREFIX(&s, "198.51.100.0/24"), 12,
 		     "reload second list: 198.51.100.0/24 continues (6 + 6)");
 	cr_expect_eq(PREFIX(&s, "2001:db8::/32"), 7, "reload second list: 2001:db8::/32");
@@ -177,13 +165,13 @@ Test(reload, bad_file_keeps_old_list, .init = setup, .fini = teardown, .timeout 
 	char needle[300], *log;
 	double t0;
 
-	get(&s, "bad reload start");
+	e2e_scrape(port, &s, "bad reload start");
 	t0 = promx_value(&s.m, "darknet_config_last_reload_success_timestamp_seconds", "", -1);
 	scrape_free(&s);
 	send_cycle("bad reload before", 0);
 
 	/* line 3 does not parse */
-	put(darknet_file, "198.51.100.0/24\n2001:db8::/32\n203.0.113.0/2x4\n");
+	e2e_put(darknet_file, "198.51.100.0/24\n2001:db8::/32\n203.0.113.0/2x4\n");
 	cr_assert_eq(dctl_signal(&dd, SIGHUP), 0, "bad reload: SIGHUP");
 	cr_assert(scrape_wait_sum(port, "darknet_config_reload_errors_total", NULL, 1, 5000) == 1,
 		  "bad reload: darknet_config_reload_errors_total is not 1; log:\n%s", dctl_log(&dd));
@@ -192,7 +180,7 @@ Test(reload, bad_file_keeps_old_list, .init = setup, .fini = teardown, .timeout 
 	cr_expect(strstr(log, needle), "bad reload: the log does not say '%s':\n%s", needle, log);
 	free(log);
 
-	get(&s, "bad reload after");
+	e2e_scrape(port, &s, "bad reload after");
 	cr_expect(promx_find(&s.m, "darknet_prefix_addresses", "prefix=203.0.113.0/24"),
 		  "bad reload: the old prefix 203.0.113.0/24 is gone");
 	cr_expect(!promx_find(&s.m, "darknet_prefix_addresses", "prefix=2001:db8::/32"),
@@ -205,7 +193,7 @@ Test(reload, bad_file_keeps_old_list, .init = setup, .fini = teardown, .timeout 
 
 	/* the old list still counts */
 	send_cycle("bad reload traffic", frames_now());
-	get(&s, "bad reload traffic");
+	e2e_scrape(port, &s, "bad reload traffic");
 	cr_expect_eq(PREFIX(&s, "198.51.100.0/24"), 12, "bad reload traffic: 198.51.100.0/24");
 	cr_expect_eq(PREFIX(&s, "203.0.113.0/24"), 16, "bad reload traffic: 203.0.113.0/24");
 	cr_expect_eq(PASSED(&s), 14, "bad reload traffic: IPv6 still not darknet");
@@ -213,8 +201,8 @@ Test(reload, bad_file_keeps_old_list, .init = setup, .fini = teardown, .timeout 
 	scrape_free(&s);
 
 	/* a bad scanner file (the darknet file good again) is refused the same way */
-	put(darknet_file, "198.51.100.0/24\n203.0.113.0/24\n");
-	put(scanner_file, "45.2.0.0/33 gamma\n");
+	e2e_put(darknet_file, "198.51.100.0/24\n203.0.113.0/24\n");
+	e2e_put(scanner_file, "45.2.0.0/33 gamma\n");
 	cr_assert_eq(dctl_signal(&dd, SIGHUP), 0, "bad scanner reload: SIGHUP");
 	cr_expect(scrape_wait_sum(port, "darknet_config_reload_errors_total", NULL, 2, 5000) == 2,
 		  "bad scanner reload: darknet_config_reload_errors_total is not 2");
@@ -223,7 +211,7 @@ Test(reload, bad_file_keeps_old_list, .init = setup, .fini = teardown, .timeout 
 	cr_expect(strstr(log, needle), "bad scanner reload: the log does not say '%s':\n%s",
 		  needle, log);
 	free(log);
-	get(&s, "bad scanner reload");
+	e2e_scrape(port, &s, "bad scanner reload");
 	cr_expect_eq(promx_value(&s.m, "darknet_list_entries", "list=scanners", -1), 2,
 		     "bad scanner reload: darknet_list_entries{list=scanners}");
 	scrape_free(&s);

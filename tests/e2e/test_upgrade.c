@@ -1,6 +1,5 @@
 /* test_upgrade.c: end-to-end: an incompatible pinned layout is refused; a restart swaps the program with no packet lost. */
 #include <criterion/criterion.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +21,7 @@ static struct netfix fx;
 static struct dctl dd;
 static char *scanners;
 static int mport;
+static struct e2e_child tgen;      /* traffic left running by a failed test */
 
 static void setup(void)
 {
@@ -36,6 +36,10 @@ static void setup(void)
 
 static void teardown(void)
 {
+	struct e2e_run r;
+
+	if (tgen.pid && !e2e_finish(&tgen, SIGKILL, 5000, &r))
+		e2e_run_free(&r);
 	dctl_free(&dd);
 	netfix_teardown(&fx);
 	free(scanners);
@@ -150,22 +154,12 @@ Test(upgrade, incompatible_pinned_layout_refused, .init = setup, .fini = teardow
 	cr_expect_neq(id, id0, "incompatible layout: the old program %d is still attached", id0);
 }
 
-/* trafgen in the background while the daemon restarts. */
-struct bg_run {
-	pthread_t thread;
-	struct tgen_result r;
-	int ret, done;
-};
-
-static void *bg_main(void *arg)
-{
-	struct bg_run *b = arg;
-
-	/* 100,000 frames at 25,000 pps: four seconds of steady traffic */
-	b->ret = tgen_run_rate(&fx, "nicter", 100000, 71, scanners, 25000, &b->r);
-	__atomic_store_n(&b->done, 1, __ATOMIC_RELEASE);
-	return NULL;
-}
+/* Traffic goes on this long before the first restart, between the two and
+ * after the second is done, so that each swap happens under a steady flow. */
+#define STEADY_MS 700
+/* The bound on the traffic: past it trafgen stops by itself and the test
+ * fails (the restarts took too long to prove anything). */
+#define TRAFFIC_MAX_S 45
 
 static void restart(const char *what, int *id)
 {
@@ -182,34 +176,38 @@ static void restart(const char *what, int *id)
 Test(upgrade, restart_swaps_program_atomically, .init = setup, .fini = teardown,
      .timeout = 60)
 {
-	struct bg_run bg = { 0 };
+	struct tgen_result sent;
 	struct scrape s;
 	char err[512], labels[256];
 	double got, want_bytes = 0, bytes;
-	int id = -1, id0;
+	int id = -1, id0, running, ret;
 
 	e2e_start(&dd, "atomic swap: first start");
 	cr_assert_eq(netfix_xdp_attached(&fx, &id), 1, "atomic swap: no program attached");
 	id0 = id;
-	cr_assert_eq(pthread_create(&bg.thread, NULL, bg_main, &bg), 0, "atomic swap: pthread_create");
-	e2e_sleep_ms(700);
+	/* 25,000 pps until stopped: however long the restarts take under load,
+	 * the traffic outlasts the second one */
+	ret = tgen_start(&fx, "nicter", 71, scanners, 25000, TRAFFIC_MAX_S, &tgen);
+	cr_assert_eq(ret, 0, "atomic swap: cannot start trafgen: %s", strerror(-ret));
+	e2e_sleep_ms(STEADY_MS);
 	restart("atomic swap: restart 1", &id);
-	e2e_sleep_ms(700);
+	e2e_sleep_ms(STEADY_MS);
 	restart("atomic swap: restart 2", &id);
-	cr_expect(!__atomic_load_n(&bg.done, __ATOMIC_ACQUIRE), "atomic swap: the traffic ended "
-		  "before the second restart was done; the test proves less");
-	pthread_join(bg.thread, NULL);
-	cr_assert_eq(bg.ret, 0, "atomic swap: trafgen failed (exit %d): %s", bg.r.status, bg.r.err);
+	e2e_sleep_ms(STEADY_MS);
+	ret = tgen_stop(&tgen, &running, &sent);
+	cr_expect(running, "atomic swap: the traffic ended before the second restart was done "
+		  "(bound %d s); the test proves less", TRAFFIC_MAX_S);
+	cr_assert_eq(ret, 0, "atomic swap: trafgen failed (exit %d): %s", sent.status, sent.err);
 	cr_expect_neq(id, id0, "atomic swap: the first program %d is still attached", id0);
 
-	got = scrape_wait_frames(mport, (double)bg.r.packets, 5000);
+	got = scrape_wait_frames(mport, (double)sent.packets, 5000);
 	e2e_sleep_ms(200);   /* anything beyond would show up now */
 	cr_assert_eq(scrape_get(mport, &s, err, sizeof(err)), 0, "atomic swap: scrape: %s", err);
 	got = scrape_frames(&s.m);
-	cr_expect_eq(got, (double)bg.r.packets, "atomic swap: %.0f frames counted over two "
-		     "restarts, trafgen sent %lu", got, (unsigned long)bg.r.packets);
-	for (size_t i = 0; i < bg.r.n; i++) {
-		const struct tgen_series *t = &bg.r.s[i];
+	cr_expect_eq(got, (double)sent.packets, "atomic swap: %.0f frames counted over two "
+		     "restarts, trafgen sent %lu", got, (unsigned long)sent.packets);
+	for (size_t i = 0; i < sent.n; i++) {
+		const struct tgen_series *t = &sent.s[i];
 
 		snprintf(labels, sizeof(labels), "iface=%s,family=%s,proto=%s,class=%s",
 			 fx.if_sensor, t->family, t->proto, t->cls);
@@ -222,5 +220,5 @@ Test(upgrade, restart_swaps_program_atomically, .init = setup, .fini = teardown,
 	cr_expect_eq(bytes, want_bytes, "atomic swap: darknet_bytes_total sums to %.0f, trafgen "
 		     "sent %.0f bytes of darknet frames", bytes, want_bytes);
 	scrape_free(&s);
-	tgen_free(&bg.r);
+	tgen_free(&sent);
 }

@@ -135,7 +135,11 @@ int dctl_start(struct dctl *d, int timeout_ms)
 
 		if (reaped(d))
 			return -1;
-		ok = !httpc_get("127.0.0.1", d->port, "/metrics", 1000, &r) && r.status == 200;
+		/* Up to the deadline: before the daemon listens the connection is
+		 * refused at once; after, a first scrape slowed by a busy machine
+		 * must not be cut short and asked again and again. */
+		ok = !httpc_get("127.0.0.1", d->port, "/metrics",
+				(int)(deadline - e2e_now_ms()) + 1, &r) && r.status == 200;
 		httpc_resp_free(&r);
 		if (ok)
 			return 0;

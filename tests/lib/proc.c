@@ -109,14 +109,12 @@ static int wait_status(pid_t pid, int *status, long long deadline)
 	return 0;
 }
 
-int e2e_run(char *const argv[], int timeout_ms, struct e2e_run *r)
+int e2e_spawn(char *const argv[], struct e2e_child *c)
 {
-	int po[2], pe[2], open_fds = 2, ret;
-	struct capbuf out = { 0 }, err = { 0 };
-	long long deadline = e2e_now_ms() + timeout_ms;
-	pid_t pid;
+	int po[2], pe[2], ret;
 
-	memset(r, 0, sizeof(*r));
+	memset(c, 0, sizeof(*c));
+	c->out = c->err = -1;
 	if (pipe2(po, O_CLOEXEC))
 		return -errno;
 	if (pipe2(pe, O_CLOEXEC)) {
@@ -126,15 +124,46 @@ int e2e_run(char *const argv[], int timeout_ms, struct e2e_run *r)
 		return ret;
 	}
 	fflush(NULL);
-	pid = fork();
-	if (pid == 0)
+	c->pid = fork();
+	if (c->pid == 0)
 		child_exec(argv, po[1], pe[1]);
-	ret = pid < 0 ? -errno : 0;
+	ret = c->pid < 0 ? -errno : 0;
 	close(po[1]);
 	close(pe[1]);
-	while (!ret && open_fds) {
-		struct pollfd fds[2] = { { .fd = po[0], .events = POLLIN },
-					 { .fd = pe[0], .events = POLLIN } };
+	if (ret) {
+		close(po[0]);
+		close(pe[0]);
+		c->pid = 0;
+		return ret;
+	}
+	c->out = po[0];
+	c->err = pe[0];
+	return 0;
+}
+
+int e2e_exited(const struct e2e_child *c)
+{
+	siginfo_t si = { 0 };
+
+	/* WNOWAIT: look without reaping, so that e2e_finish still can */
+	return c->pid && !waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG | WNOWAIT) &&
+	       si.si_pid == c->pid;
+}
+
+int e2e_finish(struct e2e_child *c, int sig, int timeout_ms, struct e2e_run *r)
+{
+	int fd[2] = { c->out, c->err }, open_fds = 2, ret = 0;
+	struct capbuf out = { 0 }, err = { 0 };
+	long long deadline = e2e_now_ms() + timeout_ms;
+
+	memset(r, 0, sizeof(*r));
+	if (!c->pid)
+		return -ECHILD;
+	if (sig)
+		kill(c->pid, sig);
+	while (open_fds) {
+		struct pollfd fds[2] = { { .fd = fd[0], .events = POLLIN },
+					 { .fd = fd[1], .events = POLLIN } };
 		long long left = deadline - e2e_now_ms();
 
 		if (left <= 0)
@@ -142,25 +171,34 @@ int e2e_run(char *const argv[], int timeout_ms, struct e2e_run *r)
 		if (poll(fds, 2, (int)left) < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < 2; i++)
-			if (fds[i].fd >= 0 && (fds[i].revents & (POLLIN | POLLHUP)) &&
-			    !capbuf_read(i ? &err : &out, fds[i].fd)) {
-				close(fds[i].fd);
-				if (i)
-					pe[0] = -1;
-				else
-					po[0] = -1;
+			if (fd[i] >= 0 && (fds[i].revents & (POLLIN | POLLHUP)) &&
+			    !capbuf_read(i ? &err : &out, fd[i])) {
+				close(fd[i]);
+				fd[i] = -1;
 				open_fds--;
 			}
 	}
-	if (po[0] >= 0)
-		close(po[0]);
-	if (pe[0] >= 0)
-		close(pe[0]);
-	if (!ret)
-		ret = wait_status(pid, &r->status, open_fds ? 1 : deadline + 5000);
+	for (int i = 0; i < 2; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+	/* pipes still open: it outlived the deadline, wait_status kills it */
+	ret = wait_status(c->pid, &r->status, open_fds ? 1 : deadline + 5000);
 	r->out = capbuf_take(&out, &r->outlen);
 	r->err = capbuf_take(&err, &r->errlen);
+	memset(c, 0, sizeof(*c));
 	return ret;
+}
+
+int e2e_run(char *const argv[], int timeout_ms, struct e2e_run *r)
+{
+	struct e2e_child c;
+	int ret = e2e_spawn(argv, &c);
+
+	if (ret) {
+		memset(r, 0, sizeof(*r));
+		return ret;
+	}
+	return e2e_finish(&c, 0, timeout_ms, r);
 }
 
 int e2e_runl(int timeout_ms, struct e2e_run *r, const char *arg0, ...)

@@ -24,6 +24,20 @@ int e2e_runl(int timeout_ms, struct e2e_run *r, const char *arg0, ...)
 	__attribute__((sentinel));
 void e2e_run_free(struct e2e_run *r);
 
+/* A program left running: e2e_spawn() starts argv as e2e_run() does;
+ * e2e_finish() sends sig (if not 0), reads what it wrote until it exits
+ * (SIGKILL after timeout_ms) and reaps it. Nothing is read in between: for
+ * programs that write less than a pipe holds (64 KiB) until they end. */
+struct e2e_child {
+	pid_t pid;                 /* 0: none */
+	int out, err;              /* read ends of its stdout and stderr */
+};
+
+int e2e_spawn(char *const argv[], struct e2e_child *c);
+/* Has it exited already (without reaping it)? */
+int e2e_exited(const struct e2e_child *c);
+int e2e_finish(struct e2e_child *c, int sig, int timeout_ms, struct e2e_run *r);
+
 /* Run a shell command line quietly (output to /dev/null); its exit code, or
  * -1 when it could not run. For setup steps such as `ip netns add`. */
 int e2e_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,20 +1,45 @@
-/* promx.c: Prometheus text format 0.0.4 parsed into series, with lookups and checks. */
+/* promx.c: Prometheus text format 0.0.4 parsed into series, leniently or as the daemon promises. */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "promx.h"
-#include "proc.h"
 #include "array_size.h"
+
+/* One parse: where it is and, when strict, which family may speak. */
+struct parse {
+	struct promx *e;
+	bool strict;
+	int line;
+	int help_line;             /* strict: line of the last HELP, its family in help */
+	char help[256];
+	char current[256];         /* strict: the family whose samples may follow */
+	char *err;
+	size_t errlen;
+};
+
+static int fail(struct parse *p, const char *what, const char *text)
+{
+	if (p->err && p->errlen)
+		snprintf(p->err, p->errlen, "line %d: %s: %s", p->line, what, text);
+	return -1;
+}
 
 static int is_name_char(int c, int first)
 {
 	return isalpha(c) || c == '_' || c == ':' || (!first && isdigit(c));
+}
+
+static size_t name_len(const char *s)
+{
+	size_t n = 0;
+
+	while (is_name_char((unsigned char)s[n], n == 0))
+		n++;
+	return n;
 }
 
 static struct promx_family *family_get(struct promx *e, const char *name, size_t len)
@@ -31,42 +56,77 @@ static struct promx_family *family_get(struct promx *e, const char *name, size_t
 	f = &e->f[e->nf++];
 	memset(f, 0, sizeof(*f));
 	f->name = strndup(name, len);
-	return f;
+	return f->name ? f : NULL;
 }
 
-/* "# HELP name ..." / "# TYPE name type"; other comments are ignored. */
-static int parse_comment(struct promx *e, const char *p, char *err, size_t errlen, int line)
+static int known_type(const char *t, size_t len)
 {
-	int help = !strncmp(p, "# HELP ", 7), type = !strncmp(p, "# TYPE ", 7);
-	const char *name = p + 7, *end = name;
+	static const char *const types[] = { "counter", "gauge", "histogram", "summary",
+					     "untyped" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++)
+		if (strlen(types[i]) == len && !strncmp(types[i], t, len))
+			return 1;
+	return 0;
+}
+
+/* Strict: HELP with text, then TYPE of the same family on the next line, once. */
+static int strict_comment(struct parse *p, const struct promx_family *f, int help,
+			  const char *end, const char *l)
+{
+	if (help) {
+		if (*end != ' ' || !end[1])
+			return fail(p, "HELP without text", l);
+		for (const char *c = end; (c = strchr(c, '\\')); c += 2)
+			if (c[1] != '\\' && c[1] != 'n')
+				return fail(p, "bad escape in HELP", l);
+		if (f->help_lines)
+			return fail(p, "family declared twice", l);
+		snprintf(p->help, sizeof(p->help), "%s", f->name);
+		p->help_line = p->line;
+		p->current[0] = '\0';          /* no samples between HELP and TYPE */
+		return 0;
+	}
+	if (p->help_line != p->line - 1 || strcmp(p->help, f->name))
+		return fail(p, "TYPE not right after its HELP", l);
+	if (f->type_lines)
+		return fail(p, "family declared twice", l);
+	snprintf(p->current, sizeof(p->current), "%s", f->name);
+	return 0;
+}
+
+/* "# HELP name ..." / "# TYPE name type"; other comments are ignored (strict: refused). */
+static int parse_comment(struct parse *p, const char *l)
+{
+	int help = !strncmp(l, "# HELP ", 7), type = !strncmp(l, "# TYPE ", 7);
+	const char *name = l + 7, *end, *t, *te;
 	struct promx_family *f;
 
 	if (!help && !type)
-		return 0;
-	while (is_name_char((unsigned char)*end, end == name))
-		end++;
-	if (end == name || (*end != ' ' && *end != '\n' && *end))
-		goto bad;
-	f = family_get(e, name, (size_t)(end - name));
+		return p->strict ? fail(p, "unexpected comment", l) : 0;
+	end = name + name_len(name);
+	if (end == name || (*end != ' ' && *end))
+		return fail(p, help ? "malformed HELP line" : "malformed TYPE line", l);
+	f = family_get(p->e, name, (size_t)(end - name));
 	if (!f)
+		return fail(p, "out of memory", l);
+	if (p->strict && strict_comment(p, f, help, end, l))
 		return -1;
 	if (help) {
 		f->help_lines++;
 		return 0;
 	}
 	f->type_lines++;
-	if (*end == ' ') {
-		const char *t = end + 1, *te = t;
-
-		while (*te && *te != '\n' && *te != ' ')
-			te++;
-		free(f->type);
-		f->type = strndup(t, (size_t)(te - t));
-		return 0;
-	}
-bad:
-	snprintf(err, errlen, "line %d: malformed %s line", line, help ? "HELP" : "TYPE");
-	return -1;
+	if (*end != ' ')
+		return fail(p, "malformed TYPE line", l);
+	t = te = end + 1;
+	while (*te && *te != ' ')
+		te++;
+	if (p->strict && (!known_type(t, (size_t)(te - t)) || *te))
+		return fail(p, "unknown type", l);
+	free(f->type);
+	f->type = strndup(t, (size_t)(te - t));
+	return f->type ? 0 : fail(p, "out of memory", l);
 }
 
 static int label_cmp(const void *a, const void *b)
@@ -74,7 +134,18 @@ static int label_cmp(const void *a, const void *b)
 	return strcmp(((const struct promx_label *)a)->name, ((const struct promx_label *)b)->name);
 }
 
-/* name{labels} as a canonical key: labels sorted by name. */
+/* Appends v escaped as the text format escapes label values. */
+static char *put_escaped(char *p, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"' || *v == '\n')
+			*p++ = '\\';
+		*p++ = *v == '\n' ? 'n' : *v;
+	}
+	return p;
+}
+
+/* name{labels} as a canonical key: labels sorted by name, values escaped. */
 static char *make_key(const struct promx_series *s)
 {
 	struct promx_label *sorted = calloc((size_t)s->nlabels + 1, sizeof(*sorted));
@@ -91,356 +162,250 @@ static char *make_key(const struct promx_series *s)
 	key = p = malloc(cap);
 	if (key) {
 		p += sprintf(p, "%s{", s->name);
-		for (int i = 0; i < s->nlabels; i++)
-			p += sprintf(p, "%s%s=\"%s\"", i ? "," : "", sorted[i].name, sorted[i].value);
-		sprintf(p, "}");
+		for (int i = 0; i < s->nlabels; i++) {
+			p += sprintf(p, "%s%s=\"", i ? "," : "", sorted[i].name);
+			p = put_escaped(p, sorted[i].value);
+			*p++ = '"';
+		}
+		strcpy(p, "}");
 	}
 	free(sorted);
 	return key;
 }
 
-/* {a="x",b="y\"z"} starting at *pp (at '{'); advances *pp past '}'. */
-static int parse_labels(const char **pp, struct promx_series *s)
+/* The value of a label from just after its opening quote, unescaped into a
+ * new string; *pp left on the closing quote. NULL if malformed. */
+static char *label_value(const char **pp)
 {
-	const char *p = *pp + 1;
+	const char *s = *pp;
+	char *v = malloc(strlen(s) + 1);
+	size_t vi = 0;
+
+	if (!v)
+		return NULL;
+	for (; *s && *s != '"'; s++) {
+		if (*s == '\\') {
+			s++;
+			if (*s != 'n' && *s != '\\' && *s != '"')
+				goto bad;   /* no other escapes in 0.0.4 */
+			v[vi++] = *s == 'n' ? '\n' : *s;
+			continue;
+		}
+		v[vi++] = *s;
+	}
+	if (*s != '"')
+		goto bad;
+	v[vi] = '\0';
+	*pp = s;
+	return v;
+bad:
+	free(v);
+	return NULL;
+}
+
+/* {a="x",b="y\"z"} starting at *pp (at '{'); advances *pp past '}'.
+ * Strict: no spaces, no label twice. */
+static int parse_labels(struct parse *p, const char **pp, struct promx_series *s)
+{
+	const char *c = *pp + 1;
 
 	for (;;) {
-		const char *n = p;
 		struct promx_label *l;
-		char *v;
-		size_t vi = 0;
+		size_t n;
 
-		while (*p == ' ')
-			p++;
-		if (*p == '}')
+		while (!p->strict && *c == ' ')
+			c++;
+		if (*c == '}')
 			break;
-		n = p;
-		while (is_name_char((unsigned char)*p, p == n))
-			p++;
-		if (p == n || *p != '=' || p[1] != '"')
+		n = name_len(c);
+		if (!n || c[n] != '=' || c[n + 1] != '"')
 			return -1;
 		l = realloc(s->labels, ((size_t)s->nlabels + 1) * sizeof(*l));
 		if (!l)
 			return -1;
 		s->labels = l;
 		l = &s->labels[s->nlabels++];
-		l->name = strndup(n, (size_t)(p - n));
-		p += 2;
-		v = l->value = malloc(strlen(p) + 1);
-		if (!v)
+		l->name = strndup(c, n);
+		c += n + 2;
+		l->value = label_value(&c);
+		if (!l->name || !l->value)
 			return -1;
-		while (*p && *p != '"' && *p != '\n') {
-			if (*p == '\\') {
-				p++;
-				if (*p == 'n')
-					v[vi++] = '\n';
-				else if (*p == '\\' || *p == '"')
-					v[vi++] = *p;
-				else
-					return -1;   /* no other escapes in 0.0.4 */
-				p++;
-				continue;
-			}
-			v[vi++] = *p++;
-		}
-		v[vi] = '\0';
-		if (*p != '"')
-			return -1;
-		p++;
-		if (*p == ',') {
-			p++;
+		for (int i = 0; p->strict && i < s->nlabels - 1; i++)
+			if (!strcmp(s->labels[i].name, l->name))
+				return -1;
+		c++;
+		if (*c == ',') {
+			c++;
 			continue;
 		}
-		if (*p != '}')
+		if (*c != '}')
 			return -1;
 		break;
 	}
-	*pp = p + 1;
+	*pp = c + 1;
 	return 0;
 }
 
-static int parse_sample(struct promx *e, const char *p, char *err, size_t errlen, int line)
+static void series_free(struct promx_series *s)
 {
-	struct promx_series s = { .line = line }, *grown;
-	const char *n = p;
+	for (int j = 0; j < s->nlabels; j++) {
+		free(s->labels[j].name);
+		free(s->labels[j].value);
+	}
+	free(s->labels);
+	free(s->name);
+	free(s->key);
+}
+
+static int parse_sample(struct parse *p, const char *l)
+{
+	struct promx_series s = { .line = p->line }, *grown;
+	const char *c = l, *what = "malformed sample";
+	size_t n = name_len(l);
 	char *end;
 
-	while (is_name_char((unsigned char)*p, p == n))
-		p++;
-	if (p == n)
+	if (!n)
 		goto bad;
-	s.name = strndup(n, (size_t)(p - n));
-	if (*p == '{' && parse_labels(&p, &s))
+	if (p->strict && (strncmp(l, p->current, n) || p->current[n])) {
+		what = "sample outside its family's HELP/TYPE group";
 		goto bad;
-	if (*p != ' ')
+	}
+	s.name = strndup(l, n);
+	c += n;
+	if (*c == '{' && parse_labels(p, &c, &s)) {
+		what = "malformed labels";
 		goto bad;
-	while (*p == ' ')
-		p++;
-	errno = 0;
-	s.value = strtod(p, &end);
-	if (end == p || (*end && *end != ' ' && *end != '\n'))
+	}
+	if (*c++ != ' ')
 		goto bad;
+	while (*c == ' ' && !p->strict)
+		c++;
+	/* strtod would skip more blanks: strict allows one */
+	s.value = strtod(c, &end);
+	if (end == c || isspace((unsigned char)*c) || (*end && (p->strict || *end != ' '))) {
+		what = "value does not parse";
+		goto bad;
+	}
 	s.key = make_key(&s);
-	grown = realloc(e->s, (e->n + 1) * sizeof(*grown));
-	if (!grown || !s.key)
+	grown = s.key ? realloc(p->e->s, (p->e->n + 1) * sizeof(*grown)) : NULL;
+	if (!grown)
 		goto bad;
-	e->s = grown;
-	e->s[e->n++] = s;
+	p->e->s = grown;
+	p->e->s[p->e->n++] = s;
 	return 0;
 bad:
-	snprintf(err, errlen, "line %d: malformed sample", line);
-	free(s.name);
-	for (int i = 0; i < s.nlabels; i++) {
-		free(s.labels[i].name);
-		free(s.labels[i].value);
-	}
-	free(s.labels);
-	free(s.key);
-	return -1;
+	series_free(&s);
+	return fail(p, what, l);
 }
 
-int promx_parse(const char *text, struct promx *e, char *err, size_t errlen)
+static int series_key_cmp(const void *a, const void *b)
 {
-	int line = 0;
+	const struct promx_series *x = *(const struct promx_series *const *)a;
+	const struct promx_series *y = *(const struct promx_series *const *)b;
+	int d = strcmp(x->key, y->key);
+
+	return d ? d : x->line - y->line;
+}
+
+/* Strict: the first series that repeats an earlier one, by line. */
+static int strict_duplicates(struct parse *p)
+{
+	const struct promx_series **v = calloc(p->e->n + 1, sizeof(*v));
+	const struct promx_series *dup = NULL, *first = NULL;
+	char what[64];
+
+	if (!v)
+		return fail(p, "out of memory", "");
+	for (size_t i = 0; i < p->e->n; i++)
+		v[i] = &p->e->s[i];
+	qsort(v, p->e->n, sizeof(*v), series_key_cmp);
+	for (size_t i = 1; i < p->e->n; i++)
+		if (!strcmp(v[i]->key, v[i - 1]->key) && (!dup || v[i]->line < dup->line)) {
+			dup = v[i];
+			first = v[i - 1];
+		}
+	free(v);
+	if (!dup)
+		return 0;
+	p->line = dup->line;
+	snprintf(what, sizeof(what), "duplicate series (first on line %d)", first->line);
+	return fail(p, what, dup->key);
+}
+
+/* The text copied and cut at its newlines. */
+static int split_lines(struct promx *e, const char *text)
+{
+	size_t cap = 0;
+
+	e->text = strdup(text);
+	if (!e->text)
+		return -ENOMEM;
+	for (char *l = e->text; *l; ) {
+		char *nl = strchr(l, '\n');
+
+		if (e->nlines == cap) {
+			char **v = realloc(e->lines, (cap = cap ? cap * 2 : 256) * sizeof(*v));
+
+			if (!v)
+				return -ENOMEM;
+			e->lines = v;
+		}
+		e->lines[e->nlines++] = l;
+		if (!nl)
+			break;
+		*nl = '\0';
+		l = nl + 1;
+	}
+	return 0;
+}
+
+static int parse_text(const char *text, struct promx *e, bool strict, char *err, size_t errlen)
+{
+	struct parse p = { .e = e, .strict = strict, .err = err, .errlen = errlen };
 
 	memset(e, 0, sizeof(*e));
 	if (err && errlen)
 		err[0] = '\0';
-	for (const char *p = text; p && *p; ) {
-		const char *eol = strchr(p, '\n');
-		size_t len = eol ? (size_t)(eol - p) : strlen(p);
-		char *copy = strndup(p, len);
+	if (split_lines(e, text))
+		return fail(&p, "out of memory", "");
+	for (size_t i = 0; i < e->nlines; i++) {
+		const char *l = e->lines[i];
 		int ret = 0;
 
-		line++;
-		if (!copy)
-			return -1;
-		if (copy[0] == '#')
-			ret = parse_comment(e, copy, err, errlen, line);
-		else if (len && strspn(copy, " \t") != len)
-			ret = parse_sample(e, copy, err, errlen, line);
-		free(copy);
+		p.line = (int)i + 1;
+		if (l[0] == '#')
+			ret = parse_comment(&p, l);
+		else if (strict ? l[0] != '\0' : strspn(l, " \t") != strlen(l))
+			ret = parse_sample(&p, l);
 		if (ret)
 			return -1;
-		p = eol ? eol + 1 : NULL;
 	}
-	return 0;
+	if (strict && text[0] && text[strlen(text) - 1] != '\n')
+		return fail(&p, "no newline at the end", e->lines[e->nlines - 1]);
+	return strict ? strict_duplicates(&p) : 0;
+}
+
+int promx_parse(const char *text, struct promx *e, char *err, size_t errlen)
+{
+	return parse_text(text, e, false, err, errlen);
+}
+
+int promx_parse_strict(const char *text, struct promx *e, char *err, size_t errlen)
+{
+	return parse_text(text, e, true, err, errlen);
 }
 
 void promx_free(struct promx *e)
 {
-	for (size_t i = 0; i < e->n; i++) {
-		struct promx_series *s = &e->s[i];
-
-		for (int j = 0; j < s->nlabels; j++) {
-			free(s->labels[j].name);
-			free(s->labels[j].value);
-		}
-		free(s->labels);
-		free(s->name);
-		free(s->key);
-	}
+	for (size_t i = 0; i < e->n; i++)
+		series_free(&e->s[i]);
 	for (size_t i = 0; i < e->nf; i++) {
 		free(e->f[i].name);
 		free(e->f[i].type);
 	}
 	free(e->s);
 	free(e->f);
+	free(e->lines);
+	free(e->text);
 	memset(e, 0, sizeof(*e));
-}
-
-const char *promx_label(const struct promx_series *s, const char *label)
-{
-	for (int i = 0; i < s->nlabels; i++)
-		if (!strcmp(s->labels[i].name, label))
-			return s->labels[i].value;
-	return NULL;
-}
-
-/* Calls fn for each k=v pair of spec; stops at the first non-zero result. */
-static int spec_each(const char *spec, int (*fn)(const char *k, const char *v, void *ctx),
-		     void *ctx)
-{
-	char buf[1024], *save = NULL;
-
-	if (!spec || !*spec)
-		return 0;
-	snprintf(buf, sizeof(buf), "%s", spec);
-	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(tok, '=');
-		int ret;
-
-		if (!eq)
-			return -1;
-		*eq = '\0';
-		ret = fn(tok, eq + 1, ctx);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-static int label_differs(const char *k, const char *v, void *ctx)
-{
-	const char *have = promx_label(ctx, k);
-
-	return !have || strcmp(have, v);
-}
-
-static int count_pair(const char *k, const char *v, void *ctx)
-{
-	(void)k;
-	(void)v;
-	(*(int *)ctx)++;
-	return 0;
-}
-
-int promx_has_labels(const struct promx_series *s, const char *spec)
-{
-	return !spec_each(spec, label_differs, (void *)s);
-}
-
-const struct promx_series *promx_find(const struct promx *e, const char *name,
-				      const char *labels)
-{
-	int want = 0;
-
-	spec_each(labels, count_pair, &want);
-	for (size_t i = 0; i < e->n; i++)
-		if (!strcmp(e->s[i].name, name) && e->s[i].nlabels == want &&
-		    promx_has_labels(&e->s[i], labels))
-			return &e->s[i];
-	return NULL;
-}
-
-size_t promx_match(const struct promx *e, const char *name, const char *subset, double *sum)
-{
-	size_t n = 0;
-
-	if (sum)
-		*sum = 0;
-	for (size_t i = 0; i < e->n; i++)
-		if (!strcmp(e->s[i].name, name) && promx_has_labels(&e->s[i], subset)) {
-			n++;
-			if (sum)
-				*sum += e->s[i].value;
-		}
-	return n;
-}
-
-double promx_value(const struct promx *e, const char *name, const char *labels, double dflt)
-{
-	const struct promx_series *s = promx_find(e, name, labels);
-
-	return s ? s->value : dflt;
-}
-
-const struct promx_family *promx_family(const struct promx *e, const char *name)
-{
-	for (size_t i = 0; i < e->nf; i++)
-		if (!strcmp(e->f[i].name, name))
-			return &e->f[i];
-	return NULL;
-}
-
-const struct promx_family *promx_family_of(const struct promx *e, const char *sample)
-{
-	static const char *const suffixes[] = { "_total", "_count", "_sum", "_bucket" };
-	const struct promx_family *f = promx_family(e, sample);
-	size_t len = strlen(sample);
-
-	for (size_t i = 0; !f && i < ARRAY_SIZE(suffixes); i++) {
-		size_t sl = strlen(suffixes[i]);
-		char base[256];
-
-		if (len <= sl || len - sl >= sizeof(base) || strcmp(sample + len - sl, suffixes[i]))
-			continue;
-		memcpy(base, sample, len - sl);
-		base[len - sl] = '\0';
-		f = promx_family(e, base);
-	}
-	return f;
-}
-
-static int key_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void note(char *msg, size_t len, int n, const char *what)
-{
-	size_t used = strlen(msg);
-
-	if (n <= 3 && used + 1 < len)
-		snprintf(msg + used, len - used, "%s%s", used ? "; " : "", what);
-}
-
-int promx_duplicates(const struct promx *e, char *msg, size_t len)
-{
-	char **keys = calloc(e->n + 1, sizeof(*keys));
-	int dups = 0;
-
-	msg[0] = '\0';
-	if (!keys)
-		return -1;
-	for (size_t i = 0; i < e->n; i++)
-		keys[i] = e->s[i].key;
-	qsort(keys, e->n, sizeof(*keys), key_cmp);
-	for (size_t i = 1; i < e->n; i++)
-		if (!strcmp(keys[i], keys[i - 1]))
-			note(msg, len, ++dups, keys[i]);
-	free(keys);
-	return dups;
-}
-
-int promx_check_meta(const struct promx *e, char *msg, size_t len)
-{
-	int bad = 0;
-
-	msg[0] = '\0';
-	for (size_t i = 0; i < e->n; i++) {
-		const struct promx_family *f = promx_family_of(e, e->s[i].name);
-		char what[512];
-
-		if (f && f->help_lines == 1 && f->type_lines == 1 && f->type)
-			continue;
-		/* one report per family: skip samples of a family already named */
-		if (i && f && promx_family_of(e, e->s[i - 1].name) == f)
-			continue;
-		snprintf(what, sizeof(what), "%s: %d HELP, %d TYPE lines", e->s[i].name,
-			 f ? f->help_lines : 0, f ? f->type_lines : 0);
-		note(msg, len, ++bad, what);
-	}
-	return bad;
-}
-
-int promx_promtool(const char *text, char *out, size_t outlen)
-{
-	char path[] = "/tmp/dn-promtool-XXXXXX", cmd[256];
-	int fd = mkstemp(path), status;
-	size_t len = strlen(text);
-	FILE *p;
-
-	out[0] = '\0';
-	if (fd < 0)
-		return -1;
-	if (write(fd, text, len) != (ssize_t)len) {
-		close(fd);
-		unlink(path);
-		return -1;
-	}
-	close(fd);
-	snprintf(cmd, sizeof(cmd), "promtool check metrics < %s 2>&1", path);
-	p = popen(cmd, "r");
-	if (!p) {
-		unlink(path);
-		return -1;
-	}
-	len = fread(out, 1, outlen - 1, p);
-	out[len] = '\0';
-	status = pclose(p);
-	unlink(path);
-	if (status == -1 || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status) == 127 ? -1 : WEXITSTATUS(status);
 }

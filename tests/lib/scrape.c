@@ -86,11 +86,10 @@ double scrape_wait_frames(int port, double target, int timeout_ms)
 double scrape_delta(const struct promx *before, const struct promx *after,
 		    const struct promx_series *s_after)
 {
+	const struct promx_series *b = promx_same(before, s_after);
+
 	(void)after;
-	for (size_t i = 0; i < before->n; i++)
-		if (!strcmp(before->s[i].key, s_after->key))
-			return s_after->value - before->s[i].value;
-	return s_after->value;
+	return b ? s_after->value - b->value : s_after->value;
 }
 
 static void note(char *msg, size_t len, int n, const char *what)
@@ -110,14 +109,11 @@ int scrape_counters_backwards(const struct promx *before, const struct promx *af
 	for (size_t i = 0; i < before->n; i++) {
 		const struct promx_series *b = &before->s[i];
 		const struct promx_family *f = promx_family_of(before, b->name);
-		const struct promx_series *a = NULL;
+		const struct promx_series *a = promx_same(after, b);
 		char what[512];
 
 		if (!f || !f->type || strcmp(f->type, "counter"))
 			continue;
-		for (size_t j = 0; j < after->n && !a; j++)
-			if (!strcmp(after->s[j].key, b->key))
-				a = &after->s[j];
 		if (a && a->value >= b->value)
 			continue;
 		if (a)

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,39 +45,96 @@ int tgen_run(const struct netfix *f, const char *mix, uint64_t count, uint64_t s
 	return tgen_run_rate(f, mix, count, seed, scanners, 0, r);
 }
 
-int tgen_run_rate(const struct netfix *f, const char *mix, uint64_t count, uint64_t seed,
-		  const char *scanners, unsigned int rate, struct tgen_result *r)
+/* darknet-trafgen's command line into argv (20 slots); bufs holds the numbers. */
+static void tgen_argv(const char *argv[20], char bufs[4][32], char *prog, const struct netfix *f,
+		      const char *mix, uint64_t count, uint64_t seed, const char *scanners,
+		      unsigned int rate, double max_s)
 {
-	char cnt[32], sd[32], rt[32];
-	char *prog = e2e_prog("darknet-trafgen");
-	const char *argv[20] = { prog, "--netns", f->ns_inet, "--iface", f->if_inet,
-				 "--mix", mix, "--count", cnt, "--seed", sd, "-q" };
-	int argc = 12, ret;
-	struct e2e_run run;
+	int argc = 0;
 
-	memset(r, 0, sizeof(*r));
-	snprintf(cnt, sizeof(cnt), "%" PRIu64, count);
-	snprintf(sd, sizeof(sd), "%" PRIu64, seed);
+	argv[argc++] = prog;
+	argv[argc++] = "--netns";
+	argv[argc++] = f->ns_inet;
+	argv[argc++] = "--iface";
+	argv[argc++] = f->if_inet;
+	argv[argc++] = "--mix";
+	argv[argc++] = mix;
+	argv[argc++] = "--seed";
+	snprintf(bufs[0], 32, "%" PRIu64, seed);
+	argv[argc++] = bufs[0];
+	argv[argc++] = "-q";
+	if (count) {
+		snprintf(bufs[1], 32, "%" PRIu64, count);
+		argv[argc++] = "--count";
+		argv[argc++] = bufs[1];
+	}
 	if (scanners) {
 		argv[argc++] = "--scanners";
 		argv[argc++] = scanners;
 	}
 	if (rate) {
-		snprintf(rt, sizeof(rt), "%u", rate);
+		snprintf(bufs[2], 32, "%u", rate);
 		argv[argc++] = "--rate";
-		argv[argc++] = rt;
+		argv[argc++] = bufs[2];
+	}
+	if (max_s > 0) {
+		snprintf(bufs[3], 32, "%g", max_s);
+		argv[argc++] = "--duration";
+		argv[argc++] = bufs[3];
 	}
 	argv[argc] = NULL;
+}
+
+/* A finished run's status and output into r. */
+static int tgen_result_of(struct e2e_run *run, struct tgen_result *r)
+{
+	int ret;
+
+	r->status = run->status;
+	r->err = run->err;
+	run->err = NULL;
+	ret = parse_tgen(r, run->out);
+	e2e_run_free(run);
+	return ret || r->status ? -1 : 0;
+}
+
+int tgen_run_rate(const struct netfix *f, const char *mix, uint64_t count, uint64_t seed,
+		  const char *scanners, unsigned int rate, struct tgen_result *r)
+{
+	char bufs[4][32], *prog = e2e_prog("darknet-trafgen");
+	const char *argv[20];
+	struct e2e_run run;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	tgen_argv(argv, bufs, prog, f, mix, count, seed, scanners, rate, 0);
 	ret = e2e_run((char *const *)argv, 60000, &run);
 	free(prog);
-	if (ret)
-		return ret;
-	r->status = run.status;
-	r->err = run.err;
-	run.err = NULL;
-	ret = parse_tgen(r, run.out);
-	e2e_run_free(&run);
-	return ret || r->status ? -1 : 0;
+	return ret ? ret : tgen_result_of(&run, r);
+}
+
+int tgen_start(const struct netfix *f, const char *mix, uint64_t seed, const char *scanners,
+	       unsigned int rate, double max_s, struct e2e_child *c)
+{
+	char bufs[4][32], *prog = e2e_prog("darknet-trafgen");
+	const char *argv[20];
+	int ret;
+
+	tgen_argv(argv, bufs, prog, f, mix, 0, seed, scanners, rate, max_s);
+	ret = e2e_spawn((char *const *)argv, c);
+	free(prog);
+	return ret;
+}
+
+int tgen_stop(struct e2e_child *c, int *was_running, struct tgen_result *r)
+{
+	struct e2e_run run;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	*was_running = c->pid && !e2e_exited(c);
+	ret = e2e_finish(c, SIGTERM, 10000, &run);
+	return ret ? ret : tgen_result_of(&run, r);
 }
 
 void tgen_free(struct tgen_result *r)

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "netfix.h"
+#include "proc.h"
 
 /* One "series FAMILY PROTO CLASS PACKETS BYTES" line of darknet-trafgen. */
 struct tgen_series {
@@ -28,6 +29,13 @@ int tgen_run(const struct netfix *f, const char *mix, uint64_t count, uint64_t s
  * count / rate seconds, up to the 60 s every run is allowed. */
 int tgen_run_rate(const struct netfix *f, const char *mix, uint64_t count, uint64_t seed,
 		  const char *scanners, unsigned int rate, struct tgen_result *r);
+/* Traffic until stopped: darknet-trafgen as tgen_run_rate() runs it but
+ * without --count, for at most max_s seconds (--duration; 0: no bound).
+ * tgen_stop() ends it with SIGTERM (what it sent is then in r, as for a
+ * run of that count) and tells whether it was still running by then. */
+int tgen_start(const struct netfix *f, const char *mix, uint64_t seed, const char *scanners,
+	       unsigned int rate, double max_s, struct e2e_child *c);
+int tgen_stop(struct e2e_child *c, int *was_running, struct tgen_result *r);
 void tgen_free(struct tgen_result *r);
 /* tgen_run() for when only "all n sent" matters: 0, or -1 with the reason
  * (exit status and stderr, or how many were sent) in err. */
