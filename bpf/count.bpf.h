@@ -4,6 +4,7 @@
 
 #include "parsing.bpf.h"
 #include "maps.bpf.h"
+#include "sketch.bpf.h"
 
 static __always_inline void count(void *map, __u32 key, __u32 bytes)
 {
@@ -126,7 +127,8 @@ static __always_inline void count_l4(const struct pkt *p, __u32 cls)
 }
 
 /* Every counter one darknet packet increments: its (family, protocol,
- * class), its darknet prefix, its research org, its port or ICMP type. */
+ * class), its darknet prefix, its research org, its port or ICMP type;
+ * and its source and destination to the distinct counts. */
 static __always_inline void count_packet(const struct pkt *p, __u32 prefix, __u32 cls, __u32 org)
 {
 	count(&class_counters, dn_class_key(p->family, p->proto, cls), p->len);
@@ -134,6 +136,7 @@ static __always_inline void count_packet(const struct pkt *p, __u32 prefix, __u3
 	if (cls == DN_CLASS_RESEARCH)
 		count(&org_counters, org, p->len);
 	count_l4(p, cls);
+	sketch_packet(p, prefix, cls);
 }
 
 #endif /* DN_COUNT_BPF_H */

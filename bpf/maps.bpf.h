@@ -5,6 +5,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "darknet_counter.h"
+#include "darknet_sketch.h"
 
 /* The small counters are per-CPU arrays: an XDP program runs to completion
  * on one CPU without preemption by itself, so plain increments of this CPU's
@@ -174,5 +175,51 @@ struct {
 	__type(key, __u32);
 	__type(value, struct dn_port_series_entry);
 } series_state SEC(".maps");
+
+/* Distinct sources and destinations (include/darknet_sketch.h, docs/distinct-sources.md).
+ * Shared by all CPUs, not per CPU: a HyperLogLog register only grows, so
+ * after warm-up a packet only reads it; the rare raise is a
+ * compare-and-exchange. mmap-able so the daemon copies and clears a
+ * generation in one pass. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DN_SKETCH_KEYS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct dn_sketch);
+} sketches SEC(".maps");
+
+/* key 0: the generation written now (the daemon flips it each interval) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dn_sketch_gen);
+} sketch_gen SEC(".maps");
+
+/* key 0: (proto, port) -> port sketch slot + 1, written by the daemon */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dn_sketch_ports);
+} sketch_ports SEC(".maps");
+
+/* darknet prefix id -> where its destinations are counted */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DN_MAX_PREFIX_IDS);
+	__type(key, __u32);
+	__type(value, struct dn_dst_slot);
+} dst_slot SEC(".maps");
+
+/* gen * DN_DST_BITMAP_WORDS + word -> 64 IPv4 darknet destinations hit */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DN_DST_BITMAP_KEYS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+} dst_bitmap SEC(".maps");
 
 #endif /* DN_MAPS_BPF_H */

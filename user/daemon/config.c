@@ -8,12 +8,14 @@
 #include <linux/if_link.h>
 #include <linux/bpf.h>
 #include "config.h"
+#include "distinct_window.h"
 #include "array_size.h"
 
 enum {
 	OPT_DARKNET = 256, OPT_DARKNET_FILE, OPT_SCANNERS, OPT_ACTION, OPT_MODE,
 	OPT_LISTEN, OPT_PATH, OPT_WEB_CONFIG, OPT_NETNS, OPT_PIN_ROOT, OPT_USER,
 	OPT_MAX_PORT_SERIES, OPT_WATCH_PORTS, OPT_RELOAD_INTERVAL, OPT_DETACH_ON_EXIT,
+	OPT_NO_DISTINCT, OPT_DISTINCT_INTERVAL,
 	OPT_VERSION,
 };
 
@@ -54,6 +56,10 @@ static const struct option_doc options[] = {
 	  "ports, " DN_DEFAULT_WATCH_PORTS "); \"none\" for none" },
 	{ { "reload-interval", required_argument, NULL, OPT_RELOAD_INTERVAL }, "SEC",
 	  "check list files for changes every SEC seconds, 0 = only on SIGHUP (default 30)" },
+	{ { "no-distinct", no_argument, NULL, OPT_NO_DISTINCT }, NULL,
+	  "no distinct-source sketches: the datapath skips them entirely" },
+	{ { "distinct-interval", required_argument, NULL, OPT_DISTINCT_INTERVAL }, "SEC",
+	  "distinct-count interval, a divisor of 300 (default 60)" },
 	{ { "detach-on-exit", no_argument, NULL, OPT_DETACH_ON_EXIT }, NULL,
 	  "detach and remove pinned state on exit (default: keep counting)" },
 	{ { "verbose", no_argument, NULL, 'v' }, NULL,
@@ -172,6 +178,17 @@ static int parse_one(struct dn_config *cfg, int c, const char *arg)
 	case OPT_RELOAD_INTERVAL:
 		return parse_uint("reload-interval", arg, 86400, &cfg->reload_interval);
 	case OPT_DETACH_ON_EXIT: cfg->detach_on_exit = true; return 0;
+	case OPT_NO_DISTINCT: cfg->no_distinct = true; return 0;
+	case OPT_DISTINCT_INTERVAL:
+		if (parse_uint("distinct-interval", arg, 300, &cfg->distinct_interval))
+			return -EINVAL;
+		if (!dwin_interval_ok(cfg->distinct_interval)) {
+			fprintf(stderr, "darknet-counter: --distinct-interval must divide 300 "
+				"seconds (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 25, 30, 50, 60, 75, "
+				"100, 150 or 300), not %s\n", arg);
+			return -EINVAL;
+		}
+		return 0;
 	case 'v': cfg->verbose++; return 0;
 	default:
 		return -EINVAL;
@@ -222,6 +239,7 @@ int config_parse(struct dn_config *cfg, int argc, char **argv)
 		.max_port_series = DN_DEFAULT_MAX_PORT_SERIES,
 		.watch_ports = DN_DEFAULT_WATCH_PORTS,
 		.reload_interval = 30,
+		.distinct_interval = 60,
 	};
 	prefix_list_init(&cfg->darknets);
 	for (size_t i = 0; i < NR_OPTIONS; i++)

@@ -45,6 +45,8 @@ struct dn_config {
 	const char *watch_ports;
 	unsigned int reload_interval;        /* seconds between list mtime checks */
 	bool detach_on_exit;
+	bool no_distinct;                    /* --no-distinct: no sketches in the datapath */
+	unsigned int distinct_interval;      /* seconds per distinct-count interval */
 	int verbose;
 };
 

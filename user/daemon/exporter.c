@@ -112,6 +112,9 @@ int exporter_init(struct exporter *ex, struct dn_iface *ifaces, int nr,
 		return err;
 	}
 	port_series_on_promote(ex->ports, save_promotion, ex);
+	err = distinct_init(&ex->distinct, ifaces, nr, cfg, exporter_now(), errbuf, errlen);
+	if (err)
+		return err;
 	ex->snap.ifaces = calloc(nr > 0 ? (size_t)nr : 1, sizeof(*ex->snap.ifaces));
 	err = ex->snap.ifaces ? 0 : -ENOMEM;
 	if (!err)
@@ -134,6 +137,7 @@ void exporter_free(struct exporter *ex)
 		counters_snapshot_free(&ex->snap.ifaces[i]);
 	free(ex->snap.ifaces);
 	counters_reader_free(&ex->reader);
+	distinct_free(&ex->distinct);
 	port_series_free(ex->ports);
 	pthread_mutex_destroy(&ex->lock);
 }
@@ -183,6 +187,7 @@ int exporter_metrics(void *ctx, char **body, size_t *len)
 	update_self(ex);
 	err = metrics_render(&sb, &ex->snap, &info);
 	selfmon_render(&sb, &ex->self);
+	distinct_render(&sb, &ex->distinct);
 	ex->last_scrape_seconds = cpu_seconds() - start;
 	pthread_mutex_unlock(&ex->lock);
 	if (err || sb.err) {

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include "config.h"
+#include "distinct.h"
 #include "counters.h"
 #include "loader.h"
 #include "port_series.h"
@@ -24,6 +25,7 @@ struct exporter {
 	uint32_t ps_saved[DN_MAX_IFACES];   /* series_state entries in use */
 	double last_scrape_seconds;
 	struct selfmon_info self;    /* reload state is written by the main loop */
+	struct distinct distinct;    /* rotated by the main loop */
 };
 
 /* 0 or -errno with a reason in err (e.g. --watch-ports does not fit). */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "bpffs.h"
 #include "config.h"
+#include "darknet_counter.skel.h"
 #include "exporter.h"
 #include "http.h"
 #include "landing.h"
@@ -91,6 +92,8 @@ static int attach_all(struct daemon *d)
 				  cfg->action, d->err, sizeof(d->err));
 		if (step_failed(ret, d->err, sizeof(d->err), "open %s", cfg->ifaces[i]))
 			return ret;
+		/* before load: off, the verifier drops the sketch code */
+		ifc->skel->rodata->dn_distinct = !cfg->no_distinct;
 		ret = loader_attach(ifc, cfg->mode, d->err, sizeof(d->err));
 		if (step_failed(ret, d->err, sizeof(d->err), "attach to %s", ifc->name))
 			return ret;
@@ -129,8 +132,10 @@ static void reload_lists(struct daemon *d, const char *why)
 
 	/* Under the scrape lock: a scrape sees the id tables before or after. */
 	pthread_mutex_lock(&d->ex.lock);
-	for (int i = 0; !ret && i < d->cfg.nr_ifaces; i++)
+	for (int i = 0; !ret && i < d->cfg.nr_ifaces; i++) {
 		ret = install_lists(&d->ifaces[i], &fresh, err, sizeof(err));
+		ret = ret ?: distinct_assign_dst(&d->ex.distinct, i, err, sizeof(err));
+	}
 	if (ret) {
 		d->ex.self.reload_errors++;
 	} else {
@@ -197,6 +202,9 @@ static int serve(struct daemon *d, const sigset_t *sigs)
 			}
 		}
 		check_attached(d);
+		pthread_mutex_lock(&d->ex.lock);
+		distinct_tick(&d->ex.distinct, exporter_now(), d->ex.ports);
+		pthread_mutex_unlock(&d->ex.lock);
 	}
 }
 

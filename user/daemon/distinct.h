@@ -1,0 +1,38 @@
+/* distinct.h: the daemon's distinct counts: rotates the sketch generations each interval, keeps windows, renders the gauges. */
+#ifndef DN_DISTINCT_H
+#define DN_DISTINCT_H
+
+#include <stdbool.h>
+#include "config.h"
+#include "distinct_window.h"
+#include "loader.h"
+#include "port_series.h"
+#include "sketch_maps.h"
+#include "strbuf.h"
+
+struct distinct_iface;
+
+struct distinct {
+	bool on;
+	unsigned int interval;
+	int nr;
+	int64_t next;                    /* intervals before this one have ended */
+	struct dn_iface *ifaces;
+	struct distinct_iface *ifc;      /* nr of them */
+};
+
+/* Map the sketches of every interface, give darknet prefixes their
+ * destination counters, and take back the interval a predecessor closed
+ * last (still in the other generation). Off (--no-distinct): nothing. */
+int distinct_init(struct distinct *d, struct dn_iface *ifaces, int nr,
+		  const struct dn_config *cfg, double now, char *err, size_t errlen);
+void distinct_free(struct distinct *d);
+/* After a darknet list (re)load of interface i. 0 or -errno. */
+int distinct_assign_dst(struct distinct *d, int i, char *err, size_t errlen);
+/* Once a second or so: at an interval boundary, flip the generations and
+ * file the one closed into the windows; give ports with a series a port
+ * sketch. Not thread-safe: the caller holds the exporter lock. */
+void distinct_tick(struct distinct *d, double now, const struct port_series *ps);
+void distinct_render(struct strbuf *sb, const struct distinct *d);
+
+#endif
