@@ -38,6 +38,7 @@ run_tier e2e "$out/tests/e2e-tests" -j1
 run_tier deploy tests/deploy/check.sh
 run_tier manpage tests/deploy/check-manpage.sh "$out"
 run_tier completion tests/deploy/check-completion.sh
+run_tier deb tests/deploy/deb.sh "$out"
 for t in tests/e2e/*.sh; do
 	run_tier "$(basename "$t" .sh)" "$t" "$out"
 done
