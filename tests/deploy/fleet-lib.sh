@@ -99,7 +99,8 @@ short_for_rules() {
 # site_prom_start VAR TARGETS LISTEN DIR WRITE_URL [ALERTMANAGER]: the site
 # Prometheus: deploy/prometheus as scripts/prometheus-lab.sh rewrites it
 # (1 s scrape and evaluation, 2 s for the daily group) with every alert's
-# `for:` at 1 s, plus deploy/fleet/remote-write.yml pointed at WRITE_URL and,
+# `for:` at 1 s (and with FLEET_RATE_WINDOW set, e.g. 5s, the recording
+# rules' [5m] windows at that), plus deploy/fleet/remote-write.yml pointed at WRITE_URL and,
 # with ALERTMANAGER (HOST:PORT), deploy/fleet/alerting.yml pointed at it.
 # Sets VAR to its URL; its config is DIR/config/prometheus.yml.
 site_prom_start() {
@@ -110,6 +111,12 @@ site_prom_start() {
 	PROMETHEUS_LAB_INTERVAL=1s PROMETHEUS_LAB_GROUP_INTERVAL=2s \
 		"$PROM_LAB" config "$targets" "$c" >/dev/null 2>>"$lib_tmp/prometheus-lab.log" || return 1
 	short_for_rules "$c" || return 1
+	if [ -n "${FLEET_RATE_WINDOW:-}" ]; then
+		# The recording rules' 5-minute rate windows, shortened: a sensor
+		# whose traffic stops reads 0 packets/s within seconds.
+		grep -q '\[5m\]' "$c/rules/darknet-recording.yml" || return 1
+		sed -i "s/\[5m\]/[$FLEET_RATE_WINDOW]/g" "$c/rules/darknet-recording.yml"
+	fi
 	sed -E "s|^(  - url: )\".*\"|\\1\"$write_url\"|" "$FLEET/remote-write.yml" >>"$c/prometheus.yml"
 	grep -qF "\"$write_url\"" "$c/prometheus.yml" || return 1
 	if [ -n "$am" ]; then
@@ -123,4 +130,58 @@ site_prom_start() {
 	echo "$pid" >"$dir/prometheus.pid"
 	printf -v "$var" 'http://%s' "$listen"
 	wait_http "http://$listen/-/ready" 30
+}
+
+# fleet_daemon_start PREFIX PORT SCANNERS: as e2e-lib's daemon_start, with
+# the scanner list SCANNERS (a file the test may age or refresh) and a 1 s
+# list check; sets daemon_pid.
+fleet_daemon_start() {
+	local prefix=$1 port=$2 scanners=$3 pin=/sys/fs/bpf/dn-$LIB_NAME-$$-${#lib_pins[@]} d
+	local args=(--netns "$prefix-s" --scanners "$scanners" --watch-ports "$WATCH_PORTS"
+		    --web.listen-address "127.0.0.1:$port" --bpffs-dir "$pin" --detach-on-exit
+		    --reload-interval 1)
+	for d in "${DARKNETS[@]}"; do args+=(--darknet "$d"); done
+	lib_pins+=("$pin")
+	"$DAEMON" "${args[@]}" sensor0 >>"$lib_tmp/$prefix-daemon.log" 2>&1 &
+	daemon_pid=$!
+	lib_daemons+=("$daemon_pid")
+	lib_daemon_netns+=("$prefix-s")
+	for _ in $(seq 100); do
+		kill -0 "$daemon_pid" 2>/dev/null || break
+		curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:$port/metrics" && return 0
+		sleep 0.1
+	done
+	tail -n 5 "$lib_tmp/$prefix-daemon.log" >&2
+	return 1
+}
+
+# receiver_start LISTEN FILE: tests/tools/webhook_receiver.py, every POST
+# body a line of FILE.
+receiver_start() {
+	python3 tests/tools/webhook_receiver.py "$1" "$2" 2>>"$lib_tmp/receiver.log" &
+	fleet_pids+=("$!")
+	for _ in $(seq 50); do
+		ss -Hltn "sport = :${1##*:}" | grep -q . && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# am_start LISTEN DIR RECEIVER_URL: Alertmanager with deploy/fleet/alertmanager.yml,
+# its webhook pointed at RECEIVER_URL and group_wait/group_interval at 1 s;
+# no cluster listener. Sets am_url.
+am_start() {
+	local listen=$1 dir=$2 url=$3 c=$2/alertmanager.yml
+	mkdir -p "$dir/data"
+	sed -E -e "s|^(      - url: )\".*\"|\1\"$url\"|" \
+	       -e 's/^(  group_wait:) .*/\1 1s/' -e 's/^(  group_interval:) .*/\1 1s/' \
+	       "$FLEET/alertmanager.yml" >"$c"
+	grep -qF "\"$url\"" "$c" && grep -q '^  group_wait: 1s$' "$c" &&
+		grep -q '^  group_interval: 1s$' "$c" || return 1
+	prometheus-alertmanager --config.file="$c" --storage.path="$dir/data" \
+		--web.listen-address="$listen" --cluster.listen-address= \
+		>"$dir/alertmanager.log" 2>&1 &
+	fleet_pids+=("$!")
+	am_url=http://$listen
+	wait_http "$am_url/-/ready" 30
 }
