@@ -66,7 +66,7 @@ PNG_STATS := $(OUT)/tests/png-stats
 TEST_SUPPORT := $(wildcard tests/lib/*.c)
 TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) $(E2E_TESTS) $(PNG_STATS)
 
-.PHONY: all help deps test check demo bench clean install tests
+.PHONY: all help deps test check demo bench clean install tests deb
 
 all: $(PROGRAMS)
 
@@ -80,6 +80,7 @@ help:
 	@echo '  demo      install deps, build, run the daemon on the built-in lab (root)'
 	@echo '  bench     run the benchmarks and write bench/results-*.txt (root)'
 	@echo '  install   install the daemon ($$(PREFIX)/sbin) and the scanner list (/etc/darknet-counter)'
+	@echo '  deb       build $(OUT)/darknet-counter_VERSION_ARCH.deb (scripts/make-deb.sh)'
 	@echo '  clean     remove $(OUT)'
 	@echo 'Variables: V=1 for full commands, OUT=dir for the build directory,'
 	@echo '           CFLAGS/LDFLAGS add to the project flags'
@@ -186,6 +187,9 @@ install: $(DAEMON)
 	install -D -m 0755 $(DAEMON) $(DESTDIR)$(PREFIX)/sbin/darknet-counter
 	install -D -m 0644 deploy/research-scanners.txt \
 		$(DESTDIR)/etc/darknet-counter/research-scanners.txt
+
+deb: $(DAEMON)
+	$(Q)scripts/make-deb.sh $(OUT)
 
 clean:
 	$(call msg,CLEAN,$(OUT))

@@ -5,7 +5,8 @@ set -eu
 PKGS="make gcc clang llvm libbpf-dev libxdp-dev xdp-tools bpftool libelf-dev
       libmicrohttpd-dev libcriterion-dev libpcap-dev libcrypt-dev zlib1g-dev
       libyaml-dev libgnutls28-dev pkg-config iproute2 curl jq openssl
-      apache2-utils prometheus chromium"
+      apache2-utils prometheus chromium mandoc lintian victoria-metrics
+      prometheus-alertmanager python3"
 
 missing=""
 for p in $PKGS; do
@@ -20,9 +21,9 @@ if [ -n "$missing" ]; then
 	echo "install-deps: installing$missing"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
-	# Debian's prometheus package starts a system-wide server (and a node
-	# exporter) where an init system runs; tests and the lab start their own
-	# on loopback. policy-rc.d is Debian's way to keep packages from starting
+	# Debian's prometheus, victoria-metrics and prometheus-alertmanager
+	# packages start system-wide servers where an init system runs; tests
+	# and the lab start their own on loopback. policy-rc.d is Debian's way to keep packages from starting
 	# services during an install; only one we created ourselves is removed.
 	policy=""
 	if [ ! -e /usr/sbin/policy-rc.d ]; then

@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.." || exit 1
 
 # The shell tiers under tests/e2e, by name: a deleted one fails the run
 # instead of quietly running less, and one not listed here fails too.
-e2e_scripts=(landing_page multi_sensor prometheus_e2e web_security)
+e2e_scripts=(landing_page multi_sensor prometheus_e2e web_security fleet alert_delivery)
 
 failed=()
 run_tier() {
@@ -53,6 +53,9 @@ run_tier links tests/tools/check-links.sh "$out"
 run_tier datapath "$out/tests/datapath-tests" -j1
 run_tier e2e "$out/tests/e2e-tests" -j1
 run_tier deploy tests/deploy/check.sh
+run_tier manpage tests/deploy/check-manpage.sh "$out"
+run_tier completion tests/deploy/check-completion.sh
+run_tier deb tests/deploy/deb.sh "$out"
 for t in "${e2e_scripts[@]}"; do
 	run_tier "$t" "tests/e2e/$t.sh" "$out"
 done
