@@ -12,7 +12,7 @@
 /* Bump whenever a map, struct or enum below changes meaning or size: pinned
  * state lives under a path that carries this number, so an incompatible
  * binary never reads another layout's counters. */
-#define DN_LAYOUT_VERSION 5
+#define DN_LAYOUT_VERSION 6
 
 #define DN_MAX_VLAN_DEPTH 2      /* 802.1Q and 802.1ad (QinQ) */
 #define DN_MAX_IPV6_EXT_HDRS 6   /* hop-by-hop, routing, fragment, dest opts... */
@@ -134,6 +134,20 @@ static inline __u32 dn_class_key(__u32 family, __u32 ipproto, __u32 cls)
 #define DN_TOUCHED_TCP 0
 #define DN_TOUCHED_UDP ((DN_TOUCHED_WORDS + 7) / 8 * 8)        /* 136: a line boundary */
 #define DN_TOUCHED_CPU_WORDS (2 * DN_TOUCHED_UDP)
+
+/* The small counters (class_counters, icmp_counters, prefix_counters,
+ * org_counters, reason_counters) are plain arrays with one block per CPU as
+ * well, at cpu * <map>_CPU_KEYS + key, sized by user space for the CPU count
+ * and read through mmap: no syscall copies each CPU's values at a scrape.
+ * Each block is a whole number of cache lines, so no two CPUs ever write
+ * one line (docs/memory.md). */
+#define DN_ICMP_KEYS (DN_FAMILY_MAX * DN_NR_ICMP_TYPES)
+#define DN_ORG_KEYS (DN_MAX_SCANNER_ORGS + 1)
+#define DN_CLASS_CPU_KEYS DN_CLASS_KEYS          /* 96 KiB per CPU */
+#define DN_ICMP_CPU_KEYS DN_ICMP_KEYS            /* 48 KiB */
+#define DN_PREFIX_CPU_KEYS DN_MAX_PREFIX_IDS     /* 128 KiB */
+#define DN_ORG_CPU_KEYS 256                      /* 4 KiB: 255 keys and a pad */
+#define DN_REASON_CPU_KEYS 12                    /* 3 lines: 11 keys and a pad */
 
 struct dn_port_low {
 	__u8 packets[DN_TCP_PORT_SLOTS];   /* by TCP class or enum dn_udp_slot */
