@@ -101,7 +101,7 @@ static __always_inline void count_l4(const struct pkt *p, __u32 cpu, __u32 cls)
 	if (p->tcp || (p->frag && p->proto == IPPROTO_TCP)) {
 		if (p->tcp)
 			port = bpf_ntohs(p->tcp->dest);
-		key = cpu * DN_PORT_KEYS + port;
+		key = cpu * DN_PORT_LOW_CPU_KEYS + port;
 		low = bpf_map_lookup_elem(&tcp_port_low, &key);
 		/* A TCP class is < DN_TCP_PORT_SLOTS; the mask shows the verifier. */
 		slot = cls & (DN_TCP_PORT_SLOTS - 1);
@@ -112,7 +112,7 @@ static __always_inline void count_l4(const struct pkt *p, __u32 cpu, __u32 cls)
 	} else if (p->udp || (p->frag && p->proto == IPPROTO_UDP)) {
 		if (p->udp)
 			port = bpf_ntohs(p->udp->dest);
-		key = cpu * DN_PORT_KEYS + port;
+		key = cpu * DN_PORT_LOW_CPU_KEYS + port;
 		low = bpf_map_lookup_elem(&udp_port_low, &key);
 		slot = cls == DN_CLASS_UDP_PROBE ? DN_UDP_SLOT_UDP_PROBE : cls;
 		if (low && slot < DN_UDP_PORT_SLOTS) {

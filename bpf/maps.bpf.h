@@ -29,8 +29,8 @@ _Static_assert(DN_ORG_CPU_KEYS >= DN_ORG_KEYS && DN_REASON_CPU_KEYS >= DN_REASON
 	       "a CPU's block holds every key");
 /* cpu block + dn_class_key(family, proto, class) -> packets, bytes */
 CPU_BLOCK_ARRAY(class_counters, DN_CLASS_CPU_KEYS, struct dn_count);
-/* Low tables: one block of DN_PORT_KEYS values per CPU, at
- * cpu * DN_PORT_KEYS + port; user space sizes them before load
+/* Low tables: one block of DN_PORT_LOW_CPU_KEYS values per CPU, at
+ * cpu * DN_PORT_LOW_CPU_KEYS + port; user space sizes them before load
  * (maps_size_for_cpus()). Plain arrays rather than per-CPU ones: a per-CPU
  * lookup first loads the value's per-CPU pointer, a dependent load that
  * misses for scattered ports (13-18 ns a packet, measured with make bench).
@@ -40,7 +40,7 @@ CPU_BLOCK_ARRAY(class_counters, DN_CLASS_CPU_KEYS, struct dn_count);
 #define PORT_LOW_TABLE(name)                               \
 	struct {                                           \
 		__uint(type, BPF_MAP_TYPE_ARRAY);          \
-		__uint(max_entries, DN_PORT_KEYS);         \
+		__uint(max_entries, DN_PORT_LOW_CPU_KEYS); \
 		__uint(map_flags, BPF_F_MMAPABLE);         \
 		__type(key, __u32);                        \
 		__type(value, struct dn_port_low);         \

@@ -159,7 +159,7 @@ void dp_snapshot_copy(struct dn_iface_snapshot *dst, const struct dn_iface_snaps
 }
 
 /* One port of a split port table: the shared high part plus every CPU's
- * low byte per slot (one block of DN_PORT_KEYS per CPU). No carry runs
+ * low byte per slot (one block of DN_PORT_LOW_CPU_KEYS per CPU). No carry runs
  * meanwhile. */
 static void read_port(struct dp *d, int low_fd, int high_fd, uint32_t port,
 		      size_t value_size, void *out)
@@ -170,7 +170,7 @@ static void read_port(struct dp *d, int low_fd, int high_fd, uint32_t port,
 	cr_assert_eq(bpf_map_lookup_elem(high_fd, &port, out), 0, "lookup high port %u: %s",
 		     port, strerror(errno));
 	for (int cpu = 0; cpu < d->reader.ncpus; cpu++) {
-		uint32_t key = cpu * DN_PORT_KEYS + port;
+		uint32_t key = cpu * DN_PORT_LOW_CPU_KEYS + port;
 
 		cr_assert_eq(bpf_map_lookup_elem(low_fd, &key, &low), 0, "lookup low key %u: %s",
 			     key, strerror(errno));

@@ -87,7 +87,7 @@ static int fill_proto(const struct dn_maps *m, int udp, __u32 n, __u32 stride, _
 	__u64 *low = map_rw(low_fd, &low_len, &low_n), *high = map_rw(high_fd, &high_len, &high_n);
 	int err = low && high ? 0 : -errno;
 
-	if (!err && (low_n != ncpus * DN_PORT_KEYS || high_n != DN_PORT_KEYS))
+	if (!err && (low_n != ncpus * DN_PORT_LOW_CPU_KEYS || high_n != DN_PORT_KEYS))
 		err = -EINVAL;
 	if (!err) {
 		memset(low, 0, (size_t)low_n * 8);
@@ -99,7 +99,7 @@ static int fill_proto(const struct dn_maps *m, int udp, __u32 n, __u32 stride, _
 		for (__u32 w = 0; w < words; w++)
 			high[(size_t)port * words + w] = 100000000ull + k * 7919 + w;
 		for (__u32 c = 0; c < ncpus; c++) {
-			low[(size_t)c * DN_PORT_KEYS + port] = 0x0101010101010101ull * (k % 200 + 1) & mask;
+			low[(size_t)c * DN_PORT_LOW_CPU_KEYS + port] = 0x0101010101010101ull * (k % 200 + 1) & mask;
 			touched[(size_t)c * DN_TOUCHED_CPU_WORDS + base + group / 64] |= 1ull << (group % 64);
 		}
 	}

@@ -17,8 +17,8 @@ int maps_size_for_cpus(struct darknet_counter_bpf *skel, int cpus)
 		struct bpf_map *map;
 		__u32 per_cpu;
 	} blocks[] = {
-		{ skel->maps.tcp_port_low, DN_PORT_KEYS },
-		{ skel->maps.udp_port_low, DN_PORT_KEYS },
+		{ skel->maps.tcp_port_low, DN_PORT_LOW_CPU_KEYS },
+		{ skel->maps.udp_port_low, DN_PORT_LOW_CPU_KEYS },
 		{ skel->maps.port_touched, DN_TOUCHED_CPU_WORDS },
 		{ skel->maps.class_counters, DN_CLASS_CPU_KEYS },
 		{ skel->maps.icmp_counters, DN_ICMP_CPU_KEYS },

@@ -123,7 +123,7 @@ static int read_port(const struct port_table *t, __u32 port, __u64 *sum)
 
 	memset(sum, 0, t->words * sizeof(*sum));
 	for (unsigned int tries = 0;
-	     port_read_one(high, low, DN_PORT_KEYS, t->ncpus, t->slots, sum); tries++) {
+	     port_read_one(high, low, DN_PORT_LOW_CPU_KEYS, t->ncpus, t->slots, sum); tries++) {
 		if (tries < SPINS_BEFORE_YIELD)
 			continue;
 		if (!deadline)
@@ -167,7 +167,7 @@ static int read_word(const struct port_table *t, __u32 word, __u64 groups, __u64
 		even[i] = odd[i] = busy[i] = 0;
 	}
 	for (unsigned int c = 0; c < t->ncpus; c++) {
-		const __u64 *low = t->low + (size_t)c * DN_PORT_KEYS + port0;
+		const __u64 *low = t->low + (size_t)c * DN_PORT_LOW_CPU_KEYS + port0;
 
 		FOR_GROUP_PORTS(i, groups, n, 1) {
 			__u64 w = load_rlx(&low[i]);
