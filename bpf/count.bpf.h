@@ -6,9 +6,13 @@
 #include "maps.bpf.h"
 #include "sketch.bpf.h"
 
-static __always_inline void count(void *map, __u32 key, __u32 bytes)
+/* One packet on key of this CPU's block of a small counter map (blocks of
+ * keys_per_cpu values, see CPU_BLOCK_ARRAY). */
+static __always_inline void count(void *map, __u32 cpu, __u32 keys_per_cpu, __u32 key,
+				  __u32 bytes)
 {
-	struct dn_count *c = bpf_map_lookup_elem(map, &key);
+	__u32 k = cpu * keys_per_cpu + key;
+	struct dn_count *c = bpf_map_lookup_elem(map, &k);
 
 	if (c) {
 		c->packets++;
@@ -18,7 +22,7 @@ static __always_inline void count(void *map, __u32 key, __u32 bytes)
 
 static __always_inline int pass(__u32 reason, __u32 bytes)
 {
-	count(&reason_counters, reason, bytes);
+	count(&reason_counters, bpf_get_smp_processor_id(), DN_REASON_CPU_KEYS, reason, bytes);
 	return XDP_PASS;
 }
 
@@ -84,11 +88,11 @@ static __always_inline void touch_group(__u32 word0, __u32 port)
 /* Per-port or per-type packets. A port costs one byte of a table that
  * stays in cache (struct dn_port_low) and a bit test; the high part is
  * looked up only to carry. */
-static __always_inline void count_l4(const struct pkt *p, __u32 cls)
+static __always_inline void count_l4(const struct pkt *p, __u32 cpu, __u32 cls)
 {
 	struct dn_icmp_type *it;
 	struct dn_port_low *low;
-	__u32 port = DN_PORT_NONE, key, slot, cpu;
+	__u32 port = DN_PORT_NONE, key, slot;
 
 	/* A non-first fragment has no transport header. A spoofed one still
 	 * counts in its protocol's port table, under DN_PORT_NONE, so that the
@@ -98,8 +102,7 @@ static __always_inline void count_l4(const struct pkt *p, __u32 cls)
 	if (p->tcp || (p->frag && p->proto == IPPROTO_TCP)) {
 		if (p->tcp)
 			port = bpf_ntohs(p->tcp->dest);
-		cpu = bpf_get_smp_processor_id();
-		key = cpu * DN_PORT_KEYS + port;
+		key = cpu * DN_PORT_LOW_CPU_KEYS + port;
 		low = bpf_map_lookup_elem(&tcp_port_low, &key);
 		/* A TCP class is < DN_TCP_PORT_SLOTS; the mask shows the verifier. */
 		slot = cls & (DN_TCP_PORT_SLOTS - 1);
@@ -110,8 +113,7 @@ static __always_inline void count_l4(const struct pkt *p, __u32 cls)
 	} else if (p->udp || (p->frag && p->proto == IPPROTO_UDP)) {
 		if (p->udp)
 			port = bpf_ntohs(p->udp->dest);
-		cpu = bpf_get_smp_processor_id();
-		key = cpu * DN_PORT_KEYS + port;
+		key = cpu * DN_PORT_LOW_CPU_KEYS + port;
 		low = bpf_map_lookup_elem(&udp_port_low, &key);
 		slot = cls == DN_CLASS_UDP_PROBE ? DN_UDP_SLOT_UDP_PROBE : cls;
 		if (low && slot < DN_UDP_PORT_SLOTS) {
@@ -119,7 +121,7 @@ static __always_inline void count_l4(const struct pkt *p, __u32 cls)
 			touch_group(cpu * DN_TOUCHED_CPU_WORDS + DN_TOUCHED_UDP, port);
 		}
 	} else if (p->icmp) {
-		key = p->family * DN_NR_ICMP_TYPES + p->icmp[0];
+		key = cpu * DN_ICMP_CPU_KEYS + p->family * DN_NR_ICMP_TYPES + p->icmp[0];
 		it = bpf_map_lookup_elem(&icmp_counters, &key);
 		if (it && cls < DN_CLASS_MAX)
 			it->packets[cls]++;
@@ -131,11 +133,14 @@ static __always_inline void count_l4(const struct pkt *p, __u32 cls)
  * and its source and destination to the distinct counts. */
 static __always_inline void count_packet(const struct pkt *p, __u32 prefix, __u32 cls, __u32 org)
 {
-	count(&class_counters, dn_class_key(p->family, p->proto, cls), p->len);
-	count(&prefix_counters, prefix, p->len);
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	count(&class_counters, cpu, DN_CLASS_CPU_KEYS, dn_class_key(p->family, p->proto, cls),
+	      p->len);
+	count(&prefix_counters, cpu, DN_PREFIX_CPU_KEYS, prefix, p->len);
 	if (cls == DN_CLASS_RESEARCH)
-		count(&org_counters, org, p->len);
-	count_l4(p, cls);
+		count(&org_counters, cpu, DN_ORG_CPU_KEYS, org, p->len);
+	count_l4(p, cpu, cls);
 	sketch_packet(p, prefix, cls);
 }
 

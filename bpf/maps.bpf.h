@@ -7,23 +7,31 @@
 #include "darknet_counter.h"
 #include "darknet_sketch.h"
 
-/* The small counters are per-CPU arrays: an XDP program runs to completion
- * on one CPU without preemption by itself, so plain increments of this CPU's
- * slot cannot race, and user space sums the CPUs. Only the port tables'
- * high parts are shared (see struct dn_port_low): an atomic add once per
- * DN_PORT_CARRY packets of a port. docs/memory.md: what is per CPU, what
- * is shared, and why. */
-#define PERCPU_ARRAY(name, entries, value_type)            \
+/* The small counters: plain arrays with one block of keys_per_cpu values
+ * per CPU, at cpu * keys_per_cpu + key; user space sizes them before load
+ * (maps_size_for_cpus()) and reads them through mmap, so that a scrape
+ * copies nothing per key and per CPU through a syscall. An XDP program runs
+ * to completion on one CPU without preemption by itself and writes only
+ * its own CPU's block, so plain increments cannot race; user space sums
+ * the blocks. Only the port tables' high parts are shared (see struct
+ * dn_port_low): an atomic add once per DN_PORT_CARRY packets of a port.
+ * docs/memory.md: what is per CPU, what is shared, and why. */
+#define CPU_BLOCK_ARRAY(name, keys_per_cpu, value_type)    \
+	_Static_assert((keys_per_cpu) * sizeof(value_type) % 64 == 0, \
+		       #name ": a CPU's block is whole cache lines"); \
 	struct {                                           \
-		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);   \
-		__uint(max_entries, entries);              \
+		__uint(type, BPF_MAP_TYPE_ARRAY);          \
+		__uint(max_entries, keys_per_cpu);         \
+		__uint(map_flags, BPF_F_MMAPABLE);         \
 		__type(key, __u32);                        \
 		__type(value, value_type);                 \
 	} name SEC(".maps")
-/* dn_class_key(family, proto, class) -> packets, bytes */
-PERCPU_ARRAY(class_counters, DN_CLASS_KEYS, struct dn_count);
-/* Low tables: one block of DN_PORT_KEYS values per CPU, at
- * cpu * DN_PORT_KEYS + port; user space sizes them before load
+_Static_assert(DN_ORG_CPU_KEYS >= DN_ORG_KEYS && DN_REASON_CPU_KEYS >= DN_REASON_MAX,
+	       "a CPU's block holds every key");
+/* cpu block + dn_class_key(family, proto, class) -> packets, bytes */
+CPU_BLOCK_ARRAY(class_counters, DN_CLASS_CPU_KEYS, struct dn_count);
+/* Low tables: one block of DN_PORT_LOW_CPU_KEYS values per CPU, at
+ * cpu * DN_PORT_LOW_CPU_KEYS + port; user space sizes them before load
  * (maps_size_for_cpus()). Plain arrays rather than per-CPU ones: a per-CPU
  * lookup first loads the value's per-CPU pointer, a dependent load that
  * misses for scattered ports (13-18 ns a packet, measured with make bench).
@@ -33,7 +41,7 @@ PERCPU_ARRAY(class_counters, DN_CLASS_KEYS, struct dn_count);
 #define PORT_LOW_TABLE(name)                               \
 	struct {                                           \
 		__uint(type, BPF_MAP_TYPE_ARRAY);          \
-		__uint(max_entries, DN_PORT_KEYS);         \
+		__uint(max_entries, DN_PORT_LOW_CPU_KEYS); \
 		__uint(map_flags, BPF_F_MMAPABLE);         \
 		__type(key, __u32);                        \
 		__type(value, struct dn_port_low);         \
@@ -68,14 +76,15 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } port_touched SEC(".maps");
-/* family * 256 + ICMP(v6) type -> packets per class */
-PERCPU_ARRAY(icmp_counters, DN_FAMILY_MAX * DN_NR_ICMP_TYPES, struct dn_icmp_type);
-/* darknet prefix id -> packets, bytes */
-PERCPU_ARRAY(prefix_counters, DN_MAX_PREFIX_IDS, struct dn_count);
-/* research-scanner org id -> packets, bytes (id 0 unused) */
-PERCPU_ARRAY(org_counters, DN_MAX_SCANNER_ORGS + 1, struct dn_count);
-/* enum dn_reason -> packets, bytes of frames not counted as darknet traffic */
-PERCPU_ARRAY(reason_counters, DN_REASON_MAX, struct dn_count);
+/* cpu block + family * 256 + ICMP(v6) type -> packets per class */
+CPU_BLOCK_ARRAY(icmp_counters, DN_ICMP_CPU_KEYS, struct dn_icmp_type);
+/* cpu block + darknet prefix id -> packets, bytes */
+CPU_BLOCK_ARRAY(prefix_counters, DN_PREFIX_CPU_KEYS, struct dn_count);
+/* cpu block + research-scanner org id -> packets, bytes (id 0 unused) */
+CPU_BLOCK_ARRAY(org_counters, DN_ORG_CPU_KEYS, struct dn_count);
+/* cpu block + enum dn_reason -> packets, bytes of frames not counted as
+ * darknet traffic */
+CPU_BLOCK_ARRAY(reason_counters, DN_REASON_CPU_KEYS, struct dn_count);
 
 /* Inner maps. User space (user/listmaps.c) builds a new one per list load
  * and swaps it into slot 0 of the outer array, so a packet sees one whole

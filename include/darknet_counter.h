@@ -12,7 +12,7 @@
 /* Bump whenever a map, struct or enum below changes meaning or size: pinned
  * state lives under a path that carries this number, so an incompatible
  * binary never reads another layout's counters. */
-#define DN_LAYOUT_VERSION 5
+#define DN_LAYOUT_VERSION 6
 
 #define DN_MAX_VLAN_DEPTH 2      /* 802.1Q and 802.1ad (QinQ) */
 #define DN_MAX_IPV6_EXT_HDRS 6   /* hop-by-hop, routing, fragment, dest opts... */
@@ -106,7 +106,7 @@ static inline __u32 dn_class_key(__u32 family, __u32 ipproto, __u32 cls)
 /* A port counter is split in two. Its low part, one byte per slot in
  * tcp_port_low / udp_port_low, is what a packet increments: 8 bytes a port,
  * so a CPU's tables are 1 MiB and stay in cache while ports are scattered.
- * Each CPU has its own block of low bytes, at cpu * DN_PORT_KEYS +
+ * Each CPU has its own block of low bytes, at cpu * DN_PORT_LOW_CPU_KEYS +
  * destination port (host order) or DN_PORT_NONE, and only it writes there.
  * When a low byte would reach DN_PORT_CARRY the program adds DN_PORT_CARRY
  * to the high part (tcp_port_high / udp_port_high, u64, touched once per
@@ -134,6 +134,25 @@ static inline __u32 dn_class_key(__u32 family, __u32 ipproto, __u32 cls)
 #define DN_TOUCHED_TCP 0
 #define DN_TOUCHED_UDP ((DN_TOUCHED_WORDS + 7) / 8 * 8)        /* 136: a line boundary */
 #define DN_TOUCHED_CPU_WORDS (2 * DN_TOUCHED_UDP)
+/* A CPU's block of a low table: DN_PORT_KEYS values padded to whole
+ * groups, so that every CPU's group of 8 ports is one cache line (with
+ * DN_PORT_KEYS, CPU c's groups would start c * 8 bytes into a line and
+ * span two). */
+#define DN_PORT_LOW_CPU_KEYS (DN_PORT_GROUPS * DN_PORT_GROUP_PORTS)
+
+/* The small counters (class_counters, icmp_counters, prefix_counters,
+ * org_counters, reason_counters) are plain arrays with one block per CPU as
+ * well, at cpu * <map>_CPU_KEYS + key, sized by user space for the CPU count
+ * and read through mmap: no syscall copies each CPU's values at a scrape.
+ * Each block is a whole number of cache lines, so no two CPUs ever write
+ * one line (docs/memory.md). */
+#define DN_ICMP_KEYS (DN_FAMILY_MAX * DN_NR_ICMP_TYPES)
+#define DN_ORG_KEYS (DN_MAX_SCANNER_ORGS + 1)
+#define DN_CLASS_CPU_KEYS DN_CLASS_KEYS          /* 96 KiB per CPU */
+#define DN_ICMP_CPU_KEYS DN_ICMP_KEYS            /* 48 KiB */
+#define DN_PREFIX_CPU_KEYS DN_MAX_PREFIX_IDS     /* 128 KiB */
+#define DN_ORG_CPU_KEYS 256                      /* 4 KiB: 255 keys and a pad */
+#define DN_REASON_CPU_KEYS 12                    /* 3 lines: 11 keys and a pad */
 
 struct dn_port_low {
 	__u8 packets[DN_TCP_PORT_SLOTS];   /* by TCP class or enum dn_udp_slot */

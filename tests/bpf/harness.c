@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "darknet_counter.skel.h"
+#include "cpu_blocks.h"
 #include "frame.h"
 #include "listmaps.h"
 #include "prefix.h"
@@ -146,17 +147,19 @@ void dp_snapshot_copy(struct dn_iface_snapshot *dst, const struct dn_iface_snaps
 	struct dn_tcp_port *tcp = dst->tcp_ports;
 	struct dn_udp_port *udp = dst->udp_ports;
 	struct port_reader *pr = dst->port_reader;
+	struct counter_blocks *blocks = dst->blocks;
 
 	memcpy(dst, src, sizeof(*dst));
 	dst->tcp_ports = tcp;
 	dst->udp_ports = udp;
 	dst->port_reader = pr;
+	dst->blocks = blocks;
 	memcpy(tcp, src->tcp_ports, DN_PORT_KEYS * sizeof(*tcp));
 	memcpy(udp, src->udp_ports, DN_PORT_KEYS * sizeof(*udp));
 }
 
 /* One port of a split port table: the shared high part plus every CPU's
- * low byte per slot (one block of DN_PORT_KEYS per CPU). No carry runs
+ * low byte per slot (one block of DN_PORT_LOW_CPU_KEYS per CPU). No carry runs
  * meanwhile. */
 static void read_port(struct dp *d, int low_fd, int high_fd, uint32_t port,
 		      size_t value_size, void *out)
@@ -167,7 +170,7 @@ static void read_port(struct dp *d, int low_fd, int high_fd, uint32_t port,
 	cr_assert_eq(bpf_map_lookup_elem(high_fd, &port, out), 0, "lookup high port %u: %s",
 		     port, strerror(errno));
 	for (int cpu = 0; cpu < d->reader.ncpus; cpu++) {
-		uint32_t key = cpu * DN_PORT_KEYS + port;
+		uint32_t key = cpu * DN_PORT_LOW_CPU_KEYS + port;
 
 		cr_assert_eq(bpf_map_lookup_elem(low_fd, &key, &low), 0, "lookup low key %u: %s",
 			     key, strerror(errno));
@@ -176,21 +179,14 @@ static void read_port(struct dp *d, int low_fd, int high_fd, uint32_t port,
 	}
 }
 
-/* Keys [0, nkeys) of a per-CPU array, summed over CPUs into out. */
-static void read_percpu(struct dp *d, int fd, uint32_t nkeys, size_t value_size, void *out)
+/* Keys [0, nkeys) of a small counter map (one block of keys_per_cpu
+ * values per CPU), summed over CPUs into out. */
+static void read_blocks(int fd, uint32_t keys_per_cpu, uint32_t nkeys, size_t value_size,
+			void *out)
 {
-	size_t words = value_size / 8, ncpus = d->reader.ncpus;
-	__u64 *vals = malloc(nkeys * ncpus * value_size);
-	uint32_t *keys = malloc(nkeys * sizeof(*keys)), count = nkeys, next;
-	int err;
+	int err = cpu_blocks_read(fd, keys_per_cpu, nkeys, value_size, out);
 
-	cr_assert(vals && keys, "read_percpu: out of memory");
-	err = bpf_map_lookup_batch(fd, NULL, &next, keys, vals, &count, NULL);
-	cr_assert(!err || errno == ENOENT, "batch lookup: %s", strerror(errno));
-	cr_assert_eq(count, nkeys, "batch lookup returned %u of %u keys", count, nkeys);
-	counters_sum_percpu(out, vals, nkeys, words, ncpus);
-	free(vals);
-	free(keys);
+	cr_assert_eq(err, 0, "read a counter map's CPU blocks: %s", strerror(-err));
 }
 
 void dp_counts_read(struct dp *d, struct dp_counts *c, uint32_t port)
@@ -198,13 +194,16 @@ void dp_counts_read(struct dp *d, struct dp_counts *c, uint32_t port)
 	const struct dn_maps *m = &d->maps;
 	uint32_t key = port;
 
-	read_percpu(d, m->class_counters, DN_CLASS_KEYS, sizeof(struct dn_count), c->classes);
-	read_percpu(d, m->reason_counters, DN_REASON_MAX, sizeof(struct dn_count), c->reasons);
-	read_percpu(d, m->prefix_counters, DN_MAX_PREFIX_IDS, sizeof(struct dn_count),
-		    c->prefixes);
-	read_percpu(d, m->org_counters, DN_MAX_SCANNER_ORGS + 1, sizeof(struct dn_count), c->orgs);
-	read_percpu(d, m->icmp_counters, DN_FAMILY_MAX * DN_NR_ICMP_TYPES,
-		    sizeof(struct dn_icmp_type), c->icmp);
+	read_blocks(m->class_counters, DN_CLASS_CPU_KEYS, DN_CLASS_KEYS, sizeof(struct dn_count),
+		    c->classes);
+	read_blocks(m->reason_counters, DN_REASON_CPU_KEYS, DN_REASON_MAX,
+		    sizeof(struct dn_count), c->reasons);
+	read_blocks(m->prefix_counters, DN_PREFIX_CPU_KEYS, DN_MAX_PREFIX_IDS,
+		    sizeof(struct dn_count), c->prefixes);
+	read_blocks(m->org_counters, DN_ORG_CPU_KEYS, DN_ORG_KEYS, sizeof(struct dn_count),
+		    c->orgs);
+	read_blocks(m->icmp_counters, DN_ICMP_CPU_KEYS, DN_ICMP_KEYS, sizeof(struct dn_icmp_type),
+		    c->icmp);
 	read_port(d, m->tcp_port_low, m->tcp_port_high, key, sizeof(c->tcp), &c->tcp);
 	read_port(d, m->udp_port_low, m->udp_port_high, key, sizeof(c->udp), &c->udp);
 }

@@ -225,7 +225,7 @@ Test(port_carry, two_cpus_carry_into_one_high_part_exactly, .timeout = 120)
 	if (ncpus < 2 || d.reader.ncpus < 2)
 		cr_skip_test("needs two CPUs: one writer on each");
 	len = syn_frame(frame, IPPROTO_TCP);
-	low_len = (size_t)d.reader.ncpus * DN_PORT_KEYS * sizeof(struct dn_port_low);
+	low_len = (size_t)d.reader.ncpus * DN_PORT_LOW_CPU_KEYS * sizeof(struct dn_port_low);
 	low = mmap(NULL, low_len, PROT_READ, MAP_SHARED, d.maps.tcp_port_low, 0);
 	high_len = (size_t)DN_PORT_KEYS * sizeof(struct dn_tcp_port);
 	high = mmap(NULL, high_len, PROT_READ, MAP_SHARED, d.maps.tcp_port_high, 0);
@@ -236,7 +236,7 @@ Test(port_carry, two_cpus_carry_into_one_high_part_exactly, .timeout = 120)
 	}
 	while (!w[0].done || !w[1].done) {
 		memset(sum, 0, sizeof(sum));
-		if (port_read_one(high + PORT * DN_TCP_PORT_SLOTS, low + PORT, DN_PORT_KEYS,
+		if (port_read_one(high + PORT * DN_TCP_PORT_SLOTS, low + PORT, DN_PORT_LOW_CPU_KEYS,
 				  d.reader.ncpus, DN_TCP_PORT_SLOTS, sum)) {
 			retries++;
 			continue;
@@ -258,7 +258,7 @@ Test(port_carry, two_cpus_carry_into_one_high_part_exactly, .timeout = 120)
 	pthread_join(t[1], NULL);
 	sent = w[0].sent + w[1].sent;
 	memset(sum, 0, sizeof(sum));
-	cr_assert_eq(port_read_one(high + PORT * DN_TCP_PORT_SLOTS, low + PORT, DN_PORT_KEYS,
+	cr_assert_eq(port_read_one(high + PORT * DN_TCP_PORT_SLOTS, low + PORT, DN_PORT_LOW_CPU_KEYS,
 				   d.reader.ncpus, DN_TCP_PORT_SLOTS, sum), 0);
 	cr_expect_eq(sum[DN_CLASS_SCAN], sent, "after the writers: %llu of %llu",
 		     (unsigned long long)sum[DN_CLASS_SCAN], (unsigned long long)sent);

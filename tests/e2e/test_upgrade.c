@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bpffs.h"
+#include "cpu_blocks.h"
 #include "darknet_counter.h"
 #include "lib/daemonctl.h"
 #include "lib/netfix.h"
@@ -46,29 +47,24 @@ static void teardown(void)
 }
 
 /* Packets in the pinned class_counters of our interface (every key, every
- * CPU), read straight from bpffs as any tool could; -1 on error. */
+ * CPU's block), read straight from bpffs as any tool could; -1 on error. */
 static double pinned_packets(const char *dir)
 {
-	int ncpu = libbpf_num_possible_cpus(), fd;
-	struct dn_count *v;
+	static struct dn_count v[DN_CLASS_KEYS];
 	char path[512];
 	double total = 0;
+	int fd, err;
 
 	snprintf(path, sizeof(path), "%s/class_counters", dir);
 	fd = bpf_obj_get(path);
-	if (fd < 0 || ncpu <= 0)
+	if (fd < 0)
 		return -1;
-	v = calloc((size_t)ncpu, sizeof(*v));
-	for (__u32 k = 0; v && k < DN_CLASS_KEYS; k++) {
-		if (bpf_map_lookup_elem(fd, &k, v)) {
-			total = -1;
-			break;
-		}
-		for (int c = 0; c < ncpu; c++)
-			total += (double)v[c].packets;
-	}
-	free(v);
+	err = cpu_blocks_read(fd, DN_CLASS_CPU_KEYS, DN_CLASS_KEYS, sizeof(struct dn_count), v);
 	close(fd);
+	if (err)
+		return -1;
+	for (__u32 k = 0; k < DN_CLASS_KEYS; k++)
+		total += (double)v[k].packets;
 	return total;
 }
 

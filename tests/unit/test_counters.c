@@ -1,25 +1,27 @@
-/* test_counters.c: summing per-CPU values as the kernel's batch lookup lays them out. */
+/* test_counters.c: summing the small counters' per-CPU blocks as the program lays them out. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include "counters.h"
+#include "cpu_blocks.h"
 
-/* [key][cpu][word], value = key * 1000 + cpu * 10 + word */
-static void fill(__u64 *vals, __u32 keys, __u32 words, int ncpus)
+/* blocks of keys_per_cpu values, one per CPU: value of (cpu, key, word) =
+ * key * 1000 + cpu * 10 + word */
+static void fill(__u64 *mem, __u32 keys_per_cpu, __u32 words, __u32 ncpus)
 {
-	for (__u32 k = 0; k < keys; k++)
-		for (int c = 0; c < ncpus; c++)
+	for (__u32 c = 0; c < ncpus; c++)
+		for (__u32 k = 0; k < keys_per_cpu; k++)
 			for (__u32 w = 0; w < words; w++)
-				vals[((size_t)k * ncpus + c) * words + w] = k * 1000 + c * 10 + w;
+				mem[((size_t)c * keys_per_cpu + k) * words + w] = k * 1000 + c * 10 + w;
 }
 
-Test(counters, sum_percpu_adds_each_word_over_cpus)
+Test(counters, cpu_blocks_sum_adds_each_word_over_cpus)
 {
-	enum { KEYS = 3, WORDS = 2, CPUS = 4 };
-	__u64 vals[KEYS * CPUS * WORDS], out[KEYS * WORDS];
+	enum { KEYS = 3, PER_CPU = 4, WORDS = 2, CPUS = 4 };
+	__u64 mem[PER_CPU * CPUS * WORDS], out[KEYS * WORDS];
 
-	fill(vals, KEYS, WORDS, CPUS);
+	fill(mem, PER_CPU, WORDS, CPUS);
 	memset(out, 0xab, sizeof(out));   /* the sum must overwrite, not add to, out */
-	counters_sum_percpu(out, vals, KEYS, WORDS, CPUS);
+	cpu_blocks_sum(out, mem, CPUS, PER_CPU, KEYS, WORDS);
 	for (__u32 k = 0; k < KEYS; k++)
 		for (__u32 w = 0; w < WORDS; w++)
 			cr_expect_eq(out[k * WORDS + w], 4 * (k * 1000 + w) + 10 * (0 + 1 + 2 + 3),
@@ -27,20 +29,32 @@ Test(counters, sum_percpu_adds_each_word_over_cpus)
 				     (unsigned long long)out[k * WORDS + w]);
 }
 
-Test(counters, sum_percpu_single_cpu_is_a_copy)
+Test(counters, cpu_blocks_sum_reads_each_block_at_its_stride)
 {
-	__u64 vals[8], out[8];
+	/* keys 0 and 1 of two CPUs, blocks of 3 keys: the pad key 2 is never read */
+	__u64 mem[6] = { 1, 2, 1000, 10, 20, 2000 }, out[2];
 
-	fill(vals, 4, 2, 1);
-	counters_sum_percpu(out, vals, 4, 2, 1);
-	cr_expect_arr_eq(out, vals, sizeof(out), "one CPU: the values themselves");
+	cpu_blocks_sum(out, mem, 2, 3, 2, 1);
+	cr_expect_eq(out[0], 11, "key 0: CPU 0's 1 + CPU 1's 10, got %llu",
+		     (unsigned long long)out[0]);
+	cr_expect_eq(out[1], 22, "key 1: CPU 0's 2 + CPU 1's 20, got %llu",
+		     (unsigned long long)out[1]);
 }
 
-Test(counters, sum_percpu_keeps_64_bits)
+Test(counters, cpu_blocks_sum_single_cpu_is_a_copy)
 {
-	__u64 vals[2] = { 0xffffffffull, 0x100000001ull }, out[1];
+	__u64 mem[8], out[8];
 
-	counters_sum_percpu(out, vals, 1, 1, 2);
+	fill(mem, 4, 2, 1);
+	cpu_blocks_sum(out, mem, 1, 4, 4, 2);
+	cr_expect_arr_eq(out, mem, sizeof(out), "one CPU: the values themselves");
+}
+
+Test(counters, cpu_blocks_sum_keeps_64_bits)
+{
+	__u64 mem[2] = { 0xffffffffull, 0x100000001ull }, out[1];
+
+	cpu_blocks_sum(out, mem, 2, 1, 1, 1);
 	cr_expect_eq(out[0], 0x200000000ull, "no 32-bit truncation: %llx",
 		     (unsigned long long)out[0]);
 }

@@ -32,13 +32,13 @@ Test(port_read, one_high_part_and_every_cpus_low_bytes)
 {
 	__u64 high[DN_TCP_PORT_SLOTS] = { 510 }, sum[DN_TCP_PORT_SLOTS] = { 0 };
 	__u8 b0[8] = { 7, 0, 0, 0, 0, 0, 0, 1 }, b1[8] = { 254, 0, 0, 0, 0, 0, 0, 2 };
-	/* two CPUs' words of one port, DN_PORT_KEYS apart as in the map */
-	__u64 *low = calloc(DN_PORT_KEYS + 1, sizeof(*low));
+	/* two CPUs' words of one port, a CPU's block apart as in the map */
+	__u64 *low = calloc(DN_PORT_LOW_CPU_KEYS + 1, sizeof(*low));
 
 	cr_assert_not_null(low);
 	low[0] = low_word(b0);
-	low[DN_PORT_KEYS] = low_word(b1);
-	cr_assert_eq(port_read_one(high, low, DN_PORT_KEYS, 2, DN_TCP_PORT_SLOTS, sum), 0);
+	low[DN_PORT_LOW_CPU_KEYS] = low_word(b1);
+	cr_assert_eq(port_read_one(high, low, DN_PORT_LOW_CPU_KEYS, 2, DN_TCP_PORT_SLOTS, sum), 0);
 	cr_expect_eq(sum[0], 510 + 7 + 254);
 	cr_expect_eq(sum[7], 3);
 	free(low);
@@ -76,7 +76,7 @@ struct fake {
 static void fake_new(struct fake *f, unsigned int ncpus)
 {
 	memset(f, 0, sizeof(*f));
-	f->low = calloc((size_t)ncpus * DN_PORT_KEYS, 8);
+	f->low = calloc((size_t)ncpus * DN_PORT_LOW_CPU_KEYS, 8);
 	f->high = calloc((size_t)DN_PORT_KEYS * DN_TCP_PORT_SLOTS, 8);
 	f->touched = calloc((size_t)ncpus * DN_TOUCHED_CPU_WORDS, 8);
 	f->sums = calloc((size_t)DN_PORT_KEYS * DN_TCP_PORT_SLOTS, 8);
@@ -99,7 +99,7 @@ static void fake_free(struct fake *f)
  * in these tests), then its group's bit unless touch is false. */
 static void packet(struct fake *f, unsigned int cpu, __u32 port, unsigned int slot, bool touch)
 {
-	__u8 *b = (__u8 *)&f->low[(size_t)cpu * DN_PORT_KEYS + port] + slot;
+	__u8 *b = (__u8 *)&f->low[(size_t)cpu * DN_PORT_LOW_CPU_KEYS + port] + slot;
 	__u32 group = port / DN_PORT_GROUP_PORTS;
 
 	(*b)++;
@@ -207,7 +207,7 @@ Test(port_groups, a_carry_stuck_for_a_second_fails_the_read, .timeout = 10)
 
 	fake_new(&f, 2);
 	cr_assert_eq(port_table_read(&f.t, &f.g, f.sums), 0);
-	((__u8 *)&f.low[DN_PORT_KEYS + 9])[0] = DN_PORT_LOW_BUSY;
+	((__u8 *)&f.low[DN_PORT_LOW_CPU_KEYS + 9])[0] = DN_PORT_LOW_BUSY;
 	packet(&f, 1, 9, 1, true);
 	cr_expect_eq(port_table_read(&f.t, &f.g, f.sums), -EBUSY);
 	cr_expect_not(f.g.primed, "after a failed read every group is read again");

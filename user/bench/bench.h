@@ -138,7 +138,7 @@ int bench_section_peer(struct bench *b);
 int bench_section_scrape(struct bench *b);
 /* Write counter values into m: nr_tcp_ports ports get all eight TCP slots
  * and every other counter 0, or with all every slot of every map. */
-int bench_fill_maps(const struct dn_maps *m, int ncpus, __u32 nr_tcp_ports, bool all);
+int bench_fill_maps(const struct dn_maps *m, __u32 nr_tcp_ports, bool all);
 /* Port tables only, for as many CPUs as they were made for: ports
  * k * stride % 65,537 for k below nr_tcp / nr_udp counted on every CPU and
  * their touched bits set; every other port zero. */
@@ -164,8 +164,8 @@ void bench_expected(const struct bench_mix *m, uint64_t count,
 		    uint64_t class_pkts[DN_CLASS_MAX]);
 /* memlock of one map fd, from /proc/self/fdinfo: what the kernel charges. */
 uint64_t bench_map_memlock(int fd);
-/* A counter map that holds one block per CPU (per-CPU arrays, low tables,
- * touched bits), rather than one for all CPUs. */
+/* A counter map that holds one block per CPU (low tables, touched bits,
+ * the small counters), rather than one for all CPUs. */
 struct bpf_map;
 bool bench_map_per_cpu(const struct bpf_map *map);
 /* Generated scanner prefixes: base plus random ones up to n entries. */

@@ -224,7 +224,7 @@ int bench_section_daemon(struct bench *b)
 	/* then every counter slot non-zero, written into its pinned maps */
 	bpffs_iface_dir(pin_dir, sizeof(pin_dir), d.pin_root, b->opt.rx_if, b->opt.rx_ns);
 	err = err ?: maps_open_pinned(&m, pin_dir);
-	err = err ?: bench_fill_maps(&m, b->ncpus, 0, true);
+	err = err ?: bench_fill_maps(&m, 0, true);
 	err = err ?: timed_scrapes(&d, &body, &full_ms);
 	rss1 = d.pid > 0 ? proc_status_kb(d.pid, "VmRSS") : -1;
 	hwm = d.pid > 0 ? proc_status_kb(d.pid, "VmHWM") : -1;

@@ -24,36 +24,12 @@
 /*
  * A scrape is two steps, both timed here in CPU time of the calling thread
  * (user + kernel, so the map-reading syscalls count): counters_read() sums
- * every per-CPU map into a snapshot, metrics_render() writes the text. The
+ * every counter map over CPUs into a snapshot, metrics_render() writes the text. The
  * number of series is dialled by writing counter values straight into the
  * counter's maps: K non-zero TCP port slots give about K port series.
  */
 
 #define SCRAPES 5
-
-struct filler {
-	int ncpus;
-	void *vals;       /* [key][cpu][value] for bpf_map_update_batch */
-	__u32 *keys;
-};
-
-#define FILL_MAX_KEYS (DN_CLASS_KEYS > DN_MAX_PREFIX_IDS ? DN_CLASS_KEYS : DN_MAX_PREFIX_IDS)
-
-/* Set keys [0, n) of a per-CPU array: every u64 word of every CPU's value
- * to a realistic 9-digit count when (key < nonzero), else 0. */
-static int fill(struct filler *f, int fd, __u32 n, size_t value_size, __u32 nonzero)
-{
-	size_t words = value_size / 8, per_key = words * f->ncpus;
-	uint64_t *v = f->vals;
-	__u32 count = n;
-
-	for (__u32 k = 0; k < n; k++) {
-		f->keys[k] = k;
-		for (size_t w = 0; w < per_key; w++)
-			v[k * per_key + w] = k < nonzero ? 100000000ull + k * 7919 + w : 0;
-	}
-	return bpf_map_update_batch(fd, f->keys, f->vals, &count, NULL) ? -errno : 0;
-}
 
 /* A writable mapping of an mmap-able array, its size from the kernel. */
 static void *map_rw(int fd, size_t *len, __u32 *entries)
@@ -69,6 +45,29 @@ static void *map_rw(int fd, size_t *len, __u32 *entries)
 	*len = ((size_t)info.max_entries * ((info.value_size + 7) & ~7u) + page - 1) & ~(page - 1);
 	mem = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	return mem == MAP_FAILED ? NULL : mem;
+}
+
+/* Set keys [0, n) of a small counter map (one block of keys_per_cpu
+ * values per CPU) in every CPU's block: every u64 word to a realistic
+ * 9-digit count when key < nonzero, else 0. Written through the mapping,
+ * as the program writes them; the map's CPU count is its own. */
+static int fill(int fd, __u32 keys_per_cpu, __u32 n, size_t value_size, __u32 nonzero)
+{
+	size_t words = value_size / 8, len;
+	__u32 entries;
+	__u64 *v = map_rw(fd, &len, &entries);
+
+	if (!v)
+		return -errno;
+	for (__u32 c = 0; c < entries / keys_per_cpu; c++) {
+		__u64 *block = v + (size_t)c * keys_per_cpu * words;
+
+		for (__u32 k = 0; k < n; k++)
+			for (size_t w = 0; w < words; w++)
+				block[k * words + w] = k < nonzero ? 100000000ull + k * 7919 + w : 0;
+	}
+	munmap(v, len);
+	return 0;
 }
 
 /* Ports k * stride % DN_PORT_KEYS for k < n of one protocol, on every CPU
@@ -88,7 +87,7 @@ static int fill_proto(const struct dn_maps *m, int udp, __u32 n, __u32 stride, _
 	__u64 *low = map_rw(low_fd, &low_len, &low_n), *high = map_rw(high_fd, &high_len, &high_n);
 	int err = low && high ? 0 : -errno;
 
-	if (!err && (low_n != ncpus * DN_PORT_KEYS || high_n != DN_PORT_KEYS))
+	if (!err && (low_n != ncpus * DN_PORT_LOW_CPU_KEYS || high_n != DN_PORT_KEYS))
 		err = -EINVAL;
 	if (!err) {
 		memset(low, 0, (size_t)low_n * 8);
@@ -100,7 +99,7 @@ static int fill_proto(const struct dn_maps *m, int udp, __u32 n, __u32 stride, _
 		for (__u32 w = 0; w < words; w++)
 			high[(size_t)port * words + w] = 100000000ull + k * 7919 + w;
 		for (__u32 c = 0; c < ncpus; c++) {
-			low[(size_t)c * DN_PORT_KEYS + port] = 0x0101010101010101ull * (k % 200 + 1) & mask;
+			low[(size_t)c * DN_PORT_LOW_CPU_KEYS + port] = 0x0101010101010101ull * (k % 200 + 1) & mask;
 			touched[(size_t)c * DN_TOUCHED_CPU_WORDS + base + group / 64] |= 1ull << (group % 64);
 		}
 	}
@@ -128,26 +127,22 @@ int bench_fill_ports(const struct dn_maps *m, __u32 nr_tcp, __u32 nr_udp, __u32 
 	return err;
 }
 
-int bench_fill_maps(const struct dn_maps *m, int ncpus, __u32 nr_tcp_ports, bool all)
+int bench_fill_maps(const struct dn_maps *m, __u32 nr_tcp_ports, bool all)
 {
-	struct filler fl = { .ncpus = ncpus }, *f = &fl;
 	__u32 big = all ? UINT32_MAX : 0;
-	int err = 0;
+	int err;
 
-	fl.vals = malloc((size_t)FILL_MAX_KEYS * ncpus * sizeof(struct dn_icmp_type));
-	fl.keys = malloc(FILL_MAX_KEYS * sizeof(*fl.keys));
-	if (!fl.vals || !fl.keys)
-		err = -ENOMEM;
-	err = err ?: bench_fill_ports(m, all ? DN_PORT_KEYS : nr_tcp_ports, all ? DN_PORT_KEYS : 0, 1);
-	err = err ?: fill(f, m->icmp_counters, DN_FAMILY_MAX * DN_NR_ICMP_TYPES,
+	err = bench_fill_ports(m, all ? DN_PORT_KEYS : nr_tcp_ports, all ? DN_PORT_KEYS : 0, 1);
+	err = err ?: fill(m->icmp_counters, DN_ICMP_CPU_KEYS, DN_ICMP_KEYS,
 			  sizeof(struct dn_icmp_type), big);
-	err = err ?: fill(f, m->class_counters, DN_CLASS_KEYS, sizeof(struct dn_count), big);
-	err = err ?: fill(f, m->prefix_counters, DN_MAX_PREFIX_IDS, sizeof(struct dn_count), big);
-	err = err ?: fill(f, m->org_counters, DN_MAX_SCANNER_ORGS + 1, sizeof(struct dn_count), big);
-	err = err ?: fill(f, m->reason_counters, DN_REASON_MAX, sizeof(struct dn_count), big);
-	free(fl.vals);
-	free(fl.keys);
-	return err;
+	err = err ?: fill(m->class_counters, DN_CLASS_CPU_KEYS, DN_CLASS_KEYS,
+			  sizeof(struct dn_count), big);
+	err = err ?: fill(m->prefix_counters, DN_PREFIX_CPU_KEYS, DN_MAX_PREFIX_IDS,
+			  sizeof(struct dn_count), big);
+	err = err ?: fill(m->org_counters, DN_ORG_CPU_KEYS, DN_ORG_KEYS, sizeof(struct dn_count),
+			  big);
+	return err ?: fill(m->reason_counters, DN_REASON_CPU_KEYS, DN_REASON_MAX,
+			   sizeof(struct dn_count), big);
 }
 
 static double thread_cpu(void)
@@ -247,7 +242,7 @@ static void print_memory(struct bench *b)
 	bpf_object__for_each_map(map, b->ctr->obj) {
 		uint64_t mem = bench_map_memlock(bpf_map__fd(map));
 
-		/* the low tables and touched bits hold one block per CPU */
+		/* the low tables, touched bits and small counters: a block per CPU */
 		if (bench_map_per_cpu(map)) {
 			percpu += mem;
 			fprintf(b->out, "    %-20s %8.2f MiB per CPU\n", bpf_map__name(map),
@@ -291,7 +286,7 @@ int bench_section_scrape(struct bench *b)
 		"read ms", "render ms", "total ms");
 	for (size_t i = 0; !err && i < ARRAY_SIZE(targets); i++) {
 		/* ~30 series exist with no traffic; 8 per TCP port */
-		err = bench_fill_maps(&b->maps, b->ncpus, targets[i] / DN_TCP_PORT_SLOTS, false);
+		err = bench_fill_maps(&b->maps, targets[i] / DN_TCP_PORT_SLOTS, false);
 		err = err ?: scrape(b, &b->maps, NULL, &r);
 		snprintf(what, sizeof(what), "%u TCP ports x 8 classes", targets[i] / DN_TCP_PORT_SLOTS);
 		if (!err)
@@ -299,7 +294,7 @@ int bench_section_scrape(struct bench *b)
 		if (!err && targets[i] == 10000)
 			b->scrape_10k_ms = r.read_ms + r.render_ms;
 	}
-	err = err ?: bench_fill_maps(&b->maps, b->ncpus, 0, true);
+	err = err ?: bench_fill_maps(&b->maps, 0, true);
 	err = err ?: scrape(b, &b->maps, NULL, &r);
 	if (!err)
 		print_scrape(b, "every slot of every map (max)", &r);
@@ -310,7 +305,7 @@ int bench_section_scrape(struct bench *b)
 	if (!err)
 		print_scrape(b, "every slot, daemon's port bound", &r);
 	port_series_free(ps);
-	err = err ?: bench_fill_maps(&b->maps, b->ncpus, 0, false);
+	err = err ?: bench_fill_maps(&b->maps, 0, false);
 	if (!err)
 		print_memory(b);
 	err = err ?: bench_section_sensor(b);

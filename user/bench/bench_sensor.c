@@ -18,14 +18,13 @@
 #include "array_size.h"
 
 /*
- * The tables that hold one block per CPU and are plain arrays (low bytes,
- * touched bits) take their CPU count from user space (maps_size_for_cpus),
- * so a counter instance here gets them made for 64 or 128 CPUs, as a
- * telescope sensor has. The per-CPU arrays (classes, ICMP, prefixes, orgs,
- * reasons) the kernel sizes by this machine's CPUs: their memory is scaled
- * from fdinfo per CPU, and their read (counters_read_percpu(), timed apart
- * in each scrape) by CPUs / this machine's CPUs. The shared high parts and
- * the list maps are what they are. Ports are filled as packets leave them
+ * Every table that holds one block per CPU is a plain array (low bytes,
+ * touched bits, the small counters: classes, ICMP, prefixes, orgs,
+ * reasons) and takes its CPU count from user space (maps_size_for_cpus),
+ * so a counter instance here gets all of them made for 64 or 128 CPUs, as
+ * a telescope sensor has, and a scrape reads them for real: nothing is
+ * scaled from this machine's CPU count. The shared high parts and the list
+ * maps are what they are. Ports are filled as packets leave them
  * (bench_fill_ports): a full sweep counts all 65,536 ports on every CPU
  * before each scrape; a quiet sensor a few hundred scattered ports.
  */
@@ -59,7 +58,7 @@ static int inner_fd(int outer)
 }
 
 /* What the kernel charges for one interface's maps made for cpus CPUs. */
-static void sensor_memory(struct bench *b, struct darknet_counter_bpf *c, int cpus,
+static void sensor_memory(struct darknet_counter_bpf *c, int cpus,
 			  struct sensor_mem *mem)
 {
 	const struct bpf_map *map;
@@ -73,9 +72,7 @@ static void sensor_memory(struct bench *b, struct darknet_counter_bpf *c, int cp
 	bpf_object__for_each_map(map, c->obj) {
 		double bytes = bench_map_memlock(bpf_map__fd(map));
 
-		if (bpf_map__type(map) == BPF_MAP_TYPE_PERCPU_ARRAY)
-			mem->per_cpu += bytes / b->ncpus;   /* sized by this machine */
-		else if (bench_map_per_cpu(map))
+		if (bench_map_per_cpu(map))
 			mem->per_cpu += bytes / cpus;       /* sized for cpus */
 		else if (strstr(bpf_map__name(map), "_port_high"))
 			mem->shared_ports += bytes;
@@ -100,16 +97,15 @@ struct sensor_scrape {
 
 /* SCRAPES scrapes as the daemon makes them (its snapshot tracks the bits,
  * its port series keep their bound), each after the ports were counted
- * again; the per-CPU arrays' read counted cpus / this machine's times. */
-static int timed_scrapes(struct bench *b, const struct dn_maps *m, struct dn_iface_snapshot *s,
-			 struct counters_reader *rd, int cpus, const __u32 ports[3],
-			 struct sensor_scrape *r)
+ * again. */
+static int timed_scrapes(const struct dn_maps *m, struct dn_iface_snapshot *s,
+			 struct counters_reader *rd, const __u32 ports[3], struct sensor_scrape *r)
 {
 	struct dn_snapshot snap = { .ifaces = s, .nr_ifaces = 1 };
 	struct port_series_config pc;
 	struct port_series *ps = NULL;
 	struct strbuf sb = STRBUF_INIT;
-	double rt[SCRAPES], ft[SCRAPES], t, t_pc, scale = (double)cpus / b->ncpus;
+	double rt[SCRAPES], ft[SCRAPES], t;
 	char err_text[256];
 	int err;
 
@@ -124,11 +120,7 @@ static int timed_scrapes(struct bench *b, const struct dn_maps *m, struct dn_ifa
 		t = thread_cpu();
 		err = err ?: counters_read(rd, m, s);
 		err = err ?: port_series_update(ps, &snap);
-		rt[i] = thread_cpu() - t;
-		t = thread_cpu();
-		err = err ?: counters_read_percpu(rd, m, s);
-		t_pc = thread_cpu() - t;
-		rt[i] = (rt[i] + t_pc * (scale - 1)) * 1e3;
+		rt[i] = (thread_cpu() - t) * 1e3;
 		strbuf_reset(&sb);
 		t = thread_cpu();
 		err = err ?: metrics_render(&sb, &snap, &(struct dn_metrics_info){ .ports = ps });
@@ -165,7 +157,7 @@ static int one_sensor(struct bench *b, int cpus, struct sensor_mem *mem,
 		return err;
 	}
 	maps_from_skel(&m, c);
-	sensor_memory(b, c, cpus, mem);
+	sensor_memory(c, cpus, mem);
 	snprintf(s->ifname, sizeof(s->ifname), "%s", b->opt.rx_if);
 	s->attached = true;
 	s->mode = "native";
@@ -173,10 +165,10 @@ static int one_sensor(struct bench *b, int cpus, struct sensor_mem *mem,
 	err = err ?: counters_snapshot_alloc(s);
 	err = err ?: counters_snapshot_track_ports(s);
 	/* the day's per-CPU counters: every slot for the sweep, none quiet */
-	err = err ?: bench_fill_maps(&m, b->ncpus, 0, true);
-	err = err ?: timed_scrapes(b, &m, s, &rd, cpus, all, sweep);
-	err = err ?: bench_fill_maps(&m, b->ncpus, 0, false);
-	err = err ?: timed_scrapes(b, &m, s, &rd, cpus, few, quiet);
+	err = err ?: bench_fill_maps(&m, 0, true);
+	err = err ?: timed_scrapes(&m, s, &rd, all, sweep);
+	err = err ?: bench_fill_maps(&m, 0, false);
+	err = err ?: timed_scrapes(&m, s, &rd, few, quiet);
 	counters_snapshot_free(s);
 	counters_reader_free(&rd);
 	free(s);
@@ -198,8 +190,8 @@ int bench_section_sensor(struct bench *b)
 		return err;
 	}
 	fprintf(b->out,
-		"  a large sensor on this machine: one interface's maps made for N CPUs (low bytes,\n"
-		"  touched bits; per-CPU arrays scaled from this machine's %d by fdinfo and read time)\n"
+		"  a large sensor on this machine: one interface's maps made for N CPUs (every\n"
+		"  per-CPU block: low bytes, touched bits, small counters; this machine has %d)\n"
 		"  kernel memory per interface (fdinfo memlock), MiB:\n"
 		"  %5s %12s %14s %14s %12s %14s\n", b->ncpus, "CPUs", "per CPU", "x N CPUs",
 		"shared ports", "lists, ids", "per interface");

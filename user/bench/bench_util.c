@@ -10,6 +10,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bench.h"
+#include "cpu_blocks.h"
+#include "array_size.h"
 
 double bench_now(void)
 {
@@ -43,24 +45,17 @@ int bench_pin(int cpu)
 	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
 }
 
-/* Packets of keys [0, n) of a per-CPU array of struct dn_count, summed. */
-static int sum_counts(int fd, __u32 n, int ncpus, uint64_t *out)
+/* Packets of keys [0, n) of a small counter map of struct dn_count (one
+ * block of keys_per_cpu per CPU), summed over CPUs. */
+static int sum_counts(int fd, __u32 keys_per_cpu, __u32 n, uint64_t *out)
 {
-	struct dn_count *v = calloc(ncpus, sizeof(*v));
+	struct dn_count *v = calloc(n, sizeof(*v));
+	int err = v ? cpu_blocks_read(fd, keys_per_cpu, n, sizeof(*v), v) : -ENOMEM;
 
-	if (!v)
-		return -ENOMEM;
-	for (__u32 k = 0; k < n; k++) {
-		out[k] = 0;
-		if (bpf_map_lookup_elem(fd, &k, v)) {
-			free(v);
-			return -errno;
-		}
-		for (int c = 0; c < ncpus; c++)
-			out[k] += v[c].packets;
-	}
+	for (__u32 k = 0; !err && k < n; k++)
+		out[k] = v[k].packets;
 	free(v);
-	return 0;
+	return err;
 }
 
 int bench_counter_totals(struct bench *b, uint64_t class_pkts[DN_CLASS_MAX],
@@ -70,8 +65,9 @@ int bench_counter_totals(struct bench *b, uint64_t class_pkts[DN_CLASS_MAX],
 	uint64_t reasons[DN_REASON_MAX];
 	int err;
 
-	err = sum_counts(b->maps.class_counters, DN_CLASS_KEYS, b->ncpus, keys);
-	err = err ?: sum_counts(b->maps.reason_counters, DN_REASON_MAX, b->ncpus, reasons);
+	err = sum_counts(b->maps.class_counters, DN_CLASS_CPU_KEYS, DN_CLASS_KEYS, keys);
+	err = err ?: sum_counts(b->maps.reason_counters, DN_REASON_CPU_KEYS, DN_REASON_MAX,
+				reasons);
 	if (err)
 		return err;
 	memset(class_pkts, 0, DN_CLASS_MAX * sizeof(*class_pkts));
@@ -230,8 +226,13 @@ uint64_t bench_map_memlock(int fd)
 
 bool bench_map_per_cpu(const struct bpf_map *map)
 {
+	static const char *const blocks[] = { "tcp_port_low", "udp_port_low", "port_touched",
+					      "class_counters", "icmp_counters", "prefix_counters",
+					      "org_counters", "reason_counters" };
 	const char *name = bpf_map__name(map);
 
-	return bpf_map__type(map) == BPF_MAP_TYPE_PERCPU_ARRAY || strstr(name, "_port_low") ||
-	       !strcmp(name, "port_touched");
+	for (size_t i = 0; i < ARRAY_SIZE(blocks); i++)
+		if (!strcmp(name, blocks[i]))
+			return true;
+	return false;
 }

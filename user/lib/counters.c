@@ -1,23 +1,29 @@
-/* counters.c: reads one interface's per-CPU maps into a snapshot, summed over CPUs. */
+/* counters.c: reads one interface's counter maps into a snapshot, summed over CPUs. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "counters.h"
+#include "cpu_blocks.h"
 #include "port_reader.h"
 
-/* Keys fetched per batch syscall: large enough that a 65,536-port map is
- * 16 calls, small enough that the scratch buffer stays under a few MiB. */
+/* Keys fetched per batch syscall of the id maps (prefix_info, org_names). */
 #define BATCH_KEYS 4096u
-#define MAX_VALUE_SIZE sizeof(struct dn_icmp_type)
+#define MAX_VALUE_SIZE sizeof(struct dn_org_name)
+
+/* The small counters, mapped: what a snapshot keeps between reads. */
+enum { CB_CLASS, CB_ICMP, CB_PREFIX, CB_ORG, CB_REASON, CB_NR };
+struct counter_blocks {
+	struct cpu_blocks maps[CB_NR];
+};
 
 int counters_reader_init(struct counters_reader *r)
 {
 	r->ncpus = libbpf_num_possible_cpus();
 	if (r->ncpus <= 0)
 		return r->ncpus ? r->ncpus : -EINVAL;
-	r->scratch_size = (size_t)BATCH_KEYS * r->ncpus * MAX_VALUE_SIZE;
+	r->scratch_size = (size_t)BATCH_KEYS * MAX_VALUE_SIZE;
 	r->scratch = malloc(r->scratch_size);
 	return r->scratch ? 0 : -ENOMEM;
 }
@@ -33,7 +39,9 @@ int counters_snapshot_alloc(struct dn_iface_snapshot *s)
 	s->tcp_ports = calloc(DN_PORT_KEYS, sizeof(*s->tcp_ports));
 	s->udp_ports = calloc(DN_PORT_KEYS, sizeof(*s->udp_ports));
 	s->port_reader = NULL;
-	if (!s->tcp_ports || !s->udp_ports || port_reader_new(&s->port_reader, false)) {
+	s->blocks = calloc(1, sizeof(*s->blocks));
+	if (!s->tcp_ports || !s->udp_ports || !s->blocks ||
+	    port_reader_new(&s->port_reader, false)) {
 		counters_snapshot_free(s);
 		return -ENOMEM;
 	}
@@ -52,32 +60,21 @@ void counters_snapshot_free(struct dn_iface_snapshot *s)
 	free(s->tcp_ports);
 	free(s->udp_ports);
 	port_reader_free(s->port_reader);
+	if (s->blocks)
+		for (int i = 0; i < CB_NR; i++)
+			cpu_blocks_unmap(&s->blocks->maps[i]);
+	free(s->blocks);
 	s->tcp_ports = NULL;
 	s->udp_ports = NULL;
 	s->port_reader = NULL;
+	s->blocks = NULL;
 }
 
-void counters_sum_percpu(__u64 *out, const __u64 *vals, __u32 nr_keys,
-			 __u32 words, int ncpus)
-{
-	for (__u32 k = 0; k < nr_keys; k++) {
-		__u64 *dst = out + (size_t)k * words;
-		const __u64 *src = vals + (size_t)k * ncpus * words;
-
-		memset(dst, 0, words * sizeof(*dst));
-		for (int cpu = 0; cpu < ncpus; cpu++)
-			for (__u32 w = 0; w < words; w++)
-				dst[w] += src[(size_t)cpu * words + w];
-	}
-}
-
-/* Read keys [0, nr_keys) of an array map in batches. For a per-CPU map the
- * values are summed over CPUs into out; otherwise they are copied. */
-static int read_array(struct counters_reader *r, int fd, __u32 nr_keys,
-		      size_t value_size, int percpu, void *out)
+/* Read keys [0, nr_keys) of a plain array map in batches, into out. */
+static int read_array(struct counters_reader *r, int fd, __u32 nr_keys, size_t value_size,
+		      void *out)
 {
 	static __u32 keys[BATCH_KEYS];
-	__u32 ncpus = percpu ? r->ncpus : 1, words = value_size / 8;
 	__u32 start = 0, next = 0, count;
 	void *in = NULL;
 	int err;
@@ -89,12 +86,8 @@ static int read_array(struct counters_reader *r, int fd, __u32 nr_keys,
 		err = bpf_map_lookup_batch(fd, in, &next, keys, r->scratch, &count, NULL);
 		if (err && errno != ENOENT)
 			return -errno;
-		if (percpu)
-			counters_sum_percpu((__u64 *)out + (size_t)start * words,
-					    r->scratch, count, words, ncpus);
-		else
-			memcpy((char *)out + (size_t)start * value_size, r->scratch,
-			       (size_t)count * value_size);
+		memcpy((char *)out + (size_t)start * value_size, r->scratch,
+		       (size_t)count * value_size);
 		start += count;
 		in = &next;
 		if (err)   /* ENOENT: that was the last batch */
@@ -103,38 +96,82 @@ static int read_array(struct counters_reader *r, int fd, __u32 nr_keys,
 	return start == nr_keys ? 0 : -EIO;
 }
 
-int counters_read_percpu(struct counters_reader *r, const struct dn_maps *m,
-			 struct dn_iface_snapshot *s)
+/* One small counter map: keys [0, used) summed over CPUs from its mapping,
+ * keys [used, nr_keys) zero (ids nobody holds: no series shows them). */
+static int read_blocks(struct cpu_blocks *b, int fd, __u32 keys_per_cpu, __u32 nr_keys,
+		       __u32 used, size_t value_size, void *out)
 {
+	int err = cpu_blocks_map(b, fd, keys_per_cpu, value_size);
+
+	if (err)
+		return err;
+	cpu_blocks_read_mapped(b, used, out);
+	memset((char *)out + (size_t)used * value_size, 0, (size_t)(nr_keys - used) * value_size);
+	return 0;
+}
+
+/* One past the highest darknet prefix id and org id in use: the ids a
+ * scrape shows. A list swapped in after the id maps were read shows from
+ * the next scrape on, its ids and counters together. */
+static __u32 prefix_ids_used(const struct dn_iface_snapshot *s)
+{
+	__u32 n = DN_MAX_PREFIX_IDS;
+
+	while (n && !s->prefix_info[n - 1].in_use)
+		n--;
+	return n;
+}
+
+static __u32 org_ids_used(const struct dn_iface_snapshot *s)
+{
+	__u32 n = DN_ORG_KEYS;
+
+	while (n && !s->org_names[n - 1].name[0])
+		n--;
+	return n;
+}
+
+/* The small counters, through their mappings: no syscall per key or per
+ * CPU, and prefixes and orgs only up to the highest id in use. */
+static int read_small(const struct dn_maps *m, struct dn_iface_snapshot *s)
+{
+	struct cpu_blocks *b;
 	int err = 0;
 
-	err = err ?: read_array(r, m->class_counters, DN_CLASS_KEYS,
-				sizeof(struct dn_count), 1, s->classes);
-	err = err ?: read_array(r, m->icmp_counters, DN_FAMILY_MAX * DN_NR_ICMP_TYPES,
-				sizeof(struct dn_icmp_type), 1, s->icmp);
-	err = err ?: read_array(r, m->prefix_counters, DN_MAX_PREFIX_IDS,
-				sizeof(struct dn_count), 1, s->prefixes);
-	err = err ?: read_array(r, m->org_counters, DN_MAX_SCANNER_ORGS + 1,
-				sizeof(struct dn_count), 1, s->orgs);
-	return err ?: read_array(r, m->reason_counters, DN_REASON_MAX,
-				 sizeof(struct dn_count), 1, s->reasons);
+	if (!s->blocks)
+		s->blocks = calloc(1, sizeof(*s->blocks));
+	if (!s->blocks)
+		return -ENOMEM;
+	b = s->blocks->maps;
+	err = err ?: read_blocks(&b[CB_CLASS], m->class_counters, DN_CLASS_CPU_KEYS, DN_CLASS_KEYS,
+				 DN_CLASS_KEYS, sizeof(struct dn_count), s->classes);
+	err = err ?: read_blocks(&b[CB_ICMP], m->icmp_counters, DN_ICMP_CPU_KEYS, DN_ICMP_KEYS,
+				 DN_ICMP_KEYS, sizeof(struct dn_icmp_type), s->icmp);
+	err = err ?: read_blocks(&b[CB_PREFIX], m->prefix_counters, DN_PREFIX_CPU_KEYS,
+				 DN_MAX_PREFIX_IDS, prefix_ids_used(s), sizeof(struct dn_count),
+				 s->prefixes);
+	err = err ?: read_blocks(&b[CB_ORG], m->org_counters, DN_ORG_CPU_KEYS, DN_ORG_KEYS,
+				 org_ids_used(s), sizeof(struct dn_count), s->orgs);
+	return err ?: read_blocks(&b[CB_REASON], m->reason_counters, DN_REASON_CPU_KEYS,
+				  DN_REASON_MAX, DN_REASON_MAX, sizeof(struct dn_count), s->reasons);
 }
 
 int counters_read(struct counters_reader *r, const struct dn_maps *m,
 		  struct dn_iface_snapshot *s)
 {
-	int err = counters_read_percpu(r, m, s);
+	int err = 0;
 
-	if (!err && !s->port_reader)
-		err = port_reader_new(&s->port_reader, false);
-	err = err ?: port_reader_read(s->port_reader, m, s->tcp_ports, s->udp_ports);
-	/* prefix_info is 20 bytes: array values are padded to 8 bytes in the
+	/* the ids first: they say which prefix and org counters to read.
+	 * prefix_info is 20 bytes: array values are padded to 8 bytes in the
 	 * map's storage but the batch API returns them at value_size stride. */
 	err = err ?: read_array(r, m->prefix_info, DN_MAX_PREFIX_IDS,
-				sizeof(struct dn_prefix_info), 0, s->prefix_info);
-	err = err ?: read_array(r, m->org_names, DN_MAX_SCANNER_ORGS + 1,
-				sizeof(struct dn_org_name), 0, s->org_names);
-	return err;
+				sizeof(struct dn_prefix_info), s->prefix_info);
+	err = err ?: read_array(r, m->org_names, DN_ORG_KEYS, sizeof(struct dn_org_name),
+				s->org_names);
+	err = err ?: read_small(m, s);
+	if (!err && !s->port_reader)
+		err = port_reader_new(&s->port_reader, false);
+	return err ?: port_reader_read(s->port_reader, m, s->tcp_ports, s->udp_ports);
 }
 
 __u64 counters_total_packets(const struct dn_iface_snapshot *s)

@@ -1,4 +1,4 @@
-/* counters.h: reads one interface's per-CPU maps into a snapshot, summed over CPUs. */
+/* counters.h: reads one interface's counter maps into a snapshot, summed over CPUs. */
 #ifndef DN_COUNTERS_H
 #define DN_COUNTERS_H
 
@@ -8,7 +8,7 @@
 
 struct counters_reader {
 	int ncpus;
-	void *scratch;         /* one batch of per-CPU values */
+	void *scratch;         /* one batch of id map values */
 	size_t scratch_size;
 };
 
@@ -28,17 +28,6 @@ void counters_snapshot_free(struct dn_iface_snapshot *s);
  * read leaves s partly updated and is counted by the caller. */
 int counters_read(struct counters_reader *r, const struct dn_maps *m,
 		  struct dn_iface_snapshot *s);
-/* The part of counters_read() whose cost grows with the CPU count besides
- * the port tables: the per-CPU arrays (classes, ICMP, prefixes, orgs,
- * reasons). The bench scales it to CPUs this machine does not have. */
-int counters_read_percpu(struct counters_reader *r, const struct dn_maps *m,
-			 struct dn_iface_snapshot *s);
-
-/* Sum per-CPU values as the kernel's batch lookup returns them, laid out
- * [key][cpu][word], into out[key][word]. */
-void counters_sum_percpu(__u64 *out, const __u64 *vals, __u32 nr_keys,
-			 __u32 words, int ncpus);
-
 /* Total darknet packets in a snapshot (all classes, families, protocols). */
 __u64 counters_total_packets(const struct dn_iface_snapshot *s);
 

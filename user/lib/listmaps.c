@@ -186,13 +186,13 @@ int listmaps_install_darknets(const struct dn_maps *m, const struct dn_prefix_li
 		goto cleanup;
 	}
 	err = prefix_info_write(m->prefix_info, want, nwant);
-	err = err ?: listmaps_zero_counters(m->prefix_counters, &ids, ID_REUSED);
+	err = err ?: listmaps_zero_counters(m->prefix_counters, DN_PREFIX_CPU_KEYS, &ids, ID_REUSED);
 	/* The trie before the short list that hides it: a long list replacing
 	 * a short one takes effect when the short list's slot empties. */
 	err = err ?: listmaps_slot_swap(m->darknet_v4, fds[DN_FAMILY_IPV4]);
 	err = err ?: listmaps_slot_swap(m->darknet_small, fd_small);
 	err = err ?: listmaps_slot_swap(m->darknet_v6, fds[DN_FAMILY_IPV6]);
-	err = err ?: listmaps_zero_counters(m->prefix_counters, &ids, ID_RELEASED);
+	err = err ?: listmaps_zero_counters(m->prefix_counters, DN_PREFIX_CPU_KEYS, &ids, ID_RELEASED);
 	if (err)
 		listmaps_fail(errbuf, errlen, err, "failed to install the darknet list");
 cleanup:

@@ -250,7 +250,7 @@ int listmaps_install_scanners(const struct dn_maps *m, const struct dn_prefix_li
 	 * lookups to them, the IPv6 trie and buckets before the filter that
 	 * sends lookups to them. */
 	err = org_names_write(m->org_names, sp, ID_NEW, ID_REUSED);
-	err = err ?: listmaps_zero_counters(m->org_counters, &sp->ids, ID_REUSED);
+	err = err ?: listmaps_zero_counters(m->org_counters, DN_ORG_CPU_KEYS, &sp->ids, ID_REUSED);
 	err = err ?: listmaps_slot_swap(m->scanner_v4_long, sp->fd_long);
 	err = err ?: listmaps_slot_swap(m->scanner_chunks, sp->fd_chunks);
 	err = err ?: listmaps_slot_swap(m->scanner_v4_dir, sp->fd_dir);
@@ -258,7 +258,7 @@ int listmaps_install_scanners(const struct dn_maps *m, const struct dn_prefix_li
 	err = err ?: listmaps_slot_swap(m->scanner_buckets, sp->fd_v6_buckets);
 	err = err ?: listmaps_slot_swap(m->scanner_v6_bits, sp->fd_v6_filter);
 	err = err ?: org_names_write(m->org_names, sp, ID_RELEASED, ID_RELEASED);
-	err = err ?: listmaps_zero_counters(m->org_counters, &sp->ids, ID_RELEASED);
+	err = err ?: listmaps_zero_counters(m->org_counters, DN_ORG_CPU_KEYS, &sp->ids, ID_RELEASED);
 	if (err)
 		listmaps_fail(errbuf, errlen, err, "failed to install the scanner list");
 cleanup:

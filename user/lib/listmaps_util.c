@@ -6,6 +6,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "cpu_blocks.h"
 #include "listmaps_util.h"
 
 const char *const listmaps_family_names[DN_FAMILY_MAX] = { "IPv4", "IPv6" };
@@ -71,22 +72,21 @@ long listmaps_id_take(struct id_table *t)
 	return -ENOSPC;
 }
 
-/* Zero the per-CPU dn_count of every id in the given state. */
-int listmaps_zero_counters(int fd, const struct id_table *t, enum id_state which)
+/* Zero the dn_count of every id in the given state, in every CPU's block
+ * (blocks of keys_per_cpu values). */
+int listmaps_zero_counters(int fd, __u32 keys_per_cpu, const struct id_table *t,
+			   enum id_state which)
 {
-	int ncpus = libbpf_num_possible_cpus(), err = 0;
-	struct dn_count *zero;
+	__u32 *ids = malloc((size_t)t->n * sizeof(*ids)), n = 0;
+	int err;
 
-	if (ncpus < 0)
-		return ncpus;
-	zero = calloc(ncpus, sizeof(*zero));
-	if (!zero)
+	if (!ids)
 		return -ENOMEM;
-	for (__u32 id = t->first; id < t->n && !err; id++) {
-		if (t->state[id] == which && bpf_map_update_elem(fd, &id, zero, BPF_ANY))
-			err = -errno;
-	}
-	free(zero);
+	for (__u32 id = t->first; id < t->n; id++)
+		if (t->state[id] == which)
+			ids[n++] = id;
+	err = cpu_blocks_zero(fd, keys_per_cpu, sizeof(struct dn_count), ids, n);
+	free(ids);
 	return err;
 }
 

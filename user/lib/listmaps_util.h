@@ -34,7 +34,8 @@ int listmaps_reject(char *errbuf, size_t errlen, int err, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 int listmaps_prefix_cmp(const void *a, const void *b);
 long listmaps_id_take(struct id_table *t);
-int listmaps_zero_counters(int fd, const struct id_table *t, enum id_state which);
+int listmaps_zero_counters(int fd, __u32 keys_per_cpu, const struct id_table *t,
+			   enum id_state which);
 int listmaps_slot_swap(int outer, int inner);
 int listmaps_trie_create(const char *name, __u8 family, __u32 max_entries);
 int listmaps_trie_insert(int fd, const struct dn_prefix *p, __u32 value);

@@ -9,17 +9,30 @@
 #include "darknet_counter.skel.h"
 #include "darknet_counter.h"
 #include "maps.h"
+#include "array_size.h"
 
 int maps_size_for_cpus(struct darknet_counter_bpf *skel, int cpus)
 {
-	int ncpus = cpus > 0 ? cpus : libbpf_num_possible_cpus(), err;
+	const struct {
+		struct bpf_map *map;
+		__u32 per_cpu;
+	} blocks[] = {
+		{ skel->maps.tcp_port_low, DN_PORT_LOW_CPU_KEYS },
+		{ skel->maps.udp_port_low, DN_PORT_LOW_CPU_KEYS },
+		{ skel->maps.port_touched, DN_TOUCHED_CPU_WORDS },
+		{ skel->maps.class_counters, DN_CLASS_CPU_KEYS },
+		{ skel->maps.icmp_counters, DN_ICMP_CPU_KEYS },
+		{ skel->maps.prefix_counters, DN_PREFIX_CPU_KEYS },
+		{ skel->maps.org_counters, DN_ORG_CPU_KEYS },
+		{ skel->maps.reason_counters, DN_REASON_CPU_KEYS },
+	};
+	int ncpus = cpus > 0 ? cpus : libbpf_num_possible_cpus(), err = 0;
 
 	if (ncpus <= 0)
 		return ncpus ? ncpus : -EINVAL;
-	err = bpf_map__set_max_entries(skel->maps.tcp_port_low, ncpus * DN_PORT_KEYS);
-	err = err ?: bpf_map__set_max_entries(skel->maps.udp_port_low, ncpus * DN_PORT_KEYS);
-	return err ?: bpf_map__set_max_entries(skel->maps.port_touched,
-					       ncpus * DN_TOUCHED_CPU_WORDS);
+	for (size_t i = 0; !err && i < ARRAY_SIZE(blocks); i++)
+		err = bpf_map__set_max_entries(blocks[i].map, ncpus * blocks[i].per_cpu);
+	return err;
 }
 
 void maps_from_skel(struct dn_maps *m, const struct darknet_counter_bpf *skel)

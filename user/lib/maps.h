@@ -32,8 +32,8 @@ struct dn_maps {
 
 struct darknet_counter_bpf;
 
-/* Size the tables that hold one block per CPU (low bytes, touched bits)
- * for cpus CPUs, or with cpus 0 for the possible CPUs, before the skeleton
+/* Size the tables that hold one block per CPU (low bytes, touched bits,
+ * the small counters) for cpus CPUs, or with cpus 0 for the possible CPUs, before the skeleton
  * is loaded. Every loader must call it; only the bench asks for another
  * count (a large sensor's maps on a small machine). 0 or -errno. */
 int maps_size_for_cpus(struct darknet_counter_bpf *skel, int cpus);

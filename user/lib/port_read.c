@@ -123,7 +123,7 @@ static int read_port(const struct port_table *t, __u32 port, __u64 *sum)
 
 	memset(sum, 0, t->words * sizeof(*sum));
 	for (unsigned int tries = 0;
-	     port_read_one(high, low, DN_PORT_KEYS, t->ncpus, t->slots, sum); tries++) {
+	     port_read_one(high, low, DN_PORT_LOW_CPU_KEYS, t->ncpus, t->slots, sum); tries++) {
 		if (tries < SPINS_BEFORE_YIELD)
 			continue;
 		if (!deadline)
@@ -134,6 +134,14 @@ static int read_port(const struct port_table *t, __u32 port, __u64 *sum)
 	}
 	return 0;
 }
+
+/* Each port index i < n of the groups set in `groups`, group by group:
+ * a quiet word has a few groups of its 64, and every CPU's pass over the
+ * word visits only their ports. */
+#define FOR_GROUP_PORTS(i, groups, n, cond)                                          \
+	for (__u64 g_ = (groups); (cond) && g_; g_ &= g_ - 1)                        \
+		for (__u32 i = __builtin_ctzll(g_) * DN_PORT_GROUP_PORTS,            \
+			   end_ = i + DN_PORT_GROUP_PORTS; (cond) && i < end_ && i < (n); i++)
 
 /* The groups of one touched word, at once: their high parts, then every
  * CPU's low lines of those groups (one page of each CPU's block, read in
@@ -151,9 +159,7 @@ static int read_word(const struct port_table *t, __u32 word, __u64 groups, __u64
 
 	if (port0 + n > DN_PORT_KEYS)
 		n = DN_PORT_KEYS - port0;
-	for (__u32 i = 0; i < n; i++) {
-		if (!(groups >> (i / DN_PORT_GROUP_PORTS) & 1))
-			continue;
+	FOR_GROUP_PORTS(i, groups, n, 1) {
 		for (__u32 s = 0; s < slots; s++) {
 			before[i][s] = load_acq(&t->high[(size_t)(port0 + i) * t->words + s]);
 			total[i][s] = 0;
@@ -161,23 +167,18 @@ static int read_word(const struct port_table *t, __u32 word, __u64 groups, __u64
 		even[i] = odd[i] = busy[i] = 0;
 	}
 	for (unsigned int c = 0; c < t->ncpus; c++) {
-		const __u64 *low = t->low + (size_t)c * DN_PORT_KEYS + port0;
+		const __u64 *low = t->low + (size_t)c * DN_PORT_LOW_CPU_KEYS + port0;
 
-		for (__u32 i = 0; i < n; i++) {
-			__u64 w;
+		FOR_GROUP_PORTS(i, groups, n, 1) {
+			__u64 w = load_rlx(&low[i]);
 
-			if (!(groups >> (i / DN_PORT_GROUP_PORTS) & 1))
-				continue;
-			w = load_rlx(&low[i]);
 			busy[i] |= busy_bytes(w, mask);
 			even[i] += w & LANES_16;
 			odd[i] += (w >> 8) & LANES_16;
 		}
 		if ((c + 1) % LANE_CPUS && c + 1 < t->ncpus)
 			continue;
-		for (__u32 i = 0; i < n; i++) {
-			if (!(groups >> (i / DN_PORT_GROUP_PORTS) & 1))
-				continue;
+		FOR_GROUP_PORTS(i, groups, n, 1) {
 			for (__u32 s = 0; s < slots; s++)
 				total[i][s] += ((s % 2 ? odd[i] : even[i]) >> (16 * (s / 2))) & 0xffff;
 			even[i] = odd[i] = 0;
@@ -185,12 +186,10 @@ static int read_word(const struct port_table *t, __u32 word, __u64 groups, __u64
 	}
 	/* every low load above before every high load below */
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	for (__u32 i = 0; !err && i < n; i++) {
+	FOR_GROUP_PORTS(i, groups, n, !err) {
 		__u64 *sum = sums + (size_t)(port0 + i) * t->words;
 		bool still = !busy[i];
 
-		if (!(groups >> (i / DN_PORT_GROUP_PORTS) & 1))
-			continue;
 		for (__u32 s = 0; still && s < slots; s++)
 			still = load_acq(&t->high[(size_t)(port0 + i) * t->words + s]) == before[i][s];
 		if (!still) {

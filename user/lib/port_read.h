@@ -16,7 +16,7 @@ int port_read_one(const __u64 *high, const __u64 *low, size_t low_stride,
 		  unsigned int ncpus, unsigned int slots, __u64 *sum);
 
 /* One protocol's tables as the program lays them out (darknet_counter.h),
- * wherever they are mapped: low holds ncpus blocks of DN_PORT_KEYS words,
+ * wherever they are mapped: low holds ncpus blocks of DN_PORT_LOW_CPU_KEYS words,
  * high DN_PORT_KEYS values of words u64, touched ncpus blocks of
  * DN_TOUCHED_CPU_WORDS words whose word base is this protocol's first
  * (NULL: no bits, every group is read). */

@@ -82,9 +82,9 @@ static int map_one(struct mapping *mp, int fd, const struct bpf_map_info *info, 
 static int check_layout(const struct port_reader *r)
 {
 	const struct mapping *mp = r->maps;
-	__u32 ncpus = mp[TCP_LOW].entries / DN_PORT_KEYS;
+	__u32 ncpus = mp[TCP_LOW].entries / DN_PORT_LOW_CPU_KEYS;
 
-	if (!ncpus || mp[TCP_LOW].entries % DN_PORT_KEYS || mp[UDP_LOW].entries != mp[TCP_LOW].entries ||
+	if (!ncpus || mp[TCP_LOW].entries % DN_PORT_LOW_CPU_KEYS || mp[UDP_LOW].entries != mp[TCP_LOW].entries ||
 	    mp[TOUCHED].entries != ncpus * DN_TOUCHED_CPU_WORDS ||
 	    mp[TCP_HIGH].entries != DN_PORT_KEYS || mp[UDP_HIGH].entries != DN_PORT_KEYS ||
 	    mp[TCP_LOW].value_size != sizeof(struct dn_port_low) ||
@@ -120,7 +120,7 @@ static int remap(struct port_reader *r, const struct dn_maps *m)
 	}
 	r->tcp = (struct port_table){
 		.low = r->maps[TCP_LOW].mem, .high = r->maps[TCP_HIGH].mem,
-		.touched = r->maps[TOUCHED].mem, .ncpus = r->maps[TCP_LOW].entries / DN_PORT_KEYS,
+		.touched = r->maps[TOUCHED].mem, .ncpus = r->maps[TCP_LOW].entries / DN_PORT_LOW_CPU_KEYS,
 		.words = sizeof(struct dn_tcp_port) / 8, .slots = DN_TCP_PORT_SLOTS,
 		.base = DN_TOUCHED_TCP,
 	};

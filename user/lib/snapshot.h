@@ -8,6 +8,7 @@
 #include "prefix.h"
 
 struct port_reader;
+struct counter_blocks;
 
 /* What one interface's maps held at one instant, already summed over CPUs,
  * plus the names the ids in it stand for. The port tables are heap arrays of
@@ -29,6 +30,8 @@ struct dn_iface_snapshot {
 	/* counters.c: what the reader of these port tables keeps between
 	 * reads (mappings, groups to read again); NULL until the first read */
 	struct port_reader *port_reader;
+	/* counters.c: the small counter maps, mapped; NULL until the first read */
+	struct counter_blocks *blocks;
 };
 
 struct dn_snapshot {
