@@ -231,4 +231,22 @@ struct {
 	__type(value, __u64);
 } dst_bitmap SEC(".maps");
 
+/* The daemon's window history, pinned for restarts; never used here
+ * (include/darknet_sketch.h, DN_HIST_POOL). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DN_HIST_POOL);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct dn_sketch);
+} sketch_hist SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct dn_hist_dir);
+} sketch_hdir SEC(".maps");
+
 #endif /* DN_MAPS_BPF_H */

@@ -75,6 +75,41 @@ struct dn_dst_slot {
 	__u32 mask;
 };
 
+/* The daemon's window history (docs/distinct-sources.md, "What a restart
+ * keeps"), pinned with the counters so that a restart, even after SIGKILL,
+ * keeps the 5m, 1h and 24h windows. The XDP program never touches it.
+ * sketch_hist is a pool of DN_HIST_POOL 4 KiB pieces (8 MiB, allocated
+ * when the map is made); sketch_hdir (one entry) says whose piece each is.
+ * A piece is one interval, 5-minute block or hour of one history: owner
+ * is the history + 1 (0 = free): a sketch slot (DN_SKETCH_ALL included)
+ * or DN_HIST_DST_OWNER + darknet prefix id for its destinations. */
+#define DN_HIST_POOL 2048
+#define DN_HIST_DST_OWNER (DN_SKETCH_ALL + 1)
+#define DN_HIST_OWNERS (DN_HIST_DST_OWNER + DN_MAX_PREFIX_IDS)
+#define DN_HIST_MAGIC 0x64686931u       /* "dhi1" */
+
+enum dn_hist_level {
+	DN_HIST_RECENT,     /* interval, at idx = interval % intervals per 5 min */
+	DN_HIST_BLOCKS,     /* a finished 5-minute block, idx = block % 12 */
+	DN_HIST_BLOCK,      /* the block in progress */
+	DN_HIST_HOURS,      /* a finished hour, idx = hour % 24 */
+	DN_HIST_HOUR,       /* the hour in progress */
+};
+
+struct dn_hist_ent {
+	__s64 tag;          /* interval, block or hour number; -1: nothing valid */
+	__u32 owner;        /* history + 1; 0: a free piece */
+	__u16 level;        /* enum dn_hist_level */
+	__u16 idx;
+};
+
+struct dn_hist_dir {
+	__u32 magic;        /* DN_HIST_MAGIC once the daemon wrote it */
+	__u32 interval_s;   /* the interval of the DN_HIST_RECENT pieces */
+	__u64 saved_ns;     /* CLOCK_REALTIME of the last save */
+	struct dn_hist_ent ent[DN_HIST_POOL];
+};
+
 /* The 64-bit hash of an address: David Stafford's "Mix13" variant of
  * MurmurHash3's 64-bit finaliser (Stafford, "Better Bit Mixing", 2011; the
  * finaliser of SplitMix64, Steele, Lea and Flood, OOPSLA 2014), a bijection
@@ -135,6 +170,8 @@ _Static_assert(sizeof(struct dn_sketch_gen) == 24, "dn_sketch_gen");
 _Static_assert(sizeof(struct dn_sketch_ports) == 4 * DN_NR_PORTS, "dn_sketch_ports");
 _Static_assert(sizeof(struct dn_dst_slot) == 8, "dn_dst_slot");
 _Static_assert(DN_SKETCH_MAX_RANK < 256, "a rank fits a byte");
+_Static_assert(sizeof(struct dn_hist_ent) == 16, "dn_hist_ent");
+_Static_assert(sizeof(struct dn_hist_dir) == 16 + 16 * DN_HIST_POOL, "dn_hist_dir");
 #endif
 
 #endif /* DN_SKETCH_H */

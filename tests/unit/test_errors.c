@@ -20,6 +20,7 @@
 #include "http.h"
 #include "lists.h"
 #include "log.h"
+#include "darknet_sketch.h"
 #include "loader.h"
 #include "maps.h"
 #include "netns.h"
@@ -167,6 +168,28 @@ Test(errors, loader_incompatible_pinned_map)
 	close(fd);
 	ret = loader_open(&ifc, "lo", NULL, bpf_root, XDP_PASS, fresh(), sizeof(err));
 	expect_reason("loader_open incompatible pin", ret, path);
+	loader_close(&ifc);
+}
+
+/* A sketches map of another layout (an older precision) where the
+ * distinct-count registers are pinned: refused naming it, before attaching. */
+Test(errors, loader_incompatible_pinned_sketch_map)
+{
+	char pin_dir[PATH_MAX], path[PATH_MAX + 32];
+	struct dn_iface ifc;
+	int fd, ret;
+
+	need_bpffs_root("loader_open incompatible sketch pin");
+	bpffs_iface_dir(pin_dir, sizeof(pin_dir), bpf_root, "lo", NULL);
+	cr_assert_eq(bpffs_mkdirs(pin_dir), 0, "incompatible sketch pin: mkdir %s", pin_dir);
+	snprintf(path, sizeof(path), "%s/sketches", pin_dir);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "sketches", 4, 1024, DN_SKETCH_KEYS, NULL);
+	cr_assert_geq(fd, 0, "incompatible sketch pin: map create: %s", strerror(errno));
+	cr_assert_eq(bpf_obj_pin(fd, path), 0, "incompatible sketch pin: pin %s", path);
+	close(fd);
+	ret = loader_open(&ifc, "lo", NULL, bpf_root, XDP_PASS, fresh(), sizeof(err));
+	expect_reason("loader_open incompatible sketch pin", ret, path);
+	cr_expect_null(ifc.skel, "incompatible sketch pin: skeleton kept");
 	loader_close(&ifc);
 }
 

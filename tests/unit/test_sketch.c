@@ -162,3 +162,57 @@ Test(dwin, windows_are_unions)
 		      3 * SKETCH_STD_ERROR * 1539, "%.0f", in_window(24 * 60, DWIN_24H));
 	dwin_free(&w);
 }
+
+/* A history of exact bitmaps (IPv4 destinations) unites by OR and counts
+ * ones: 3 addresses in one interval and 2 (one again) in the next are 4. */
+Test(dwin, bitmap_history_is_exact)
+{
+	struct dn_sketch s;
+
+	cr_assert_eq(dwin_init(&w, 60), 0);
+	w.bits = true;
+	sketch_clear(&s);
+	s.w[0] = 0x7;
+	dwin_push(&w, 100, &s);
+	s.w[0] = 0x1;
+	s.w[700] = 0x80000000u;
+	dwin_push(&w, 101, &s);
+	dwin_query(&w, 102, DWIN_5M, &b);
+	cr_assert_eq(dwin_count(&w, &b), 4, "%.0f", dwin_count(&w, &b));
+	dwin_query(&w, 102, DWIN_24H, &b);
+	cr_assert_eq(dwin_count(&w, &b), 4, "%.0f", dwin_count(&w, &b));
+	dwin_free(&w);
+}
+
+/* Saved pieces come back by (level, idx); a piece from after the clock
+ * went back, or older than 24 hours, is dropped. */
+Test(dwin, slots_round_trip_and_trim)
+{
+	struct dn_sketch s;
+	int n;
+
+	cr_assert_eq(dwin_init(&w, 60), 0);
+	with_source(&s, 0x0b000001);
+	dwin_push(&w, 1000, &s);
+	n = dwin_slot_number(&w, DN_HIST_RECENT, 1000 % 5);
+	cr_assert_eq(dwin_slot_at(&w, n), &w.recent[0], "interval 1000 in recent[0]");
+	cr_assert_eq(dwin_slot_at(&w, dwin_slot_number(&w, DN_HIST_HOUR, 0)), &w.hour);
+	cr_assert_eq(dwin_slot_number(&w, DN_HIST_RECENT, 5), -1, "only 5 intervals");
+	cr_assert_eq(dwin_nr_slots(&w), 5 + 12 + 1 + 24 + 1);
+	cr_assert(dwin_slot_valid(&w, n, 1000));
+	cr_assert(!dwin_slot_valid(&w, n, 999), "a piece from the future");
+	cr_assert(!dwin_slot_valid(&w, n, 1005), "out of the 5 minutes");
+	dwin_trim(&w, 1000 + 10);
+	cr_assert_eq(w.recent[0].tag, -1, "recent piece expired");
+	cr_assert_eq(w.hour.tag, 1000 / 60, "the hour stays");
+	dwin_trim(&w, 1000 + 26 * 60);
+	cr_assert_eq(w.hour.tag, -1, "26 hours later the hour is gone");
+	dwin_push(&w, 2000, &s);
+	dwin_trim(&w, 1500);
+	for (unsigned int i = 0; i < dwin_nr_slots(&w); i++)
+		cr_assert_lt(dwin_slot_at(&w, i)->tag, 2000 / 5 + 1, "after a clock jump back, "
+			     "slot %u keeps tag %lld", i, (long long)dwin_slot_at(&w, i)->tag);
+	dwin_query(&w, 1501, DWIN_24H, &b);
+	cr_assert(sketch_empty(&b), "nothing from the future in 24h");
+	dwin_free(&w);
+}

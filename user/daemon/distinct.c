@@ -10,6 +10,7 @@
 #include "names.h"
 #include "prefix.h"
 #include "distinct.h"
+#include "distinct_pin.h"
 
 /* Histories by sketch slot (DN_SKETCH_ALL: the union of the classes) and
  * by darknet prefix id, allocated when first non-empty: most port and
@@ -23,23 +24,8 @@ struct distinct_iface {
 	uint32_t port_of_slot[DN_SKETCH_PORT_SLOTS];   /* (proto << 16 | port) + 1; 0 = free */
 	unsigned int nr_ports;
 	struct dn_sketch scratch;
+	struct distinct_pin pin;       /* the histories saved for a restart */
 };
-
-static void push(struct distinct *d, struct dwin **h, int64_t k, const struct dn_sketch *s)
-{
-	if (!*h) {
-		if (sketch_empty(s))
-			return;
-		*h = malloc(sizeof(**h));
-		if (!*h || dwin_init(*h, d->interval)) {
-			free(*h);
-			*h = NULL;
-			pr_warn("distinct sources: out of memory for a window history\n");
-			return;
-		}
-	}
-	dwin_push(*h, k, s);
-}
 
 /* The IPv4 destinations of prefix id in generation gen as a sketch. */
 static void bitmap_sketch(struct distinct_iface *f, unsigned int gen, uint32_t id,
@@ -60,6 +46,63 @@ static void bitmap_sketch(struct distinct_iface *f, unsigned int gen, uint32_t i
 	}
 }
 
+/* Whether prefix id's destinations are kept as an exact bitmap in the
+ * windows: an IPv4 prefix whose bits fit a sketch's 4 KiB (/17 or longer). */
+static bool exact_dst(const struct distinct_iface *f, uint32_t id)
+{
+	return f->info[id].family == DN_FAMILY_IPV4 &&
+	       f->dstmap.slot[id].mask < DN_SKETCH_REGS * 8;
+}
+
+static struct dwin *new_hist(struct distinct *d, bool bits)
+{
+	struct dwin *h = malloc(sizeof(*h));
+
+	if (!h || dwin_init(h, d->interval)) {
+		free(h);
+		pr_warn("distinct sources: out of memory for a window history\n");
+		return NULL;
+	}
+	h->bits = bits;
+	return h;
+}
+
+/* History owner (a sketch slot, or DN_HIST_DST_OWNER + prefix id) of
+ * interface f gets interval k, and the pinned copy what changed. */
+static void push(struct distinct *d, struct distinct_iface *f, unsigned int owner, int64_t k,
+		 const struct dn_sketch *s)
+{
+	struct dwin **h = owner < DN_HIST_DST_OWNER ? &f->hist[owner]
+						     : &f->dst[owner - DN_HIST_DST_OWNER];
+
+	if (!*h) {
+		if (sketch_empty(s))
+			return;
+		*h = new_hist(d, owner >= DN_HIST_DST_OWNER &&
+			      exact_dst(f, owner - DN_HIST_DST_OWNER));
+		if (!*h)
+			return;
+	}
+	dwin_push(*h, k, s);
+	dpin_save(&f->pin, owner, *h, k);
+}
+
+/* The IPv4 destinations of prefix id in generation gen as the bitmap
+ * itself (exact_dst) or as a sketch. */
+static void bitmap_piece(struct distinct_iface *f, unsigned int gen, uint32_t id,
+			 struct dn_sketch *out)
+{
+	const struct dn_dst_slot *slot = &f->dstmap.slot[id];
+	const uint64_t *bits = sketch_maps_bitmap(&f->sm, gen) + slot->where - 1;
+
+	if (!exact_dst(f, id)) {
+		bitmap_sketch(f, gen, id, out);
+		return;
+	}
+	sketch_clear(out);
+	memcpy(out->w, bits, ((size_t)slot->mask / 64 + 1) * sizeof(uint64_t));
+}
+
 /* File generation gen of interface f as interval k. */
 static void file_gen(struct distinct *d, struct distinct_iface *f, unsigned int gen, int64_t k)
 {
@@ -67,12 +110,12 @@ static void file_gen(struct distinct *d, struct distinct_iface *f, unsigned int 
 
 	sketch_clear(all);
 	for (unsigned int s = 0; s < DN_SKETCH_CLASS_SLOTS; s++) {
-		push(d, &f->hist[s], k, sketch_maps_at(&f->sm, gen, s));
+		push(d, f, s, k, sketch_maps_at(&f->sm, gen, s));
 		sketch_merge(all, sketch_maps_at(&f->sm, gen, s));
 	}
-	push(d, &f->hist[DN_SKETCH_ALL], k, all);
+	push(d, f, DN_SKETCH_ALL, k, all);
 	for (unsigned int s = 0; s < f->nr_ports; s++)
-		push(d, &f->hist[DN_SKETCH_PORT_BASE + s], k,
+		push(d, f, DN_SKETCH_PORT_BASE + s, k,
 		     sketch_maps_at(&f->sm, gen, DN_SKETCH_PORT_BASE + s));
 	for (uint32_t id = 0; id < DN_MAX_PREFIX_IDS; id++) {
 		const struct dn_dst_slot *slot = &f->dstmap.slot[id];
@@ -80,11 +123,11 @@ static void file_gen(struct distinct *d, struct distinct_iface *f, unsigned int 
 		if (!slot->where || !f->info[id].in_use)
 			continue;
 		if (f->info[id].family == DN_FAMILY_IPV6) {
-			push(d, &f->dst[id], k,
+			push(d, f, DN_HIST_DST_OWNER + id, k,
 			     sketch_maps_at(&f->sm, gen, DN_SKETCH_DST6_BASE + slot->where - 1));
 		} else {
-			bitmap_sketch(f, gen, id, all);
-			push(d, &f->dst[id], k, all);
+			bitmap_piece(f, gen, id, all);
+			push(d, f, DN_HIST_DST_OWNER + id, k, all);
 		}
 	}
 }
@@ -113,6 +156,46 @@ static int64_t interval_of(double t, unsigned int interval)
 	return (int64_t)floor(t / interval);
 }
 
+/* A predecessor's port slots (sketch_ports) and window histories. */
+static int restore(struct distinct *d, struct distinct_iface *f, int64_t k, char *err,
+		   size_t errlen)
+{
+	struct dn_sketch_ports *ports = malloc(sizeof(*ports));
+	int ret = ports ? sketch_maps_get_ports(&f->sm, ports) : -ENOMEM;
+
+	if (ret) {
+		snprintf(err, errlen, "cannot read map sketch_ports: %s", strerror(-ret));
+		free(ports);
+		return ret;
+	}
+	for (unsigned int proto = 0; proto < 2; proto++)
+		for (unsigned int port = 0; port < DN_NR_PORTS; port++) {
+			unsigned int v = ports->slot[proto][port];
+
+			if (!v || v > DN_SKETCH_PORT_SLOTS)
+				continue;
+			f->port_of_slot[v - 1] = (proto << 16 | port) + 1;
+			if (v > f->nr_ports)
+				f->nr_ports = v;
+		}
+	free(ports);
+	for (unsigned int o = 0; o < DN_HIST_OWNERS; o++) {
+		bool dst = o >= DN_HIST_DST_OWNER;
+		struct dwin **h = dst ? &f->dst[o - DN_HIST_DST_OWNER] : &f->hist[o];
+
+		if (!dpin_has(&f->pin, o))
+			continue;
+		if (!*h && !(*h = new_hist(d, dst && exact_dst(f, o - DN_HIST_DST_OWNER))))
+			return -ENOMEM;
+		if (!dpin_restore(&f->pin, o, *h, k)) {
+			dwin_free(*h);
+			free(*h);
+			*h = NULL;
+		}
+	}
+	return 0;
+}
+
 int distinct_init(struct distinct *d, struct dn_iface *ifaces, int nr,
 		  const struct dn_config *cfg, double now, char *err, size_t errlen)
 {
@@ -135,6 +218,10 @@ int distinct_init(struct distinct *d, struct dn_iface *ifaces, int nr,
 
 		ret = sketch_maps_open(&f->sm, &ifaces[i].maps, err, errlen);
 		ret = ret ?: distinct_assign_dst(d, i, err, errlen);
+		if (ret)
+			break;
+		ret = dpin_open(&f->pin, &ifaces[i].maps, d->interval, err, errlen);
+		ret = ret ?: restore(d, f, interval_of(now, d->interval) - 1, err, errlen);
 		if (ret)
 			break;
 		/* the interval the predecessor closed last is still there */
@@ -160,6 +247,7 @@ void distinct_free(struct distinct *d)
 			free(f->dst[id]);
 		}
 		sketch_maps_close(&f->sm);
+		dpin_close(&f->pin);
 	}
 	free(d->ifc);
 	d->ifc = NULL;
@@ -193,6 +281,16 @@ static void assign_ports(struct distinct *d, int i, const struct port_series *ps
 	}
 }
 
+static void trim_all(struct distinct_iface *f, int64_t k)
+{
+	for (unsigned int s = 0; s <= DN_SKETCH_SLOTS; s++)
+		if (f->hist[s])
+			dwin_trim(f->hist[s], k);
+	for (uint32_t id = 0; id < DN_MAX_PREFIX_IDS; id++)
+		if (f->dst[id])
+			dwin_trim(f->dst[id], k);
+}
+
 void distinct_tick(struct distinct *d, double now, const struct port_series *ps)
 {
 	int64_t k = interval_of(now, d->interval);
@@ -205,9 +303,18 @@ void distinct_tick(struct distinct *d, double now, const struct port_series *ps)
 
 		if (sketch_maps_get_gen(&f->sm, &g))
 			continue;
-		if (g.rotated_ns && g.interval_s == d->interval &&
-		    interval_of(g.rotated_ns / 1e9, d->interval) >= k)
+		int64_t last = interval_of(g.rotated_ns / 1e9, d->interval);
+
+		if (g.rotated_ns && g.interval_s == d->interval && last >= k && last <= k + 1)
 			continue;
+		if (g.rotated_ns && last > k + 1) {
+			/* The clock went back: forget what now lies in the future
+			 * rather than wait for the clock to catch up. */
+			pr_warn("%s: the clock went back %.0f s; distinct-count windows "
+				"restart from now\n", d->ifaces[i].name,
+				(last - k) * (double)d->interval);
+			trim_all(f, k - 1);
+		}
 		if (ps)
 			assign_ports(d, i, ps);
 		/* The other generation held the interval filed last time: clear
@@ -225,6 +332,7 @@ void distinct_tick(struct distinct *d, double now, const struct port_series *ps)
 			continue;
 		}
 		file_gen(d, f, g.gen ^ 1, k - 1);
+		dpin_stamp(&f->pin, now);
 	}
 	d->next = k;
 }
@@ -235,7 +343,7 @@ static double window_estimate(const struct distinct *d, const struct dwin *h,
 	if (!h)
 		return 0;
 	dwin_query(h, d->next, w, tmp);
-	return round(sketch_estimate(tmp));
+	return round(dwin_count(h, tmp));
 }
 
 static void header(struct strbuf *sb, const char *name, const char *help)
@@ -273,6 +381,8 @@ void distinct_render(struct strbuf *sb, const struct distinct *d)
 		for (unsigned int s = 0; s < d->ifc[i].nr_ports; s++) {
 			uint32_t key = d->ifc[i].port_of_slot[s] - 1;
 
+			if (!d->ifc[i].port_of_slot[s])
+				continue;
 			for (int w = 0; w < DWIN_MAX; w++)
 				strbuf_printf(sb, "darknet_port_unique_sources{iface=\"%s\","
 					      "proto=\"%s\",port=\"%u\",window=\"%s\"} %.0f\n",
