@@ -16,11 +16,11 @@ const volatile __u32 dn_distinct = 1;
  * after that many lost races in a row loses one raise (docs/distinct-sources.md). */
 #define SKETCH_CAS_TRIES 4
 
-/* Raise register dn_sketch_reg(h) of sketch key to the hash's rank. */
-static __always_inline void sketch_add(__u32 key, __u64 h)
+/* Raise register reg of sketch key to rank (both from the source's hash,
+ * computed once per packet by sketch_packet()). */
+static __always_inline void sketch_add(__u32 key, __u32 reg, __u32 rank)
 {
 	struct dn_sketch *s = bpf_map_lookup_elem(&sketches, &key);
-	__u32 reg = dn_sketch_reg(h), rank = dn_sketch_rank(h);
 	__u32 shift = (reg & 3) * 8, old, want, seen;
 	__u32 *word;
 
@@ -52,7 +52,8 @@ static __always_inline void sketch_dst(__u32 family, __u32 gen, __u32 prefix, __
 		return;
 	if (family == DN_FAMILY_IPV6) {
 		if (d->where <= DN_SKETCH_DST6_SLOTS)
-			sketch_add(gen * DN_SKETCH_SLOTS + DN_SKETCH_DST6_BASE + d->where - 1, dst);
+			sketch_add(gen * DN_SKETCH_SLOTS + DN_SKETCH_DST6_BASE + d->where - 1,
+				   dn_sketch_reg(dst), dn_sketch_rank(dst));
 		return;
 	}
 	bit = (__u32)dst & d->mask;
@@ -70,25 +71,31 @@ static __always_inline void sketch_dst(__u32 family, __u32 gen, __u32 prefix, __
 /* The sketch updates of one packet, as a global function: the verifier
  * checks it once, with scalar arguments, instead of once per path through
  * parsing and classification (inlined, it took the program past the
- * verifier's million instructions). h: the source's hash; slot: its
- * (family, class) sketch; port_key: (proto + 1) << 16 | port, 0 = no port;
- * dst: see sketch_dst(). */
-__noinline int sketch_update(__u64 h, __u32 slot, __u32 port_key, __u32 prefix, __u64 dst)
+ * verifier's million instructions). src: the source's register << 8 | its
+ * rank; slot: its (family, class) sketch; port_key: (proto + 1) << 16 |
+ * port, 0 = no port; dst: see sketch_dst(). */
+__noinline int sketch_update(__u32 src, __u32 slot, __u32 port_key, __u32 prefix, __u64 dst)
 {
+	__u32 zero = 0, gen, ps, proto, port, reg = src >> 8, rank = src & 0xff;
 	struct dn_sketch_ports *ports;
 	struct dn_sketch_gen *g;
-	__u32 zero = 0, gen, ps;
 
 	g = bpf_map_lookup_elem(&sketch_gen, &zero);
 	if (!g || slot >= DN_SKETCH_CLASS_SLOTS)
 		return 0;
 	gen = g->gen & 1;
-	sketch_add(gen * DN_SKETCH_SLOTS + slot, h);
+	sketch_add(gen * DN_SKETCH_SLOTS + slot, reg, rank);
 	if (port_key) {
+		proto = ((port_key >> 16) - 1) & 1;
+		port = port_key & 0xffff;
 		ports = bpf_map_lookup_elem(&sketch_ports, &zero);
-		ps = ports ? ports->slot[((port_key >> 16) - 1) & 1][port_key & 0xffff] : 0;
-		if (ps && ps <= DN_SKETCH_PORT_SLOTS)
-			sketch_add(gen * DN_SKETCH_SLOTS + DN_SKETCH_PORT_BASE + ps - 1, h);
+		/* the cache-resident bit first: most ports have no sketch */
+		if (ports && (ports->has[proto][port / 64] >> (port % 64)) & 1) {
+			ps = ports->slot[proto][port];
+			if (ps && ps <= DN_SKETCH_PORT_SLOTS)
+				sketch_add(gen * DN_SKETCH_SLOTS + DN_SKETCH_PORT_BASE + ps - 1,
+					   reg, rank);
+		}
 	}
 	sketch_dst(slot >= DN_CLASS_MAX ? DN_FAMILY_IPV6 : DN_FAMILY_IPV4, gen, prefix, dst);
 	return 0;
@@ -121,7 +128,8 @@ static __always_inline void sketch_packet(const struct pkt *p, __u32 prefix, __u
 		port_key = (1u << 16) | bpf_ntohs(p->tcp->dest);
 	else if (p->udp)
 		port_key = (2u << 16) | bpf_ntohs(p->udp->dest);
-	sketch_update(h, p->family * DN_CLASS_MAX + cls, port_key, prefix, dst);
+	sketch_update(dn_sketch_reg(h) << 8 | dn_sketch_rank(h), p->family * DN_CLASS_MAX + cls,
+		      port_key, prefix, dst);
 }
 
 #endif /* DN_SKETCH_BPF_H */

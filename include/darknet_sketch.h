@@ -54,8 +54,12 @@ struct dn_sketch_gen {
 };
 
 /* sketch_ports value (one entry): slot + 1 of the port sketch of each
- * (proto, destination port), proto 0 = TCP, 1 = UDP; 0 = no sketch. */
+ * (proto, destination port), proto 0 = TCP, 1 = UDP; 0 = no sketch. has
+ * holds one bit per (proto, port) with a sketch: 16 KiB that stay in cache
+ * while scanners sweep every port, so that a port without a sketch (most
+ * of them) costs no miss in the 256 KiB of slots. */
 struct dn_sketch_ports {
+	__u64 has[2][DN_NR_PORTS / 64];
 	__u16 slot[2][DN_NR_PORTS];
 };
 
@@ -167,7 +171,8 @@ static inline __u32 dn_sketch_rank(__u64 h)
 #ifndef __bpf__
 _Static_assert(sizeof(struct dn_sketch) == DN_SKETCH_REGS, "one byte a register");
 _Static_assert(sizeof(struct dn_sketch_gen) == 24, "dn_sketch_gen");
-_Static_assert(sizeof(struct dn_sketch_ports) == 4 * DN_NR_PORTS, "dn_sketch_ports");
+_Static_assert(sizeof(struct dn_sketch_ports) == 4 * DN_NR_PORTS + DN_NR_PORTS / 4,
+	       "dn_sketch_ports");
 _Static_assert(sizeof(struct dn_dst_slot) == 8, "dn_dst_slot");
 _Static_assert(DN_SKETCH_MAX_RANK < 256, "a rank fits a byte");
 _Static_assert(sizeof(struct dn_hist_ent) == 16, "dn_hist_ent");

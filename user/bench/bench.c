@@ -193,6 +193,9 @@ static void print_targets(struct bench *b)
 	unsigned int s = b->opt.sections;
 
 	fprintf(b->out, "\nTargets\n");
+	if (s & BENCH_TESTRUN)
+		fprintf(b->out, "  distinct-source sketches <= +15%% of own cost (nicter): %+.1f%%  %s\n",
+			100 * b->distinct_increase, verdict(b->distinct_increase <= 0.15));
 	if (s & BENCH_LIVE) {
 		fprintf(b->out, "  nicter >= 0.8x bare-drop throughput: %.2fx  %s\n",
 			b->live_ratio[0], verdict(b->live_ratio[0] >= 0.8));

@@ -87,6 +87,7 @@ struct bench {
 	/* Figures the summary checks against the targets (negative: not run). */
 	double live_ratio[BENCH_NR_MIXES];
 	double scanners_increase;     /* 100k vs 0 prefixes, counter's own cost */
+	double distinct_increase;     /* sketches on vs off, nicter, counter's own cost */
 	double ours_lossless_mpps, peer_lossless_mpps;
 	bool ours_generator_bound;
 	double scrape_10k_ms;
@@ -105,9 +106,11 @@ int bench_install_scanners(struct bench *b, const struct dn_prefix_list *l);
  * bench's darknets and scanners; *install_s is the scanner install time. */
 int bench_load_counter_copy(struct bench *b, const struct dn_prefix_list *scanners,
 			    struct darknet_counter_bpf **out, double *install_s);
-/* The same, its per-CPU blocks made for cpus CPUs (0: this machine's). */
+/* The same, its per-CPU blocks made for cpus CPUs (0: this machine's), with
+ * the distinct-source sketches on (as the daemon's defaults) or compiled
+ * out (--no-distinct). */
 int bench_load_counter_for(struct bench *b, const struct dn_prefix_list *scanners, int cpus,
-			   struct darknet_counter_bpf **out, double *install_s);
+			   bool distinct, struct darknet_counter_bpf **out, double *install_s);
 /* Attach prog_fd (native mode) to the receiving veth, replacing what is there. */
 int bench_attach_rx(struct bench *b, int prog_fd);
 /* Run fn in namespace ns and come back. */

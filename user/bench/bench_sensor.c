@@ -151,7 +151,7 @@ static int one_sensor(struct bench *b, int cpus, struct sensor_mem *mem,
 	double install;
 	int err = s ? 0 : -ENOMEM;
 
-	err = err ?: bench_load_counter_for(b, &b->scanners, cpus, &c, &install);
+	err = err ?: bench_load_counter_for(b, &b->scanners, cpus, true, &c, &install);
 	if (err) {
 		free(s);
 		return err;

@@ -15,6 +15,8 @@
 #include "bench_harness.skel.h"
 #include "darknet_counter.skel.h"
 #include "listmaps.h"
+#include "port_series.h"
+#include "sketch_maps.h"
 #include "netns.h"
 #include "array_size.h"
 
@@ -89,6 +91,29 @@ static int load_lists(struct bench *b)
 	return ret;
 }
 
+/* What the daemon gives the sketches at its defaults: a destination
+ * counter per darknet prefix and a port sketch per watched port, so that
+ * the packet path pays here what it pays on a sensor. */
+static int sketch_slots_like_daemon(const struct dn_maps *m, char *err, size_t errlen)
+{
+	struct port_series_config pc;
+	struct sketch_maps sm;
+	int ret, slot = 0;
+
+	port_series_config_init(&pc);
+	ret = port_series_parse_watch(&pc, DN_DEFAULT_WATCH_PORTS, err, errlen);
+	ret = ret ?: sketch_maps_open(&sm, m, err, errlen);
+	if (ret)
+		return ret;
+	ret = sketch_maps_assign_dst(&sm, NULL, err, errlen);
+	for (unsigned int port = 0; !ret && port < DN_NR_PORTS; port++)
+		for (unsigned int proto = 0; !ret && proto < 2; proto++)
+			if (pc.watch[port / 8] & (1u << (port % 8)) && slot < DN_SKETCH_PORT_SLOTS)
+				ret = sketch_maps_set_port(&sm, proto, port, slot++, err, errlen);
+	sketch_maps_close(&sm);
+	return ret;
+}
+
 static int load_counter(struct bench *b)
 {
 	char err[256];
@@ -105,6 +130,7 @@ static int load_counter(struct bench *b)
 	}
 	maps_from_skel(&b->maps, b->ctr);
 	ret = listmaps_install_darknets(&b->maps, &b->darknets, err, sizeof(err));
+	ret = ret ?: sketch_slots_like_daemon(&b->maps, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "bench: darknets: %s\n", err);
 		return ret;
@@ -115,11 +141,11 @@ static int load_counter(struct bench *b)
 int bench_load_counter_copy(struct bench *b, const struct dn_prefix_list *scanners,
 			    struct darknet_counter_bpf **out, double *install_s)
 {
-	return bench_load_counter_for(b, scanners, 0, out, install_s);
+	return bench_load_counter_for(b, scanners, 0, true, out, install_s);
 }
 
 int bench_load_counter_for(struct bench *b, const struct dn_prefix_list *scanners, int cpus,
-			   struct darknet_counter_bpf **out, double *install_s)
+			   bool distinct, struct darknet_counter_bpf **out, double *install_s)
 {
 	struct darknet_counter_bpf *c = darknet_counter_bpf__open();
 	struct dn_maps m;
@@ -129,6 +155,7 @@ int bench_load_counter_for(struct bench *b, const struct dn_prefix_list *scanner
 
 	if (!c)
 		return -errno;
+	c->rodata->dn_distinct = distinct;
 	ret = maps_size_for_cpus(c, cpus);
 	ret = ret ?: darknet_counter_bpf__load(c);
 	if (!ret) {
@@ -137,6 +164,7 @@ int bench_load_counter_for(struct bench *b, const struct dn_prefix_list *scanner
 		t = bench_now();
 		ret = ret ?: listmaps_install_scanners(&m, scanners, err, sizeof(err));
 		*install_s = bench_now() - t;
+		ret = ret ?: sketch_slots_like_daemon(&m, err, sizeof(err));
 	}
 	if (ret) {
 		fprintf(stderr, "bench: another counter instance: %s\n", err[0] ? err : strerror(-ret));

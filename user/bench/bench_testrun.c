@@ -58,7 +58,7 @@ int bench_direct_ns(struct bench *b, int prog_fd, const struct bench_mix *m,
  * drop): harness+program, and each program's own cost as the median of its
  * per-trial difference to harness+drop (paired, so slow drift of the
  * machine cancels). */
-#define MAX_TARGETS (2 + BENCH_MAX_VARIANTS)
+#define MAX_TARGETS (3 + BENCH_MAX_VARIANTS)
 
 struct figures {
 	double total[MAX_TARGETS], own[MAX_TARGETS];
@@ -93,13 +93,16 @@ static int measure(struct bench *b, const int *fds, int n, unsigned int trials,
 	return err;
 }
 
-/* Bare drop, the counter, then any --variant programs. */
-static int targets(const struct bench *b, int *fds)
+/* Bare drop, the counter, the counter with its distinct-source sketches
+ * compiled out (--no-distinct), then any --variant programs. */
+#define NODISTINCT 2
+static int targets(const struct bench *b, struct darknet_counter_bpf *nodistinct, int *fds)
 {
 	int n = 0;
 
 	fds[n++] = bpf_program__fd(b->sink->progs.bench_drop);
 	fds[n++] = bpf_program__fd(b->ctr->progs.darknet_counter);
+	fds[n++] = bpf_program__fd(nodistinct->progs.darknet_counter);
 	for (int i = 0; i < b->nr_variants; i++)
 		fds[n++] = b->variant_fd[i];
 	return n;
@@ -130,9 +133,16 @@ static int direct_single(struct bench *b)
 
 int bench_section_testrun(struct bench *b)
 {
-	int fds[MAX_TARGETS], n = targets(b, fds);
+	struct darknet_counter_bpf *nodistinct = NULL;
+	int fds[MAX_TARGETS], n;
 	struct figures f;
+	double install;
 	int err;
+
+	err = bench_load_counter_for(b, &b->scanners, 0, false, &nodistinct, &install);
+	if (err)
+		return err;
+	n = targets(b, nodistinct, fds);
 
 	fprintf(b->out,
 		"\n1. Per-packet cost, BPF_PROG_TEST_RUN (CPU %d; ns per packet, median of %u\n"
@@ -148,16 +158,27 @@ int bench_section_testrun(struct bench *b)
 		if (err) {
 			fprintf(stderr, "bench: test run of mix %s failed: %s\n",
 				b->mixes[i].name, strerror(-err));
-			return err;
+			break;
 		}
 		fprintf(b->out, "  %-8s %12.0f %16.0f %15.0f %5.0f-%-6.0f %12.2f\n",
 			b->mixes[i].name, f.total[0], f.total[1], f.own[1], f.own_min[1],
 			f.own_max[1], f.total[0] / f.total[1]);
-		for (int k = 2; k < n; k++)
+		fprintf(b->out, "    --no-distinct %18s %16.0f %15.0f %5.0f-%-6.0f  sketches %+.1f%%\n",
+			"", f.total[NODISTINCT], f.own[NODISTINCT], f.own_min[NODISTINCT],
+			f.own_max[NODISTINCT], 100 * (f.own[1] / f.own[NODISTINCT] - 1));
+		if (i == 0)
+			b->distinct_increase = f.own[1] / f.own[NODISTINCT] - 1;
+		for (int k = NODISTINCT + 1; k < n; k++)
 			fprintf(b->out, "    variant %-24s %16.0f %15.0f %5.0f-%-6.0f\n",
-				b->opt.variants[k - 2], f.total[k], f.own[k], f.own_min[k],
-				f.own_max[k]);
+				b->opt.variants[k - NODISTINCT - 1], f.total[k], f.own[k],
+				f.own_min[k], f.own_max[k]);
 	}
+	darknet_counter_bpf__destroy(nodistinct);
+	if (err)
+		return err;
+	fprintf(b->out, "  sketches: the distinct-source sketches as the daemon sets them up at its\n"
+		"  defaults (a destination counter per darknet prefix, a port sketch per\n"
+		"  watched port) against the same counter loaded with --no-distinct\n");
 	return direct_single(b);
 }
 

@@ -40,6 +40,12 @@ enum port_proto {
 	PORT_PROTO_MAX,
 };
 
+/* The IoT-targeted ports of darknet studies 2016-2024 (docs/classification.md) and
+ * NICTER's other top ports (445, 3389, 1433, 443): always their own series. */
+#define DN_DEFAULT_WATCH_PORTS \
+	"22,23,32,80-85,443,445,1433,2323,3232,3389,5500,5555,7547,8080,8081,8181," \
+	"8291,8443,9000,37215,52869,60001"
+
 struct port_series_config {
 	unsigned int max_series;     /* over all interfaces, "other" excluded */
 	unsigned int min_delta;      /* packets between scrapes to count as heavy */

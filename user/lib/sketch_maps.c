@@ -165,6 +165,10 @@ int sketch_maps_set_port(const struct sketch_maps *sm, unsigned int proto, unsig
 	ret = sketch_maps_get_ports(sm, t);
 	if (!ret) {
 		t->slot[proto][port] = slot < 0 ? 0 : slot + 1;
+		if (slot < 0)
+			t->has[proto][port / 64] &= ~(1ull << (port % 64));
+		else
+			t->has[proto][port / 64] |= 1ull << (port % 64);
 		if (bpf_map_update_elem(sm->ports_fd, &zero, t, BPF_ANY))
 			ret = -errno;
 	}
