@@ -9,7 +9,7 @@
 
 #define RPT_MAX_BUCKETS 64
 #define RPT_MAX_SENSORS 32
-#define RPT_KEY 64
+#define RPT_KEY 128   /* the longest recording-rule name is 68 */
 #define RPT_WHY 256
 #define RPT_TOP_PORTS 10
 

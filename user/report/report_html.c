@@ -30,6 +30,9 @@ static const char css[] =
 	".absent{color:#6b4a00;background:#fff7e0;padding:0.3rem 0.5rem;font-size:0.9rem}"
 	".iot{color:#d0581c;font-weight:600}"
 	"footer{margin-top:1.5rem;font-size:0.8rem;color:#555}"
+	"code{overflow-wrap:anywhere}th.rank{width:1.8rem}"
+	"@media (max-width:32rem){body{font-size:14px}table{font-size:0.72rem}"
+	"th,td{padding:0.15rem 0.2rem}.card .v{font-size:1.15rem}}"
 	"@media print{@page{size:A4;margin:14mm 12mm}body{max-width:none;padding:0;font-size:10pt}"
 	"section{break-inside:avoid}h2{break-after:avoid}.newpage{break-before:page}"
 	"th{-webkit-print-color-adjust:exact;print-color-adjust:exact}}";
@@ -146,13 +149,15 @@ static void time_chart(struct strbuf *sb, const struct rpt_report *r, bool per_a
 		 : "Darknet packets", unit);
 	rpt_section_open(sb, per_address ? "per-address" : "packets", title);
 	rpt_svg_bars(sb, title, labels, p->nr_buckets, s, with_cmp ? 2 : 1);
-	strbuf_printf(sb, "<p class=\"cap\">%s per %s of %s%s%s%s. ",
-		      per_address ? "Packets per IPv4 darknet address" : "All darknet packets",
-		      unit, p->name, with_cmp ? ", beside the same " : "",
-		      with_cmp ? unit : "", with_cmp ? " of " : "");
-	if (with_cmp)
+	strbuf_printf(sb, "<p class=\"cap\">%s per %s of ",
+		      per_address ? "Packets per IPv4 darknet address" : "All darknet packets", unit);
+	rpt_html_escape(sb, p->name);
+	if (with_cmp) {
+		strbuf_printf(sb, ", beside the same %s of ", unit);
 		rpt_html_escape(sb, q->name);
-	strbuf_puts(sb, with_cmp ? " (lighter bars)." : "");
+		strbuf_puts(sb, " (lighter bars)");
+	}
+	strbuf_puts(sb, ".");
 	strbuf_puts(sb, " A missing bar is a period without samples.</p>\n");
 	if (r->has_cmp && !with_cmp)
 		rpt_absent(sb, "The comparison period", !q->has_data ?

@@ -221,7 +221,7 @@ static int run(struct report_args *a, struct rpt_report *r, char *err, size_t er
 	struct strbuf html = STRBUF_INIT;
 	char sel[1024], chromium[512], a_date[16], b_date[16];
 	enum rpt_scale scale = (enum rpt_scale)-1;
-	time_t now = time(NULL), start, end;
+	time_t now = time(NULL);
 	int ret;
 
 	ret = set_period(&r->cur, a->from, a->to, &scale, "the period", err, errlen);
@@ -241,9 +241,9 @@ static int run(struct report_args *a, struct rpt_report *r, char *err, size_t er
 	ret = prom_open(&c, &a->prom, err, errlen);
 	if (ret)
 		return ret;
-	start = r->has_cmp && r->cmp.from < r->cur.from ? r->cmp.from : r->cur.from;
-	end = r->has_cmp && r->cmp.to > r->cur.to ? r->cmp.to : r->cur.to;
-	ret = prom_metric_names(&c, (double)start, (double)end, &names, err, errlen);
+	/* Which metrics have samples is asked per period: a rule loaded in
+	 * the middle of the comparison year must not look present in all of it. */
+	ret = prom_metric_names(&c, (double)r->cur.from, (double)r->cur.to, &names, err, errlen);
 	if (ret)
 		goto out;
 	rpt_fmt_date(r->cur.from, a_date, sizeof(a_date));
@@ -256,8 +256,12 @@ static int run(struct report_args *a, struct rpt_report *r, char *err, size_t er
 			 rpt_metric_names[RPT_M_CLASS]);
 		ret = -ENODATA;
 	}
-	if (!ret && r->has_cmp)
-		ret = rpt_fetch_period(&c, sel, &names, &r->cmp, err, errlen);
+	if (!ret && r->has_cmp) {
+		rpt_table_free(&names);
+		ret = prom_metric_names(&c, (double)r->cmp.from, (double)r->cmp.to, &names,
+					err, errlen);
+		ret = ret ?: rpt_fetch_period(&c, sel, &names, &r->cmp, err, errlen);
+	}
 	if (ret)
 		goto out;
 

@@ -188,7 +188,7 @@ int rpt_fetch_period(struct prom_client *c, const char *sel, const struct rpt_ta
 	rpt_table_sort(&p->ports);
 	if (!p->has_ports)
 		absent(p->why_ports, RPT_WHY, RPT_M_PORTS, p, RULES_HINT);
-	p->has_iot = have[RPT_M_IOT] && p->has_ports;
+	p->has_iot = p->iot_ports.n > 0 && p->has_ports;
 	p->iot = rpt_table_sum(&p->iot_ports);
 	if (!p->has_iot)
 		absent(p->why_iot, RPT_WHY, RPT_M_IOT, p, RULES_HINT);

@@ -103,8 +103,9 @@ void rpt_html_ports(struct strbuf *sb, const struct rpt_report *r)
 	rpt_section_open(sb, "ports", "Top-10 destination ports, research scans removed");
 	rpt_svg_hbars(sb, "Top-10 destination ports without research scans", lp, v, hl,
 		      n + 1, p->nonresearch);
-	strbuf_printf(sb, "<table><thead><tr><th>#</th><th>Port</th><th>Packets</th><th>Share</th>%s"
-		      "</tr></thead><tbody>\n", cmp ? "<th>Before</th><th>Change</th>" : "");
+	strbuf_printf(sb, "<table><thead><tr><th class=\"rank\">#</th><th>Port</th><th>Packets</th><th>Share</th>%s%s%s"
+		      "</tr></thead><tbody>\n", cmp ? "<th>" : "", cmp ? r->cmp.name : "",
+		      cmp ? "</th><th>Change</th>" : "");
 	for (size_t i = 0; i <= n; i++) {
 		if (i < n) {
 			strbuf_printf(sb, "<tr><td>%zu</td><td%s>", i + 1,
@@ -152,8 +153,9 @@ void rpt_html_orgs(struct strbuf *sb, const struct rpt_report *r)
 		return;
 	}
 	rpt_section_open(sb, "orgs", "Research scans per organisation");
-	strbuf_printf(sb, "<table><thead><tr><th>Organisation</th><th>Packets</th><th>Share</th>%s"
-		      "</tr></thead><tbody>\n", cmp ? "<th>Before</th><th>Change</th>" : "");
+	strbuf_printf(sb, "<table><thead><tr><th>Organisation</th><th>Packets</th><th>Share</th>%s%s%s"
+		      "</tr></thead><tbody>\n", cmp ? "<th>" : "", cmp ? r->cmp.name : "",
+		      cmp ? "</th><th>Change</th>" : "");
 	for (size_t i = 0; i < p->orgs.n; i++) {
 		const struct rpt_item *it = &p->orgs.items[i];
 
@@ -199,8 +201,9 @@ void rpt_html_classes(struct strbuf *sb, const struct rpt_report *r)
 	strbuf_puts(sb, "<div class=\"newpage\"></div>\n");
 	rpt_section_open(sb, "classes", "Source classes over time");
 	rpt_svg_stacked(sb, "Darknet packets per source class", labels, p->nr_buckets, s, ns);
-	strbuf_printf(sb, "<table><thead><tr><th>Class</th><th>Packets</th><th>Share</th>%s"
-		      "</tr></thead><tbody>\n", cmp ? "<th>Before</th><th>Change</th>" : "");
+	strbuf_printf(sb, "<table><thead><tr><th>Class</th><th>Packets</th><th>Share</th>%s%s%s"
+		      "</tr></thead><tbody>\n", cmp ? "<th>" : "", cmp ? r->cmp.name : "",
+		      cmp ? "</th><th>Change</th>" : "");
 	for (size_t k = 0; k < p->classes.n; k++) {
 		const struct rpt_item *it = &p->classes.items[k];
 
@@ -288,8 +291,9 @@ void rpt_html_class_sources(struct strbuf *sb, const struct rpt_report *r)
 		return;
 	}
 	rpt_section_open(sb, "sources", "Distinct sources per class");
-	strbuf_printf(sb, "<table><thead><tr><th>Class</th><th>Sources per day</th>%s"
-		      "</tr></thead><tbody>\n", cmp ? "<th>Before</th><th>Change</th>" : "");
+	strbuf_printf(sb, "<table><thead><tr><th>Class</th><th>Sources per day</th>%s%s%s"
+		      "</tr></thead><tbody>\n", cmp ? "<th>" : "", cmp ? r->cmp.name : "",
+		      cmp ? "</th><th>Change</th>" : "");
 	for (size_t i = 0; i < p->class_sources.n; i++) {
 		const struct rpt_item *it = &p->class_sources.items[i];
 
