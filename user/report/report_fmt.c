@@ -35,14 +35,15 @@ static const struct {
 };
 
 /* One decimal from a million up ("212.1 billion"), a grouped integer
- * below ("559,125"), two decimals below 10 ("1.25"). The unit is chosen
- * on the rounded value, so 999,950,000 reads "1.0 billion". */
+ * below ("559,125"), two decimals below 10 ("1.25"). Above a million the
+ * unit is chosen on the rounded value, so 999,960,000 reads "1.0 billion",
+ * never "1000.0 million". */
 void rpt_fmt_count(double v, char *buf, size_t n)
 {
 	double a = fabs(v);
 
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (round(a / units[i].scale * 10) >= 10) {
+		if (a >= 1e6 && round(a / units[i].scale * 10) >= 10) {
 			snprintf(buf, n, "%.1f %s", v / units[i].scale, units[i].word);
 			return;
 		}
