@@ -160,7 +160,7 @@ $(LIBDARKNET) $(LIBPKTGEN) $(LIBREPORT):
 # (tests/tools/check-links.sh holds them to it).
 link = $(call msg,LINK,$@) $(CC) $(CFLAGS) $(LDFLAGS) $(1) -o $@
 
-# The report is a subcommand of the daemon's binary (user/report/README.md).
+# The report is a subcommand of the daemon's binary (README.md, Layout).
 $(DAEMON): $(OUT)/user/daemon/main.o $(DAEMON_MODS) $(LIBREPORT) $(LIBDARKNET)
 	$(call link,$^ $(DAEMON_LIBS) $(REPORT_LIBS))
 

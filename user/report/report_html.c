@@ -30,7 +30,7 @@ static const char css[] =
 	".absent{color:#6b4a00;background:#fff7e0;padding:0.3rem 0.5rem;font-size:0.9rem}"
 	".iot{color:#d0581c;font-weight:600}"
 	"footer{margin-top:1.5rem;font-size:0.8rem;color:#555}"
-	"code{overflow-wrap:anywhere}th.rank{width:1.8rem}"
+	"code{overflow-wrap:anywhere}th.rank{width:2.4rem}"
 	"@media (max-width:32rem){body{font-size:14px}table{font-size:0.72rem}"
 	"th,td{padding:0.15rem 0.2rem}.card .v{font-size:1.15rem}}"
 	"@media print{@page{size:A4;margin:14mm 12mm}body{max-width:none;padding:0;font-size:10pt}"
