@@ -36,6 +36,8 @@ HTTPD_LIBS := $(call pkg_libs,libmicrohttpd gnutls,-lmicrohttpd -lgnutls)
 DAEMON_LIBS := $(LIBXDP_LIBS) $(LIBBPF_LIBS) $(HTTPD_LIBS) \
 	       $(call pkg_libs,yaml-0.1 libcrypt zlib,-lyaml -lcrypt -lz) -lm -lpthread
 PCAP_LIBS := -lpcap
+# `darknet-counter report` (user/report): an HTTP client and a JSON parser.
+REPORT_LIBS := $(call pkg_libs,libcurl jansson,-lcurl -ljansson)
 
 # -I$(ARCH_INC): Debian keeps asm/ under the multiarch directory; we build the
 # BPF side against UAPI headers (linux/ip.h etc.), not a generated vmlinux.h.
@@ -50,6 +52,7 @@ objs = $(patsubst %.c,$(OUT)/%.o,$(wildcard user/$(1)/*.c))
 
 LIBDARKNET := $(OUT)/libdarknet.a
 LIBPKTGEN := $(OUT)/libpktgen.a
+LIBREPORT := $(OUT)/libreport.a
 # The daemon's modules but main: the unit and e2e tests link them too.
 DAEMON_MODS := $(filter-out $(OUT)/user/daemon/main.o,$(call objs,daemon))
 
@@ -128,11 +131,12 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 # Include paths per folder: a program sees the library and its own folder.
 $(OUT)/user/lib/%.o: DIR_CFLAGS :=
 $(OUT)/user/pktgen/%.o: DIR_CFLAGS := -Iuser/pktgen
-$(OUT)/user/daemon/%.o: DIR_CFLAGS := -Iuser/daemon
+$(OUT)/user/daemon/%.o: DIR_CFLAGS := -Iuser/daemon -Iuser/report
+$(OUT)/user/report/%.o: DIR_CFLAGS := -Iuser/report
 $(OUT)/user/trafgen/%.o: DIR_CFLAGS := -Iuser/trafgen -Iuser/pktgen
 $(OUT)/user/bench/%.o: DIR_CFLAGS := -Iuser/bench -Iuser/pktgen
 $(OUT)/user/pcap-counter/%.o: DIR_CFLAGS :=
-$(OUT)/tests/%.o: DIR_CFLAGS := -Itests -Iuser/daemon -Iuser/pktgen
+$(OUT)/tests/%.o: DIR_CFLAGS := -Itests -Iuser/daemon -Iuser/pktgen -Iuser/report
 
 # Any object may include a skeleton: generate them all first.
 $(OUT)/user/%.o: user/%.c Makefile | $(SKELS)
@@ -147,7 +151,8 @@ $(OUT)/tests/%.o: tests/%.c Makefile | $(SKELS)
 
 $(LIBDARKNET): $(call objs,lib)
 $(LIBPKTGEN): $(call objs,pktgen)
-$(LIBDARKNET) $(LIBPKTGEN):
+$(LIBREPORT): $(call objs,report)
+$(LIBDARKNET) $(LIBPKTGEN) $(LIBREPORT):
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
@@ -155,8 +160,9 @@ $(LIBDARKNET) $(LIBPKTGEN):
 # (tests/tools/check-links.sh holds them to it).
 link = $(call msg,LINK,$@) $(CC) $(CFLAGS) $(LDFLAGS) $(1) -o $@
 
-$(DAEMON): $(OUT)/user/daemon/main.o $(DAEMON_MODS) $(LIBDARKNET)
-	$(call link,$^ $(DAEMON_LIBS))
+# The report is a subcommand of the daemon's binary (README.md, Layout).
+$(DAEMON): $(OUT)/user/daemon/main.o $(DAEMON_MODS) $(LIBREPORT) $(LIBDARKNET)
+	$(call link,$^ $(DAEMON_LIBS) $(REPORT_LIBS))
 
 $(TRAFGEN): $(call objs,trafgen) $(LIBPKTGEN) $(LIBDARKNET)
 	$(call link,$^ $(LIBBPF_LIBS))
@@ -170,8 +176,8 @@ $(PCAP_COUNTER): $(call objs,pcap-counter)
 TEST_LIBS := $(DAEMON_MODS) $(LIBPKTGEN) $(LIBDARKNET) $(DAEMON_LIBS) -lcriterion
 test_objs = $(patsubst tests/%.c,$(OUT)/tests/%.o,$(wildcard tests/$(1)/*.c) $(TEST_SUPPORT))
 
-$(UNIT_TESTS): $(call test_objs,unit) $(DAEMON_MODS) $(LIBPKTGEN) $(LIBDARKNET)
-	$(call link,$(call test_objs,unit) $(TEST_LIBS))
+$(UNIT_TESTS): $(call test_objs,unit) $(DAEMON_MODS) $(LIBREPORT) $(LIBPKTGEN) $(LIBDARKNET)
+	$(call link,$(call test_objs,unit) $(LIBREPORT) $(TEST_LIBS) $(REPORT_LIBS))
 
 $(BPF_TESTS): $(call test_objs,bpf) $(DAEMON_MODS) $(LIBPKTGEN) $(LIBDARKNET)
 	$(call link,$(call test_objs,bpf) $(TEST_LIBS))

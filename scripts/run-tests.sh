@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.." || exit 1
 
 # The shell tiers under tests/e2e, by name: a deleted one fails the run
 # instead of quietly running less, and one not listed here fails too.
-e2e_scripts=(landing_page multi_sensor prometheus_e2e web_security fleet alert_delivery)
+e2e_scripts=(landing_page multi_sensor prometheus_e2e web_security fleet alert_delivery report)
 
 failed=()
 run_tier() {

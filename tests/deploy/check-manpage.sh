@@ -3,7 +3,7 @@
 # what the built daemon's --help prints, and the man page is lint-clean.
 #
 # Usage: tests/deploy/check-manpage.sh [BUILD_DIR]   (unprivileged; runs only
-# `darknet-counter --help` and `--version`)
+# `darknet-counter --help`, `darknet-counter report --help` and `--version`)
 #
 # Checks: `mandoc -Tlint` reports nothing; every long option of --help is in
 # the man page and in README.md, and every --option the man page names is
@@ -25,7 +25,8 @@ command -v mandoc >/dev/null || { fail "mandoc is installed" "scripts/install-de
 
 # The man page's text with roff's escaped hyphens made plain.
 man_text=$(sed 's/\\-/-/g' "$MAN")
-help=$("$out/darknet-counter" --help)
+# The daemon's options and the report subcommand's, which has a --help of its own.
+help=$("$out/darknet-counter" --help && "$out/darknet-counter" report --help)
 help_opts=$(grep -oE -- '--[a-z][a-z.-]*' <<<"$help" | sort -u)
 man_opts=$(grep -oE -- '--[a-z][a-z.-]*[a-z]' <<<"$man_text" | sort -u)
 
@@ -54,7 +55,7 @@ done
 	fail "options in the man page that --help does not know" "$unknown"
 
 # Subcommands: the words after "darknet-counter" in --help's usage lines.
-for c in $(sed -nE 's/^ *(Usage:)? *darknet-counter ([a-z]+) .*/\2/p' <<<"$help"); do
+for c in $(sed -nE 's/^ *(Usage:)? *darknet-counter ([a-z]+) .*/\2/p' <<<"$help" | sort -u); do
 	if grep -qE "^\.TP" "$MAN" && grep -A1 '^\.TP' "$MAN" | grep -qE "^\.BI? $c( |\$)"; then
 		ok "subcommand $c is documented in the man page"
 	else

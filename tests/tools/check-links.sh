@@ -23,13 +23,13 @@ shared=$(defined "$out/libpktgen.a" | comm -12 - "$tmp" | tr '\n' ' ')
 rm -f "$tmp"
 check "darknet-counter links no traffic-generator code" "${shared:-ok}"
 
-bad=$(needed "$out/darknet-pcap-counter" | grep -E 'microhttpd|gnutls|yaml|crypt|xdp|bpf' | tr '\n' ' ')
+bad=$(needed "$out/darknet-pcap-counter" | grep -E 'microhttpd|gnutls|yaml|crypt|xdp|bpf|curl|jansson' | tr '\n' ' ')
 check "darknet-pcap-counter needs no daemon library" "${bad:-ok}"
 
-bad=$(needed "$out/darknet-trafgen" | grep -E 'microhttpd|gnutls|yaml|crypt|xdp' | tr '\n' ' ')
+bad=$(needed "$out/darknet-trafgen" | grep -E 'microhttpd|gnutls|yaml|crypt|xdp|curl|jansson' | tr '\n' ' ')
 check "darknet-trafgen needs no daemon library" "${bad:-ok}"
 
-bad=$(needed "$out/darknet-bench" | grep -E 'microhttpd|gnutls|yaml|crypt' | tr '\n' ' ')
+bad=$(needed "$out/darknet-bench" | grep -E 'microhttpd|gnutls|yaml|crypt|curl|jansson' | tr '\n' ' ')
 check "darknet-bench needs no HTTP or web-config library" "${bad:-ok}"
 
 [ "$fail" = 0 ] && echo "check-links: 4 passed, 0 failed" || echo "check-links: failed"

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "netns.h"
 #include "privs.h"
+#include "report_main.h"
 #include "status.h"
 #include "webconfig.h"
 
@@ -322,7 +323,11 @@ static int run(struct daemon *d)
 int main(int argc, char **argv)
 {
 	static struct daemon d = { .listen_fd = -1 };
-	int ret = config_parse(&d.cfg, argc, argv);
+	int ret;
+
+	if (argc > 1 && !strcmp(argv[1], "report"))
+		return report_main(argc - 1, argv + 1);
+	ret = config_parse(&d.cfg, argc, argv);
 
 	if (ret)
 		return ret > 0 ? 0 : 2;
