@@ -208,14 +208,8 @@ static int serve(struct daemon *d, const sigset_t *sigs)
 	}
 }
 
-static int start_http(struct daemon *d)
+static int setup_exporter(struct daemon *d)
 {
-	struct http_options opts = {
-		.telemetry_path = d->cfg.telemetry_path,
-		.metrics = exporter_metrics,
-		.landing = exporter_landing,
-		.ctx = &d->ex,
-	};
 	int ret = exporter_init(&d->ex, d->ifaces, d->cfg.nr_ifaces, &d->cfg,
 				d->err, sizeof(d->err));
 
@@ -225,6 +219,22 @@ static int start_http(struct daemon *d)
 	d->ex.self.scanner_entries = d->lists.scanners.len;
 	d->ex.self.last_reload_success = exporter_now();
 	landing_set_telemetry_path(d->cfg.telemetry_path);
+	return 0;
+}
+
+/* Called with privileges already dropped: capset() and no_new_privs apply
+ * to the calling thread only, and libmicrohttpd's threads inherit them from
+ * this one when they are created (docs/hardening.md). */
+static int start_http(struct daemon *d)
+{
+	struct http_options opts = {
+		.telemetry_path = d->cfg.telemetry_path,
+		.metrics = exporter_metrics,
+		.landing = exporter_landing,
+		.ctx = &d->ex,
+	};
+	int ret;
+
 	webconfig_apply(&d->web, &opts);
 	ret = http_start(d->listen_fd, &opts, &d->http, d->err, sizeof(d->err));
 	return step_failed(ret, d->err, sizeof(d->err), "start the HTTP server on %s",
@@ -260,12 +270,15 @@ static int setup(struct daemon *d)
 	ret = bpffs_ensure(cfg->pin_root, err, len);
 	if (step_failed(ret, err, len, "prepare bpffs at %s", cfg->pin_root))
 		return ret;
+	/* The socket is bound (a port below 1024 needs no capability later);
+	 * privileges go before the first HTTP thread exists. */
 	ret = attach_all(d);
-	ret = ret ?: start_http(d);
+	ret = ret ?: setup_exporter(d);
 	if (!ret) {
 		ret = privs_drop(cfg->user, err, len);
 		step_failed(ret, err, len, "drop privileges");
 	}
+	ret = ret ?: start_http(d);
 	if (ret)
 		rollback(d);
 	return ret;
