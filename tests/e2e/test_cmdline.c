@@ -112,6 +112,24 @@ Test(cmdline, malformed_cidr_in_file, .init = setup, .fini = teardown, .timeout 
 	free(path);
 }
 
+/* Read as empty, a darknet file would have made every address darknet. */
+Test(cmdline, empty_darknet_file, .init = setup, .fini = teardown, .timeout = 30)
+{
+	char *path = netfix_tmp(&fx, "darknets.txt"), needle[300];
+
+	e2e_put(path, "# nothing here yet\n");
+	snprintf(needle, sizeof(needle), "%s: no darknet prefix in it", path);
+	expect_refused("comments-only --darknet-file", NULL, ARGS("--darknet-file", path),
+		       fx.if_sensor, needle, 0);
+	free(path);
+}
+
+Test(cmdline, darknet_file_not_regular, .init = setup, .fini = teardown, .timeout = 30)
+{
+	expect_refused("--darknet-file /dev/zero", NULL, ARGS("--darknet-file", "/dev/zero"),
+		       fx.if_sensor, "/dev/zero: not a regular file", 0);
+}
+
 Test(cmdline, prefix_length_out_of_range, .init = setup, .fini = teardown, .timeout = 30)
 {
 	expect_refused("prefix length 33", NULL, ARGS("--darknet", "198.51.100.0/33"),

@@ -216,3 +216,38 @@ Test(reload, bad_file_keeps_old_list, .init = setup, .fini = teardown, .timeout 
 		     "bad scanner reload: darknet_list_entries{list=scanners}");
 	scrape_free(&s);
 }
+
+/* A darknet file caught empty (truncated mid-rewrite) or left with comments
+ * only is a failed reload, not "every address is darknet". */
+Test(reload, empty_darknet_file_keeps_old_list, .init = setup, .fini = teardown, .timeout = 60)
+{
+	static const char *const texts[] = { "", "# being rewritten\n\n" };
+	struct scrape s;
+	char needle[300], *log;
+
+	snprintf(needle, sizeof(needle), "%s: no darknet prefix in it", darknet_file);
+	for (int i = 0; i < 2; i++) {
+		e2e_put(darknet_file, texts[i]);
+		cr_assert_eq(dctl_signal(&dd, SIGHUP), 0, "empty reload: SIGHUP");
+		cr_assert(scrape_wait_sum(port, "darknet_config_reload_errors_total", NULL, i + 1,
+					  5000) == i + 1,
+			  "empty reload %d: darknet_config_reload_errors_total is not %d; log:\n%s",
+			  i, i + 1, dctl_log(&dd));
+	}
+	log = dctl_log(&dd);
+	cr_expect(strstr(log, needle), "empty reload: the log does not say '%s':\n%s", needle, log);
+	free(log);
+	e2e_scrape(port, &s, "empty reload after");
+	cr_expect(promx_find(&s.m, "darknet_prefix_addresses", "prefix=203.0.113.0/24"),
+		  "empty reload: the old prefix 203.0.113.0/24 is gone");
+	cr_expect(!promx_find(&s.m, "darknet_prefix_addresses", "prefix=0.0.0.0/0"),
+		  "empty reload: 0.0.0.0/0 was installed");
+	scrape_free(&s);
+
+	/* the old list still counts: IPv6 is not darknet */
+	send_cycle("empty reload traffic", frames_now());
+	e2e_scrape(port, &s, "empty reload traffic");
+	cr_expect_eq(PREFIX(&s, "203.0.113.0/24"), 8, "empty reload traffic: 203.0.113.0/24");
+	cr_expect_eq(PASSED(&s), 7, "empty reload traffic: IPv6 still not darknet");
+	scrape_free(&s);
+}
