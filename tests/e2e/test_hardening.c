@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <pthread.h>
+#include <sys/socket.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,4 +89,125 @@ Test(hardening, every_thread_dropped_privileges, .init = setup, .fini = teardown
 	closedir(d);
 	/* main + the HTTP pool: a test that saw one thread proved nothing */
 	cr_expect_gt(threads, 1, "hardening privs: only %d thread(s) seen", threads);
+}
+
+/* A header byte every DRIP_MS on each of DRIP_ADDRS x DRIP_PER_ADDR
+ * connections, reconnecting when the server closes one: every slot the
+ * daemon has, held without credentials. */
+#define DRIP_ADDRS 8
+#define DRIP_PER_ADDR 64
+#define DRIP_MS 5000
+#define SCRAPES 15
+
+struct drip {
+	int fd[DRIP_ADDRS * DRIP_PER_ADDR];
+	long long last[DRIP_ADDRS * DRIP_PER_ADDR];
+	volatile int stop;
+	int reconnects;
+};
+
+static const char drip_start[] = "GET /metrics HTTP/1.1\r\nHost: a\r\nX-Drip: ";
+
+static void drip_open(struct drip *d, int i)
+{
+	char src[16];
+
+	snprintf(src, sizeof(src), "127.0.0.%d", 2 + i / DRIP_PER_ADDR);
+	d->fd[i] = httpc_connect("127.0.0.1", port, src, 500);
+	d->last[i] = e2e_now_ms();
+	if (d->fd[i] >= 0 && send(d->fd[i], drip_start, strlen(drip_start), MSG_NOSIGNAL) < 0) {
+		close(d->fd[i]);
+		d->fd[i] = -1;
+	}
+}
+
+static void *drip_run(void *arg)
+{
+	struct drip *d = arg;
+	const int n = DRIP_ADDRS * DRIP_PER_ADDR;
+	char buf[512];
+
+	for (int i = 0; i < n; i++)
+		drip_open(d, i);
+	while (!d->stop) {
+		for (int i = 0; i < n && !d->stop; i++) {
+			long long now = e2e_now_ms();
+
+			if (d->fd[i] >= 0 && recv(d->fd[i], buf, sizeof(buf), MSG_DONTWAIT) == 0) {
+				close(d->fd[i]);   /* closed by the server: come back */
+				d->fd[i] = -1;
+			}
+			if (d->fd[i] < 0 && now - d->last[i] >= 200) {
+				drip_open(d, i);
+				d->reconnects++;
+			} else if (d->fd[i] >= 0 && now - d->last[i] >= DRIP_MS) {
+				if (send(d->fd[i], "a", 1, MSG_NOSIGNAL) < 0) {
+					close(d->fd[i]);
+					d->fd[i] = -1;
+				}
+				d->last[i] = now;
+			}
+		}
+		e2e_sleep_ms(20);
+	}
+	for (int i = 0; i < n; i++)
+		if (d->fd[i] >= 0)
+			close(d->fd[i]);
+	return NULL;
+}
+
+/* A header that never ends is cut at the header deadline, however steadily
+ * it trickles in (the idle timeout alone never fires). */
+Test(hardening, headers_have_a_deadline, .init = setup, .fini = teardown, .timeout = 60)
+{
+	int fd = httpc_connect("127.0.0.1", port, NULL, 2000);
+	long long t0 = e2e_now_ms(), closed = -1;
+	char c;
+
+	cr_assert_geq(fd, 0, "deadline: cannot connect");
+	cr_assert_gt(send(fd, drip_start, strlen(drip_start), MSG_NOSIGNAL), 0, "deadline: send");
+	while (e2e_now_ms() - t0 < 25000 && closed < 0) {
+		e2e_sleep_ms(1000);
+		if (send(fd, "a", 1, MSG_NOSIGNAL) < 0 ||
+		    recv(fd, &c, 1, MSG_DONTWAIT) == 0)
+			closed = e2e_now_ms() - t0;
+	}
+	close(fd);
+	cr_log_info("deadline: the drip-fed connection was closed after %lld ms", closed);
+	cr_expect(closed >= 0 && closed <= 14000,
+		  "deadline: a header dripped 1 byte/s was still open after %lld ms, want closed "
+		  "within the 10 s deadline", closed < 0 ? e2e_now_ms() - t0 : closed);
+}
+
+Test(hardening, drip_feeders_do_not_starve_a_scrape, .init = setup, .fini = teardown,
+     .timeout = 120)
+{
+	static struct drip d;
+	long long worst = 0;
+	int failed = 0;
+	pthread_t t;
+
+	memset(&d, 0, sizeof(d));
+	cr_assert_eq(pthread_create(&t, NULL, drip_run, &d), 0, "drip: thread");
+	e2e_sleep_ms(3000);   /* every slot taken */
+	for (int i = 0; i < SCRAPES; i++) {
+		struct httpc_resp r;
+		long long t0 = e2e_now_ms(), ms;
+		int ret = httpc_request("127.0.0.1", port, NULL, "GET", "/metrics", NULL, 1000, &r);
+
+		ms = e2e_now_ms() - t0;
+		if (ret || r.status != 200)
+			failed++, ms = 1000 + ms;
+		if (ms > worst)
+			worst = ms;
+		httpc_resp_free(&r);
+		e2e_sleep_ms(1000);
+	}
+	d.stop = 1;
+	pthread_join(t, NULL);
+	printf("drip: worst of %d scrapes under %d drip-fed connections: %lld ms "
+	       "(%d failed, %d reconnects)\n", SCRAPES, DRIP_ADDRS * DRIP_PER_ADDR, worst, failed,
+	       d.reconnects);
+	cr_expect_eq(failed, 0, "drip: %d of %d scrapes failed", failed, SCRAPES);
+	cr_expect_lt(worst, 1000, "drip: worst scrape %lld ms, want < 1000", worst);
 }

@@ -33,6 +33,7 @@ struct http_options {
 	enum http_client_auth tls_client_auth; /* verifying ones need the CA */
 	const char *tls_priorities;    /* GnuTLS priority string (min/max_version) */
 	unsigned int timeout_sec;      /* idle connection timeout */
+	unsigned int header_deadline_sec; /* whole request headers (http_guard.h) */
 	unsigned int max_connections;
 	unsigned int max_per_ip;
 	size_t max_request_bytes;
@@ -43,6 +44,10 @@ struct http_options {
 #define HTTP_DEFAULT_MAX_CONNECTIONS 512
 #define HTTP_DEFAULT_MAX_PER_IP 64
 #define HTTP_DEFAULT_MAX_REQUEST 32768
+/* The limits are explained in docs/hardening.md. */
+#define HTTP_DEFAULT_HEADER_DEADLINE 10
+#define HTTP_RESERVE 128
+#define HTTP_PRESSURE_GRACE_MS 1000
 
 struct http_server;
 
