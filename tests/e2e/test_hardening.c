@@ -1,6 +1,7 @@
 /* test_hardening.c: end-to-end: privileges of every daemon thread, and limits that keep scrapes served under abuse. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
+#include <crypt.h>
 #include <dirent.h>
 #include <pthread.h>
 #include <sys/socket.h>
@@ -210,4 +211,128 @@ Test(hardening, drip_feeders_do_not_starve_a_scrape, .init = setup, .fini = tear
 	       d.reconnects);
 	cr_expect_eq(failed, 0, "drip: %d of %d scrapes failed", failed, SCRAPES);
 	cr_expect_lt(worst, 1000, "drip: worst scrape %lld ms, want < 1000", worst);
+}
+
+#define FLOODERS 60
+#define GOOD_PASS "scrape-pw"
+
+static void base64(const char *in, char *out)
+{
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t n = strlen(in), o = 0;
+
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned int v = (unsigned char)in[i] << 16;
+
+		v |= i + 1 < n ? (unsigned char)in[i + 1] << 8 : 0;
+		v |= i + 2 < n ? (unsigned char)in[i + 2] : 0;
+		out[o++] = tab[v >> 18 & 63];
+		out[o++] = tab[v >> 12 & 63];
+		out[o++] = i + 1 < n ? tab[v >> 6 & 63] : '=';
+		out[o++] = i + 2 < n ? tab[v & 63] : '=';
+	}
+	out[o] = '\0';
+}
+
+static void auth_header(const char *user, const char *pass, char *out, size_t len)
+{
+	char plain[128], b64[200];
+
+	snprintf(plain, sizeof(plain), "%s:%s", user, pass);
+	base64(plain, b64);
+	snprintf(out, len, "Authorization: Basic %s\r\n", b64);
+}
+
+/* The daemon with basic auth: alice, bcrypt cost 10 (htpasswd's default). */
+static char good_auth[256];
+
+static void setup_auth(void)
+{
+	struct crypt_data data = {0};
+	char salt[CRYPT_GENSALT_OUTPUT_SIZE], *cfg, text[256];
+	const char *h;
+
+	fixture();
+	cr_assert_not_null(crypt_gensalt_rn("$2b$", 10, NULL, 0, salt, sizeof(salt)), "gensalt");
+	h = crypt_rn(GOOD_PASS, salt, &data, sizeof(data));
+	cr_assert_not_null(h, "crypt_rn");
+	snprintf(text, sizeof(text), "basic_auth_users:\n  alice: %s\n", h);
+	cfg = netfix_tmp(&fx, "web.yml");
+	e2e_put(cfg, text);
+	dctl_arg(&dd, "--web.config.file");
+	dctl_arg(&dd, cfg);
+	auth_header("alice", GOOD_PASS, good_auth, sizeof(good_auth));
+	dd.ready_headers = good_auth;   /* also fills the cache of good logins */
+	e2e_start(&dd, "hardening auth");
+	free(cfg);
+}
+
+struct flooder {
+	int id;
+	volatile int *stop;
+	int requests, refused;
+};
+
+/* Wrong passwords, a new one each time, from 127.0.0.(2+id). */
+static void *flood(void *arg)
+{
+	struct flooder *f = arg;
+	char src[16], pw[32], hdr[256];
+
+	snprintf(src, sizeof(src), "127.0.0.%d", 2 + f->id);
+	for (int n = 0; !*f->stop; n++) {
+		struct httpc_resp r;
+
+		snprintf(pw, sizeof(pw), "wrong-%d-%d", f->id, n);
+		auth_header("alice", pw, hdr, sizeof(hdr));
+		if (!httpc_request("127.0.0.1", port, src, "GET", "/metrics", hdr, 5000, &r)) {
+			f->requests++;
+			f->refused += r.status == 401 || r.status == 429;
+		}
+		httpc_resp_free(&r);
+	}
+	return NULL;
+}
+
+Test(hardening, bad_password_flood_does_not_slow_a_cached_scrape, .init = setup_auth,
+     .fini = teardown, .timeout = 120)
+{
+	static struct flooder f[FLOODERS];
+	pthread_t t[FLOODERS];
+	volatile int stop = 0;
+	long long worst = 0;
+	int failed = 0, requests = 0, refused = 0;
+
+	for (int i = 0; i < FLOODERS; i++) {
+		f[i] = (struct flooder){ .id = i, .stop = &stop };
+		cr_assert_eq(pthread_create(&t[i], NULL, flood, &f[i]), 0, "flood: thread %d", i);
+	}
+	e2e_sleep_ms(1000);
+	for (int i = 0; i < SCRAPES; i++) {
+		struct httpc_resp r;
+		long long t0 = e2e_now_ms(), ms;
+		int ret = httpc_request("127.0.0.1", port, NULL, "GET", "/metrics", good_auth, 1000,
+					&r);
+
+		ms = e2e_now_ms() - t0;
+		if (ret || r.status != 200)
+			failed++, ms = 1000 + ms;
+		if (ms > worst)
+			worst = ms;
+		httpc_resp_free(&r);
+		e2e_sleep_ms(500);
+	}
+	stop = 1;
+	for (int i = 0; i < FLOODERS; i++) {
+		pthread_join(t[i], NULL);
+		requests += f[i].requests;
+		refused += f[i].refused;
+	}
+	printf("auth flood: worst of %d cached scrapes under %d bad-password clients: %lld ms "
+	       "(%d failed; %d bad requests, %d refused)\n", SCRAPES, FLOODERS, worst, failed,
+	       requests, refused);
+	cr_expect_eq(refused, requests, "auth flood: a wrong password was let in");
+	cr_expect_eq(failed, 0, "auth flood: %d of %d scrapes failed", failed, SCRAPES);
+	cr_expect_lt(worst, 1000, "auth flood: worst scrape %lld ms, want < 1000", worst);
 }

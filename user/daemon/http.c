@@ -112,6 +112,8 @@ static enum MHD_Result send_body(struct MHD_Connection *conn, http_body_fn fn,
 static enum MHD_Result check_auth(struct http_server *srv, struct MHD_Connection *conn,
 				  bool *denied)
 {
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	char *pass = NULL, *user;
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -121,12 +123,22 @@ static enum MHD_Result check_auth(struct http_server *srv, struct MHD_Connection
 	if (!srv->opts.auth)
 		return MHD_YES;
 	user = MHD_basic_auth_get_username_password(conn, &pass);
-	status = srv->opts.auth(srv->opts.auth_ctx, user, pass);
+	status = srv->opts.auth(srv->opts.auth_ctx, user, pass, ci ? ci->client_addr : NULL);
 	MHD_free(user);
+	if (pass)
+		explicit_bzero(pass, strlen(pass));   /* MHD_free does not wipe */
 	MHD_free(pass);
 	if (!status)
 		return MHD_YES;
 	*denied = true;
+	if (status == MHD_HTTP_TOO_MANY_REQUESTS) {
+		r = MHD_create_response_from_buffer(strlen("Too Many Requests\n"),
+			"Too Many Requests\n", MHD_RESPMEM_PERSISTENT);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+		ret = MHD_queue_response(conn, status, r);
+		MHD_destroy_response(r);
+		return ret;
+	}
 	r = MHD_create_response_from_buffer(strlen("Unauthorized\n"), "Unauthorized\n",
 					    MHD_RESPMEM_PERSISTENT);
 	ret = MHD_queue_basic_auth_fail_response(conn, "darknet-counter", r);

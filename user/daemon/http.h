@@ -7,8 +7,11 @@
 /* Produce a body: malloc'd into *body (the server frees it). 0 or -errno. */
 typedef int (*http_body_fn)(void *ctx, char **body, size_t *len);
 /* Decide whether a request may proceed: 0 yes, else the HTTP status to send
- * (401 with a challenge). user/pass are NULL when none were given. */
-typedef int (*http_auth_fn)(void *ctx, const char *user, const char *pass);
+ * (401 with a challenge, 429). user/pass are NULL when none were given;
+ * peer is the client's address (NULL if unknown). */
+struct sockaddr;
+typedef int (*http_auth_fn)(void *ctx, const char *user, const char *pass,
+			    const struct sockaddr *peer);
 
 /* exporter-toolkit's client_auth_type, in order of strictness. */
 enum http_client_auth {
