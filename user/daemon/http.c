@@ -13,7 +13,6 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <microhttpd.h>
-#include <zlib.h>
 #include "log.h"
 #include "http.h"
 #include "http_guard.h"
@@ -27,35 +26,6 @@ struct http_server {
 	pthread_mutex_t log_lock;
 	char last_log[256];
 };
-
-int http_gzip(const char *in, size_t len, char **out, size_t *outlen)
-{
-	z_stream zs = {0};
-	size_t cap = compressBound(len) + 32;   /* + gzip header and trailer */
-	int ret;
-
-	*out = malloc(cap);
-	if (!*out)
-		return -ENOMEM;
-	/* windowBits 15 + 16 asks zlib for a gzip wrapper, not raw zlib */
-	if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
-			 Z_DEFAULT_STRATEGY) != Z_OK) {
-		free(*out);
-		return -ENOMEM;
-	}
-	zs.next_in = (Bytef *)in;
-	zs.avail_in = len;
-	zs.next_out = (Bytef *)*out;
-	zs.avail_out = cap;
-	ret = deflate(&zs, Z_FINISH);
-	*outlen = zs.total_out;
-	deflateEnd(&zs);
-	if (ret != Z_STREAM_END) {
-		free(*out);
-		return -EIO;
-	}
-	return 0;
-}
 
 static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned int status,
 				 const char *text)
@@ -77,7 +47,7 @@ static bool wants_gzip(struct MHD_Connection *conn)
 	const char *ae = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_ACCEPT_ENCODING);
 
-	return ae && strcasestr(ae, "gzip");
+	return ae && http_accepts_gzip(ae);
 }
 
 static enum MHD_Result send_body(struct MHD_Connection *conn, http_body_fn fn,
@@ -269,6 +239,25 @@ static int check_client_cert(const struct http_server *srv, struct MHD_Connectio
 	return client_auth_verifies(a) ? verify_client_chain(s) : 0;
 }
 
+static enum MHD_Result count_host(void *cls, enum MHD_ValueKind kind, const char *key,
+				  const char *value)
+{
+	(void)kind;
+	(void)value;
+	*(int *)cls += !strcasecmp(key, MHD_HTTP_HEADER_HOST);
+	return MHD_YES;
+}
+
+/* RFC 9112 section 3.2: 400 for an HTTP/1.1 request without a Host header,
+ * and for any request with more than one. */
+static bool host_ok(struct MHD_Connection *conn, const char *version)
+{
+	int n = 0;
+
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_host, &n);
+	return n == 1 || (n == 0 && strcmp(version, MHD_HTTP_VERSION_1_1));
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
 			      const char *method, const char *version,
 			      const char *upload_data, size_t *upload_data_size,
@@ -278,11 +267,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	enum MHD_Result ret;
 	bool denied;
 
-	(void)version;
 	(void)upload_data;
 	(void)con_cls;
 	/* the headers are in: the header deadline no longer applies */
 	http_guard_request(srv->guard, guard_conn(conn));
+	if (!host_ok(conn, version)) {
+		*upload_data_size = 0;
+		return send_text(conn, MHD_HTTP_BAD_REQUEST,
+				 "Bad Request: one Host header is required\n");
+	}
 	if (check_client_cert(srv, conn)) {
 		*upload_data_size = 0;
 		return send_text(conn, MHD_HTTP_FORBIDDEN,

@@ -2,6 +2,7 @@
 #ifndef DN_HTTP_H
 #define DN_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Produce a body: malloc'd into *body (the server frees it). 0 or -errno. */
@@ -67,5 +68,8 @@ void http_stop(struct http_server *srv);
 
 /* gzip-compress in into a malloc'd *out. 0 or -errno. */
 int http_gzip(const char *in, size_t len, char **out, size_t *outlen);
+/* Whether an Accept-Encoding value allows gzip: "gzip" (or "x-gzip") with
+ * a weight above 0, or else "*" with a weight above 0 (RFC 9110 12.5.3). */
+bool http_accepts_gzip(const char *accept_encoding);
 
 #endif
