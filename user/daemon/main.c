@@ -124,8 +124,12 @@ static void rollback(struct daemon *d)
 		loader_close(&d->ifaces[i]);
 }
 
-static void reload_lists(struct daemon *d, const char *why)
+/* Returns the newest list mtime taken before the files were read: a file
+ * changed while they were being read is newer and reloads at the next
+ * check, whether this reload worked or not. */
+static int64_t reload_lists(struct daemon *d, const char *why)
 {
+	int64_t before = lists_newest_mtime(&d->cfg);
 	struct dn_lists fresh;
 	char err[512];
 	int ret = lists_load(&d->cfg, &fresh, err, sizeof(err));
@@ -146,12 +150,13 @@ static void reload_lists(struct daemon *d, const char *why)
 	pthread_mutex_unlock(&d->ex.lock);
 	if (ret) {
 		pr_err("reload (%s) failed, keeping the previous lists: %s\n", why, err);
-		return;
+		return before;
 	}
 	lists_free(&d->lists);
 	d->lists = fresh;
 	pr_info("reloaded lists (%s): %zu darknet prefixes, %zu scanner prefixes\n",
 		why, fresh.darknets.len, fresh.scanners.len);
+	return before;
 }
 
 /* Log once when our program disappears from an interface (someone else
@@ -175,10 +180,20 @@ static void check_attached(struct daemon *d)
 
 /* The main thread only waits for signals and, every second, looks after the
  * lists and the attachment; scrapes run on libmicrohttpd's threads. */
+/* Seconds on the monotonic clock: a wall clock set back (NTP, an operator)
+ * would stop the periodic checks until it caught up again. */
+static int64_t mono_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
 static int serve(struct daemon *d, const sigset_t *sigs)
 {
 	struct timespec tick = { .tv_sec = 1 };
-	time_t last_check = time(NULL);
+	int64_t last_check = mono_sec();
 	int64_t seen = d->lists.newest_mtime, now;
 	int sig;
 
@@ -186,19 +201,17 @@ static int serve(struct daemon *d, const sigset_t *sigs)
 		sig = sigtimedwait(sigs, NULL, &tick);
 		if (sig == SIGINT || sig == SIGTERM)
 			return 0;
-		if (sig == SIGHUP) {
-			reload_lists(d, "SIGHUP");
-			seen = lists_newest_mtime(&d->cfg);
-		}
+		if (sig == SIGHUP)
+			seen = reload_lists(d, "SIGHUP");
 		/* A changed file reloads once per change: a bad one is not
 		 * retried (and counted again) until it changes again. */
 		if (d->cfg.reload_interval &&
-		    time(NULL) - last_check >= (time_t)d->cfg.reload_interval) {
-			last_check = time(NULL);
+		    mono_sec() - last_check >= (int64_t)d->cfg.reload_interval) {
+			last_check = mono_sec();
 			now = lists_newest_mtime(&d->cfg);
 			if (now != seen) {
-				seen = now;
 				reload_lists(d, "a list file changed");
+				seen = now;   /* taken before this reload read the files */
 			}
 		}
 		check_attached(d);
