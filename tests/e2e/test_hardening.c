@@ -4,6 +4,8 @@
 #include <crypt.h>
 #include <dirent.h>
 #include <pthread.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -335,4 +337,32 @@ Test(hardening, bad_password_flood_does_not_slow_a_cached_scrape, .init = setup_
 	cr_expect_eq(refused, requests, "auth flood: a wrong password was let in");
 	cr_expect_eq(failed, 0, "auth flood: %d of %d scrapes failed", failed, SCRAPES);
 	cr_expect_lt(worst, 1000, "auth flood: worst scrape %lld ms, want < 1000", worst);
+}
+
+/* Binding comes before the drop: a port below 1024 still works. */
+Test(hardening, privileged_port_still_binds, .fini = teardown, .timeout = 30)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	char addr[32], err[256];
+	int low = 0;
+
+	/* a port below 1024 that is free on 127.0.0.1 now */
+	for (int p = 1023; p > 600 && !low; p--) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		sa.sin_port = htons(p);
+		if (fd >= 0 && !bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
+			low = p;
+		if (fd >= 0)
+			close(fd);
+	}
+	cr_assert_gt(low, 0, "privileged port: none free in 601..1023");
+	cr_assert_eq(netfix_setup(&fx, err, sizeof(err)), 0, "privileged port setup: %s", err);
+	dctl_init(&dd, &fx, low);
+	dctl_arg(&dd, "--darknet");
+	dctl_arg(&dd, "198.51.100.0/24");
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", low);
+	dctl_arg(&dd, "--web.listen-address");
+	dctl_arg(&dd, addr);
+	e2e_start(&dd, "privileged port");
 }
