@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "list_file.h"
 #include "prefix.h"
 
 static char dir[] = "/tmp/dn-lists-XXXXXX";
@@ -104,82 +103,6 @@ Test(prefix_list, darknet_file_with_comments_blanks_and_whitespace)
 	expect_prefix(1, "2001:db8:dead::/48", "", "darknet file");
 	expect_prefix(2, "198.51.100.0/25", "", "darknet file");
 	expect_prefix(3, "192.0.2.0/24", "", "darknet file");
-}
-
-/* path: MSG, the list untouched, ret as given. */
-static void expect_file_error(const char *path, int ret, const char *msg, const char *what)
-{
-	char err[512] = "", want[600];
-	int got;
-
-	got = prefix_list_load_darknets(&list, path, err, sizeof(err));
-	cr_expect_eq(got, ret, "%s: returns %d, got %d (%s)", what, ret, got, err);
-	snprintf(want, sizeof(want), "%s: %s", path, msg);
-	cr_expect_str_eq(err, want, "%s: message", what);
-	cr_expect_eq(list.len, 0, "%s: nothing kept", what);
-}
-
-/* An empty darknet list would count nothing; one that reads as empty (a
- * file caught mid-rewrite) is an error, not "no darknet". */
-Test(prefix_list, empty_darknet_file_is_an_error)
-{
-	expect_file_error(write_file(0, "empty.txt", ""), -ENODATA, "no darknet prefix in it",
-			  "empty darknet file");
-	expect_file_error(write_file(0, "comments.txt", "# nothing yet\n\n   \n# 10.0.0.0/8\n"),
-			  -ENODATA, "no darknet prefix in it", "comments-only darknet file");
-}
-
-/* A FIFO would block the reload (or the start) until someone writes. */
-Test(prefix_list, fifo_is_refused_without_blocking, .timeout = 5)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/fifo", dir);
-	cr_assert_eq(mkfifo(path, 0600), 0, "fifo: mkfifo %s", path);
-	expect_file_error(path, -EINVAL, "not a regular file", "darknet FIFO");
-	cr_expect_eq(prefix_list_load_scanners(&list, path, (char[256]){0}, 256), -EINVAL,
-		     "scanner FIFO: refused");
-}
-
-/* A device reads forever (/dev/zero) or blocks. */
-Test(prefix_list, device_is_refused, .timeout = 5)
-{
-	expect_file_error("/dev/zero", -EINVAL, "not a regular file", "darknet /dev/zero");
-}
-
-/* One endless line is refused at the bound, not read into memory. */
-Test(prefix_list, huge_line_is_refused)
-{
-	static char text[DN_LIST_MAX_LINE + 64];
-	char err[512] = "", want[600];
-	const char *path;
-
-	strcpy(text, "203.0.113.0/24\n#");
-	memset(text + strlen(text), 'x', sizeof(text) - strlen(text) - 2);
-	text[sizeof(text) - 2] = '\n';
-	path = write_file(0, "huge.txt", text);
-	cr_expect_eq(prefix_list_load_darknets(&list, path, err, sizeof(err)), -E2BIG,
-		     "huge line: -E2BIG (%s)", err);
-	snprintf(want, sizeof(want), "%s:2: line longer than %d bytes", path, DN_LIST_MAX_LINE);
-	cr_expect_str_eq(err, want, "huge line: message");
-	cr_expect_eq(list.len, 0, "huge line: nothing kept");
-
-	/* exactly the bound, newline included, is a line like any other */
-	memset(text, ' ', DN_LIST_MAX_LINE - 1);
-	memcpy(text, "198.51.100.0/24 #", 17);
-	text[DN_LIST_MAX_LINE - 1] = '\n';
-	text[DN_LIST_MAX_LINE] = '\0';
-	path = write_file(0, "long.txt", text);
-	cr_expect_eq(prefix_list_load_darknets(&list, path, err, sizeof(err)), 0,
-		     "line at the bound: %s", err);
-	cr_expect_eq(list.len, 1, "line at the bound: one prefix");
-}
-
-/* A read error is not the end of the file: /proc/self/mem is a regular
- * file whose read at offset 0 fails (EIO), as a disk error or ENOMEM would. */
-Test(prefix_list, read_error_is_not_end_of_file)
-{
-	expect_file_error("/proc/self/mem", -EIO, strerror(EIO), "read error");
 }
 
 Test(prefix_list, darknet_errors)
