@@ -66,8 +66,9 @@ UNIT_TESTS := $(OUT)/tests/unit-tests
 BPF_TESTS := $(OUT)/tests/datapath-tests
 E2E_TESTS := $(OUT)/tests/e2e-tests
 PNG_STATS := $(OUT)/tests/png-stats
+CLOCKSHIFT := $(OUT)/tests/libclockshift.so
 TEST_SUPPORT := $(wildcard tests/lib/*.c)
-TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) $(E2E_TESTS) $(PNG_STATS)
+TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) $(E2E_TESTS) $(PNG_STATS) $(CLOCKSHIFT)
 
 .PHONY: all help deps test check demo bench clean install tests deb
 
@@ -187,6 +188,12 @@ $(E2E_TESTS): $(call test_objs,e2e) $(DAEMON_MODS) $(LIBPKTGEN) $(LIBDARKNET)
 
 $(PNG_STATS): $(OUT)/tests/tools/png_stats.o
 	$(call link,$^ -lz)
+
+# An LD_PRELOAD library for the e2e tests (tests/tools/clockshift.c).
+$(CLOCKSHIFT): tests/tools/clockshift.c Makefile
+	@mkdir -p $(@D)
+	$(call msg,LINK,$@)
+	$(Q)$(COMPILE) -fPIC -shared $< -o $@ -ldl
 
 PREFIX ?= /usr/local
 install: $(DAEMON)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "darknet_counter.h"
 #include "lib/netfix.h"
 #include "lib/proc.h"
 #include "e2e_steps.h"
@@ -112,6 +113,24 @@ Test(cmdline, malformed_cidr_in_file, .init = setup, .fini = teardown, .timeout 
 	free(path);
 }
 
+/* Read as empty, a darknet file would have made every address darknet. */
+Test(cmdline, empty_darknet_file, .init = setup, .fini = teardown, .timeout = 30)
+{
+	char *path = netfix_tmp(&fx, "darknets.txt"), needle[300];
+
+	e2e_put(path, "# nothing here yet\n");
+	snprintf(needle, sizeof(needle), "%s: no darknet prefix in it", path);
+	expect_refused("comments-only --darknet-file", NULL, ARGS("--darknet-file", path),
+		       fx.if_sensor, needle, 0);
+	free(path);
+}
+
+Test(cmdline, darknet_file_not_regular, .init = setup, .fini = teardown, .timeout = 30)
+{
+	expect_refused("--darknet-file /dev/zero", NULL, ARGS("--darknet-file", "/dev/zero"),
+		       fx.if_sensor, "/dev/zero: not a regular file", 0);
+}
+
 Test(cmdline, prefix_length_out_of_range, .init = setup, .fini = teardown, .timeout = 30)
 {
 	expect_refused("prefix length 33", NULL, ARGS("--darknet", "198.51.100.0/33"),
@@ -192,4 +211,39 @@ Test(cmdline, foreign_xdp_program_native, .init = setup, .fini = teardown, .time
 	cr_assert_gt(id, 0, "foreign program: cannot attach one natively (%s)", strerror(-id));
 	expect_refused("foreign XDP program (native mode) attached", NULL,
 		       ARGS("--darknet", "198.51.100.0/24"), fx.if_sensor, fx.if_sensor, id);
+}
+
+/* `detach` removes the pin directory named after the interface (and the
+ * namespace): a name that climbs out of --bpffs-dir must remove nothing. */
+Test(cmdline, detach_refuses_path_traversal, .init = setup, .fini = teardown, .timeout = 30)
+{
+	char *prog = e2e_prog("darknet-counter"), *root = netfix_tmp(&fx, "root");
+	char victim[512], keep[600], vdir[600], ifname[600];
+	struct e2e_run r;
+
+	/* ROOT/vN/../../victim@NS is TMP/victim@NS */
+	snprintf(victim, sizeof(victim), "%s/victim@%s", fx.tmpdir, fx.ns_sensor);
+	snprintf(keep, sizeof(keep), "%s/precious", victim);
+	snprintf(vdir, sizeof(vdir), "%s/v%d", root, DN_LAYOUT_VERSION);
+	cr_assert_eq(e2e_sh("mkdir -p '%s' '%s'", victim, vdir), 0, "detach traversal: mkdir");
+	e2e_put(keep, "do not delete\n");
+	cr_assert_eq(e2e_runl(20000, &r, prog, "detach", "--netns", fx.ns_sensor, "--bpffs-dir",
+			      root, "../../victim", NULL), 0, "detach traversal: cannot run");
+	cr_expect(r.status > 0 && r.status < 128, "detach traversal: exit %d, want an error",
+		  r.status);
+	cr_expect(strstr(r.err, "invalid interface name"),
+		  "detach traversal: stderr does not say 'invalid interface name':\n%s", r.err);
+	cr_expect_eq(access(keep, F_OK), 0, "detach traversal: %s was deleted", keep);
+	e2e_run_free(&r);
+
+	/* the namespace name: --netns '../..' */
+	snprintf(ifname, sizeof(ifname), "%s", fx.if_sensor);
+	cr_assert_eq(e2e_runl(20000, &r, prog, "detach", "--netns", "../..", "--bpffs-dir",
+			      root, ifname, NULL), 0, "detach netns traversal: cannot run");
+	cr_expect(r.status > 0 && r.status < 128, "detach netns traversal: exit %d", r.status);
+	cr_expect(strstr(r.err, "invalid network namespace name"),
+		  "detach netns traversal: stderr:\n%s", r.err);
+	e2e_run_free(&r);
+	free(root);
+	free(prog);
 }

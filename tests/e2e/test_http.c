@@ -231,3 +231,52 @@ Test(http, gzip_when_asked, .init = setup, .fini = teardown, .timeout = 30)
 	httpc_resp_free(&z);
 	free(text);
 }
+
+/* RFC 9112 section 3.2: an HTTP/1.1 request needs exactly one Host header;
+ * HTTP/1.0 may leave it out. */
+Test(http, host_header_required_once, .init = setup, .fini = teardown, .timeout = 30)
+{
+	static const struct { const char *name, *req; int status; } cases[] = {
+		{ "no Host", "GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n", 400 },
+		{ "two Host", "GET /metrics HTTP/1.1\r\nHost: a\r\nHost: b\r\n"
+			      "Connection: close\r\n\r\n", 400 },
+		{ "two Host, 1.0", "GET /metrics HTTP/1.0\r\nHost: a\r\nhost: b\r\n\r\n", 400 },
+		{ "one Host", "GET /metrics HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", 200 },
+		{ "1.0 without Host", "GET /metrics HTTP/1.0\r\n\r\n", 200 },
+	};
+	struct httpc_resp r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int ret = httpc_raw("127.0.0.1", port, NULL, cases[i].req, strlen(cases[i].req),
+				    3000, &r);
+
+		cr_expect(!ret && r.status == cases[i].status, "http %s: status %d (%s), want %d",
+			  cases[i].name, r.status, ret ? strerror(-ret) : "answered",
+			  cases[i].status);
+		httpc_resp_free(&r);
+	}
+	scrape_ok("Host header checks");
+}
+
+/* "gzip;q=0" refuses gzip (RFC 9110 section 12.5.3). */
+Test(http, gzip_refused_with_q0, .init = setup, .fini = teardown, .timeout = 30)
+{
+	static const char *const refusals[] = {
+		"Accept-Encoding: gzip;q=0\r\n",
+		"Accept-Encoding: deflate, gzip; q=0, *;q=0\r\n",
+	};
+	struct httpc_resp r;
+	char ce[64];
+
+	for (size_t i = 0; i < ARRAY_SIZE(refusals); i++) {
+		cr_assert_eq(httpc_request("127.0.0.1", port, NULL, "GET", "/metrics", refusals[i],
+					   5000, &r), 0, "http q=0: no response");
+		cr_expect_eq(r.status, 200, "http q=0: status %d", r.status);
+		cr_expect(!httpc_header(&r, "Content-Encoding", ce, sizeof(ce)),
+			  "http q=0: %.*s got Content-Encoding %s", (int)strlen(refusals[i]) - 2,
+			  refusals[i], ce);
+		cr_expect(r.body && strstr(r.body, "darknet_packets_total"),
+			  "http q=0: the body is not the plain exposition");
+		httpc_resp_free(&r);
+	}
+}

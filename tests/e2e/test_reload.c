@@ -1,9 +1,11 @@
 /* test_reload.c: end-to-end: SIGHUP reloads list files; a bad file keeps the old list in force. */
+#define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "lib/daemonctl.h"
 #include "lib/netfix.h"
 #include "lib/proc.h"
@@ -215,4 +217,143 @@ Test(reload, bad_file_keeps_old_list, .init = setup, .fini = teardown, .timeout 
 	cr_expect_eq(promx_value(&s.m, "darknet_list_entries", "list=scanners", -1), 2,
 		     "bad scanner reload: darknet_list_entries{list=scanners}");
 	scrape_free(&s);
+}
+
+/* A darknet file caught empty (truncated mid-rewrite) or left with comments
+ * only is a failed reload, not "every address is darknet". */
+Test(reload, empty_darknet_file_keeps_old_list, .init = setup, .fini = teardown, .timeout = 60)
+{
+	static const char *const texts[] = { "", "# being rewritten\n\n" };
+	struct scrape s;
+	char needle[300], *log;
+
+	snprintf(needle, sizeof(needle), "%s: no darknet prefix in it", darknet_file);
+	for (int i = 0; i < 2; i++) {
+		e2e_put(darknet_file, texts[i]);
+		cr_assert_eq(dctl_signal(&dd, SIGHUP), 0, "empty reload: SIGHUP");
+		cr_assert(scrape_wait_sum(port, "darknet_config_reload_errors_total", NULL, i + 1,
+					  5000) == i + 1,
+			  "empty reload %d: darknet_config_reload_errors_total is not %d; log:\n%s",
+			  i, i + 1, dctl_log(&dd));
+	}
+	log = dctl_log(&dd);
+	cr_expect(strstr(log, needle), "empty reload: the log does not say '%s':\n%s", needle, log);
+	free(log);
+	e2e_scrape(port, &s, "empty reload after");
+	cr_expect(promx_find(&s.m, "darknet_prefix_addresses", "prefix=203.0.113.0/24"),
+		  "empty reload: the old prefix 203.0.113.0/24 is gone");
+	cr_expect(!promx_find(&s.m, "darknet_prefix_addresses", "prefix=0.0.0.0/0"),
+		  "empty reload: 0.0.0.0/0 was installed");
+	scrape_free(&s);
+
+	/* the old list still counts: IPv6 is not darknet */
+	send_cycle("empty reload traffic", frames_now());
+	e2e_scrape(port, &s, "empty reload traffic");
+	cr_expect_eq(PREFIX(&s, "203.0.113.0/24"), 8, "empty reload traffic: 203.0.113.0/24");
+	cr_expect_eq(PASSED(&s), 7, "empty reload traffic: IPv6 still not darknet");
+	scrape_free(&s);
+}
+
+#define BIG_SCANNERS 600000
+
+/* A scanner list big enough that a reload takes a while. */
+static void write_big_scanners(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert(f, "big list: cannot write %s", path);
+	for (unsigned int i = 0; i < BIG_SCANNERS; i++)
+		fprintf(f, "100.%u.%u.%u/32 big\n", 64 + (i >> 16), (i >> 8) & 255, i & 255);
+	fclose(f);
+}
+
+/* A list file that changes while a SIGHUP reload runs (after it was read)
+ * is reloaded at the next periodic check: the modification times that
+ * count as "seen" are those taken before the reload read the files. */
+Test(reload, change_during_a_sighup_reload_is_picked_up, .timeout = 180)
+{
+	char *dfile, *sfile, *log, want[128];
+	int attempt, inconclusive = 1;
+
+	cr_assert_eq(netfix_setup(&fx, want, sizeof(want)), 0, "reload race setup: %s", want);
+	dfile = netfix_tmp(&fx, "darknets.txt");
+	sfile = netfix_tmp(&fx, "scanners.txt");
+	write_big_scanners(sfile);
+	port = e2e_free_port();
+	dctl_init(&dd, &fx, port);
+	dctl_arg(&dd, "--darknet-file");
+	dctl_arg(&dd, dfile);
+	dctl_arg(&dd, "--scanners");
+	dctl_arg(&dd, sfile);
+	dctl_arg(&dd, "--reload-interval");
+	dctl_arg(&dd, "1");
+	for (attempt = 1; attempt <= 3 && inconclusive; attempt++) {
+		long long t0;
+
+		e2e_put(dfile, "198.51.100.0/24\n");
+		cr_assert_eq(dctl_start(&dd, 60000), 0, "reload race: daemon did not start; log:\n%s",
+			     dctl_log(&dd));
+		t0 = e2e_now_ms();
+		cr_assert_eq(dctl_signal(&dd, SIGHUP), 0, "reload race: SIGHUP");
+		e2e_sleep_ms(150);   /* the darknet file is read first, the big list after */
+		e2e_put(dfile, "198.51.100.0/24\n203.0.113.0/24\n");
+		/* the SIGHUP reload must have read the old file for the test to
+		 * mean anything; a slow machine may start it late: try again */
+		while (e2e_now_ms() - t0 < 30000) {
+			log = dctl_log(&dd);
+			inconclusive = strstr(log, "reloaded lists (SIGHUP): 2 darknet") != NULL;
+			if (inconclusive || strstr(log, "reloaded lists (SIGHUP): 1 darknet")) {
+				free(log);
+				break;
+			}
+			free(log);
+			e2e_sleep_ms(50);
+		}
+		if (!inconclusive)
+			cr_expect(scrape_wait_sum(port, "darknet_list_entries", "list=darknet", 2,
+						  8000) == 2,
+				  "reload race: the darknet file changed during the SIGHUP reload "
+				  "was not reloaded within 8 s; log:\n%s", dctl_log(&dd));
+		dctl_stop(&dd, SIGTERM, 10000);
+	}
+	if (inconclusive)
+		cr_log_warn("reload race: every SIGHUP reload started after the change");
+	dctl_free(&dd);
+	netfix_teardown(&fx);
+	free(dfile);
+	free(sfile);
+}
+
+/* The periodic check counts on the monotonic clock: with the daemon's wall
+ * clock set back an hour (an LD_PRELOAD library, nothing else sees it), a
+ * changed list file still reloads within --reload-interval. */
+Test(reload, periodic_check_survives_the_clock_set_back, .timeout = 60)
+{
+	char *dfile, so[512], err[256];
+
+	cr_assert_eq(netfix_setup(&fx, err, sizeof(err)), 0, "clock setup: %s", err);
+	snprintf(so, sizeof(so), "%s/tests/libclockshift.so", e2e_bindir());
+	cr_assert_eq(access(so, R_OK), 0, "clock: %s is not built", so);
+	dfile = netfix_tmp(&fx, "darknets.txt");
+	e2e_put(dfile, "198.51.100.0/24\n");
+	port = e2e_free_port();
+	dctl_init(&dd, &fx, port);
+	dctl_arg(&dd, "--darknet-file");
+	dctl_arg(&dd, dfile);
+	dctl_arg(&dd, "--reload-interval");
+	dctl_arg(&dd, "1");
+	setenv("LD_PRELOAD", so, 1);
+	setenv("DN_CLOCKSHIFT_AFTER", "2", 1);
+	setenv("DN_CLOCKSHIFT_BACK", "3600", 1);
+	cr_assert_eq(dctl_start(&dd, 10000), 0, "clock: daemon did not start; log:\n%s",
+		     dctl_log(&dd));
+	unsetenv("LD_PRELOAD");
+	e2e_sleep_ms(3500);   /* the daemon's wall clock is an hour back now */
+	e2e_put(dfile, "198.51.100.0/24\n203.0.113.0/24\n");
+	cr_expect(scrape_wait_sum(port, "darknet_list_entries", "list=darknet", 2, 5000) == 2,
+		  "clock: the changed darknet file was not reloaded within 5 s of a 1 s "
+		  "--reload-interval with the wall clock set back; log:\n%s", dctl_log(&dd));
+	dctl_free(&dd);
+	netfix_teardown(&fx);
+	free(dfile);
 }

@@ -138,8 +138,9 @@ int dctl_start(struct dctl *d, int timeout_ms)
 		/* Up to the deadline: before the daemon listens the connection is
 		 * refused at once; after, a first scrape slowed by a busy machine
 		 * must not be cut short and asked again and again. */
-		ok = !httpc_get("127.0.0.1", d->port, "/metrics",
-				(int)(deadline - e2e_now_ms()) + 1, &r) && r.status == 200;
+		ok = !httpc_request("127.0.0.1", d->port, NULL, "GET", "/metrics",
+				    d->ready_headers, (int)(deadline - e2e_now_ms()) + 1, &r) &&
+		     r.status == 200;
 		httpc_resp_free(&r);
 		if (ok)
 			return 0;

@@ -23,6 +23,7 @@ struct dctl {
 	char *argv[DCTL_MAX_ARGS];
 	int argc;                  /* arguments before the interface */
 	int last_status;           /* exit code of the last stop (128+sig) */
+	const char *ready_headers; /* of the readiness GET (credentials), or NULL */
 };
 
 void dctl_init(struct dctl *d, const struct netfix *f, int port);

@@ -1,9 +1,12 @@
 /* test_auth.c: basic-auth checks against bcrypt hashes: answers, cache, unknown users, threads. */
+#include <arpa/inet.h>
 #include <crypt.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <criterion/criterion.h>
 #include "auth.h"
 #include "array_size.h"
@@ -223,6 +226,11 @@ Test(auth, concurrent_checks)
 	struct worker w[8];
 	pthread_t t[8];
 
+	/* Warm both caches: a check that needs a bcrypt while every bcrypt
+	 * slot is taken gets 429 (see bcrypt_slots_never_make_a_check_wait). */
+	cr_assert_eq(auth_check(db, "alice", "pw"), 0, "warm-up");
+	cr_assert_eq(auth_check(db, "alice", "px"), 401, "warm-up px");
+	cr_assert_eq(auth_check(db, "alice", "pw!"), 401, "warm-up pw!");
 	for (int i = 0; i < 8; i++) {
 		w[i] = (struct worker){ .db = db };
 		cr_assert_eq(pthread_create(&t[i], NULL, hammer, &w[i]), 0);
@@ -232,6 +240,129 @@ Test(auth, concurrent_checks)
 		cr_expect_eq(w[i].right, 50, "thread %d: right password accepted", i);
 		cr_expect_eq(w[i].wrong, 50, "thread %d: wrong password refused", i);
 	}
-	cr_expect_eq(stats(db).bcrypt_runs + stats(db).cache_hits, 800, "every check counted");
+	cr_expect_eq(stats(db).bcrypt_runs + stats(db).cache_hits + stats(db).failed_hits, 803,
+		     "every check counted");
+	cr_expect_eq(stats(db).bcrypt_runs, 3, "only the warm-up paid a bcrypt");
+	auth_free(db);
+}
+
+/* One wrong password repeated costs one bcrypt, not one per try. */
+Test(auth, repeated_wrong_password_is_answered_from_the_failed_cache)
+{
+	struct auth_db *db = db_with("alice", "pw", 4);
+
+	for (int i = 0; i < 5; i++)
+		cr_expect_eq(auth_check(db, "alice", "guess"), 401, "try %d", i);
+	cr_expect_eq(stats(db).bcrypt_runs, 1, "one bcrypt for five tries");
+	cr_expect_eq(stats(db).failed_hits, 4, "four from the failed cache");
+	cr_expect_eq(auth_check(db, "alice", "pw"), 0, "the right password still works");
+	auth_free(db);
+}
+
+static struct sockaddr_storage addr(const char *text)
+{
+	struct sockaddr_storage ss = {0};
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+
+	if (inet_pton(AF_INET, text, &v4->sin_addr) == 1)
+		v4->sin_family = AF_INET;
+	else if (inet_pton(AF_INET6, text, &v6->sin6_addr) == 1)
+		v6->sin6_family = AF_INET6;
+	else
+		cr_assert_fail("bad test address %s", text);
+	return ss;
+}
+
+/* A client network that spent its budget of failures gets 429 without a
+ * bcrypt; other clients and cached logins are not affected. */
+Test(auth, failure_budget_per_client_network)
+{
+	struct auth_db *db = db_with("alice", "pw", 4);
+	struct sockaddr_storage a = addr("198.51.100.7"), b = addr("198.51.100.8");
+	struct sockaddr_storage v6a = addr("2001:db8:1:2::1"), v6b = addr("2001:db8:1:2::99");
+	char pw[32];
+	unsigned long runs;
+
+	cr_assert_eq(auth_check_peer(db, "alice", "pw", (struct sockaddr *)&a), 0, "login");
+	for (int i = 0; i < AUTH_FAIL_BUDGET; i++) {
+		snprintf(pw, sizeof(pw), "guess%d", i);
+		cr_expect_eq(auth_check_peer(db, "alice", pw, (struct sockaddr *)&a), 401,
+			     "failure %d within the budget", i);
+	}
+	runs = stats(db).bcrypt_runs;
+	cr_expect_eq(auth_check_peer(db, "alice", "another", (struct sockaddr *)&a), 429,
+		     "over the budget: 429");
+	cr_expect_eq(auth_check_peer(db, "mallory", "x", (struct sockaddr *)&a), 429,
+		     "over the budget, unknown user: 429");
+	cr_expect_eq(stats(db).bcrypt_runs, runs, "no bcrypt over the budget");
+	cr_expect_eq(stats(db).refused_budget, 2, "two refused for the budget");
+	cr_expect_eq(auth_check_peer(db, "alice", "pw", (struct sockaddr *)&a), 0,
+		     "a cached login from the same address still works");
+	cr_expect_eq(auth_check_peer(db, "alice", "another", (struct sockaddr *)&b), 401,
+		     "another address has its own budget");
+
+	/* IPv6: the budget is per /64 */
+	for (int i = 0; i < AUTH_FAIL_BUDGET; i++) {
+		snprintf(pw, sizeof(pw), "v6guess%d", i);
+		auth_check_peer(db, "alice", pw, (struct sockaddr *)&v6a);
+	}
+	cr_expect_eq(auth_check_peer(db, "alice", "v6 more", (struct sockaddr *)&v6b), 429,
+		     "another host of the same /64 shares the budget");
+	auth_free(db);
+}
+
+struct slow {
+	struct auth_db *db;
+	int status;
+};
+
+static void *slow_check(void *arg)
+{
+	struct slow *s = arg;
+
+	s->status = auth_check(s->db, "nobody", "wrong");   /* a dummy bcrypt */
+	return NULL;
+}
+
+static long long ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ll + ts.tv_nsec / 1000000;
+}
+
+/* With every bcrypt slot busy, a check that needs one is refused at once
+ * (429) and a cached login answers at once: nothing waits behind bcrypt. */
+Test(auth, bcrypt_slots_never_make_a_check_wait, .timeout = 60)
+{
+	struct auth_db *db;
+	char hash[AUTH_BCRYPT_LEN + 1];
+	struct slow s[AUTH_BCRYPT_SLOTS];
+	pthread_t t[AUTH_BCRYPT_SLOTS];
+	long long t0, ms;
+
+	cr_assert_eq(auth_create(&db), 0);
+	/* cost 14: each bcrypt takes about a second, the dummy too */
+	bcrypt_hash("$2b$", 14, "pw", hash);
+	cr_assert_eq(auth_add_user(db, "alice", hash), 0);
+	cr_assert_eq(auth_check(db, "alice", "pw"), 0, "login, cached");
+	for (int i = 0; i < AUTH_BCRYPT_SLOTS; i++) {
+		s[i] = (struct slow){ .db = db };
+		cr_assert_eq(pthread_create(&t[i], NULL, slow_check, &s[i]), 0);
+	}
+	usleep(200 * 1000);
+	t0 = ms_now();
+	cr_expect_eq(auth_check(db, "alice", "not it"), 429, "slots busy: 429");
+	cr_expect_eq(auth_check(db, "alice", "pw"), 0, "slots busy: cached login");
+	ms = ms_now() - t0;
+	cr_expect_lt(ms, 100, "slots busy: two checks took %lld ms", ms);
+	for (int i = 0; i < AUTH_BCRYPT_SLOTS; i++) {
+		pthread_join(t[i], NULL);
+		cr_expect_eq(s[i].status, 401, "slow check %d", i);
+	}
+	cr_expect_eq(stats(db).refused_busy, 1, "one refused while busy");
+	cr_expect_eq(auth_check(db, "alice", "not it"), 401, "slots free again: 401");
 	auth_free(db);
 }

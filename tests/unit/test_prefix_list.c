@@ -105,15 +105,6 @@ Test(prefix_list, darknet_file_with_comments_blanks_and_whitespace)
 	expect_prefix(3, "192.0.2.0/24", "", "darknet file");
 }
 
-Test(prefix_list, empty_darknet_file_adds_nothing)
-{
-	const char *path = write_file(0, "empty.txt", "# nothing yet\n\n");
-	char err[256] = "";
-
-	cr_expect_eq(prefix_list_load_darknets(&list, path, err, sizeof(err)), 0, "empty: %s", err);
-	cr_expect_eq(list.len, 0, "empty: no entries");
-}
-
 Test(prefix_list, darknet_errors)
 {
 	expect_error(false, "203.0.113.0/24\n\n10.0.0.0/33\n", -EINVAL, 3,

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "strbuf.h"
@@ -112,4 +113,25 @@ Test(strbuf, out_of_memory_is_sticky_until_reset)
 	cr_expect_str_eq(strbuf_str(&sb), "ok", "oom: content kept after realloc failure");
 	strbuf_free(&sb);
 	cr_expect_eq(sb.err, 0, "free: error cleared");
+}
+
+/* A reserve on a fresh buffer hands out memory: it must already read as
+ * the empty string (the heap is dirtied first so that luck cannot pass). */
+Test(strbuf, reserve_on_a_fresh_buffer_is_terminated)
+{
+	struct strbuf sb;
+	char *dirty;
+
+	for (size_t size = 256; size <= 4096; size *= 2) {
+		dirty = malloc(size);
+		cr_assert_not_null(dirty);
+		memset(dirty, 'x', size);
+		free(dirty);
+		strbuf_init(&sb);
+		cr_assert_eq(strbuf_reserve(&sb, size - 1), 0, "reserve %zu", size - 1);
+		cr_expect_eq(sb.buf[sb.len], '\0', "reserve %zu: buf[len] is %#x", size - 1,
+			     (unsigned char)sb.buf[sb.len]);
+		cr_expect_str_eq(strbuf_str(&sb), "", "reserve %zu: content", size - 1);
+		strbuf_free(&sb);
+	}
 }

@@ -238,12 +238,12 @@ Test(webconfig, users_and_http_server_config)
 	cr_expect_eq(auth_nr_users(wc.auth), 2, "alice and bob");
 	cr_expect(!wc.tls, "no TLS");
 	webconfig_apply(&wc, &opts);
-	cr_expect_eq(opts.auth, auth_check, "auth callback set");
+	cr_expect_eq(opts.auth, auth_check_peer, "auth callback set");
 	cr_expect_eq(opts.auth_ctx, wc.auth, "auth context set");
 	cr_expect_null(opts.tls_cert_pem, "plain HTTP");
 	/* htpasswd -nbB's hash of "pw" */
-	cr_expect_eq(opts.auth(opts.auth_ctx, "bob", "pw"), 0, "bob logs in");
-	cr_expect_eq(opts.auth(opts.auth_ctx, "bob", "nope"), 401, "wrong password");
+	cr_expect_eq(opts.auth(opts.auth_ctx, "bob", "pw", NULL), 0, "bob logs in");
+	cr_expect_eq(opts.auth(opts.auth_ctx, "bob", "nope", NULL), 401, "wrong password");
 }
 
 Test(webconfig, tls_with_relative_paths)

@@ -6,7 +6,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <netinet/in.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <gnutls/crypto.h>
 #include "auth.h"
 #include "log.h"
@@ -24,6 +27,15 @@ struct auth_cache_entry {
 	uint8_t digest[AUTH_DIGEST_LEN];
 };
 
+/* Failures of one client network (IPv4 address, IPv6 /64: one host gets a
+ * whole /64) within the current window. */
+struct auth_peer {
+	uint8_t net[8];
+	uint8_t len;            /* 0: unused */
+	unsigned int failures;
+	long long window_start; /* ms, monotonic */
+};
+
 struct auth_db {
 	struct auth_user *users;
 	size_t nr_users;
@@ -38,6 +50,12 @@ struct auth_db {
 	pthread_mutex_t lock;   /* cache, next and stats; users are read-only */
 	struct auth_cache_entry cache[AUTH_CACHE_SIZE];
 	unsigned int next;      /* round-robin replacement */
+	/* Recent failed pairs: a client repeating one wrong password gets
+	 * its 401 without a bcrypt (the users never change at run time). */
+	struct auth_cache_entry failed[AUTH_CACHE_SIZE];
+	unsigned int next_failed;
+	struct auth_peer peers[AUTH_PEERS];
+	unsigned int bcrypt_busy;   /* bcrypt runs now, at most AUTH_BCRYPT_SLOTS */
 	struct auth_stats stats;
 };
 
@@ -188,23 +206,66 @@ static int cache_digest(const struct auth_db *db, const char *user, const char *
 }
 
 /* Call with db->lock held. Scans every entry whatever matches. */
-static bool cache_lookup(const struct auth_db *db, const uint8_t *digest)
+static bool cache_lookup(const struct auth_cache_entry *cache, const uint8_t *digest)
 {
 	bool hit = false;
 
 	for (int i = 0; i < AUTH_CACHE_SIZE; i++)
-		hit |= db->cache[i].used &
-		       auth_ct_equal(db->cache[i].digest, digest, AUTH_DIGEST_LEN);
+		hit |= cache[i].used & auth_ct_equal(cache[i].digest, digest, AUTH_DIGEST_LEN);
 	return hit;
 }
 
-static void cache_insert(struct auth_db *db, const uint8_t *digest)
+static void cache_insert(struct auth_cache_entry *cache, unsigned int *next,
+			 const uint8_t *digest)
 {
-	struct auth_cache_entry *e = &db->cache[db->next];
+	struct auth_cache_entry *e = &cache[*next];
 
 	e->used = true;
 	memcpy(e->digest, digest, AUTH_DIGEST_LEN);
-	db->next = (db->next + 1) % AUTH_CACHE_SIZE;
+	*next = (*next + 1) % AUTH_CACHE_SIZE;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ll + ts.tv_nsec / 1000000;
+}
+
+/* The budget entry of peer's network (reset when its window is over), or
+ * NULL when there is no peer. Call with db->lock held. Direct-mapped: a
+ * collision takes the slot over, which can only give a client a fresh
+ * budget; the bcrypt slots still bound the cost. */
+static struct auth_peer *peer_entry(struct auth_db *db, const struct sockaddr *peer,
+				    long long now)
+{
+	uint8_t net[8] = {0}, len;
+	struct auth_peer *p;
+	uint32_t h = 2166136261u;   /* FNV-1a over the network */
+
+	if (!peer)
+		return NULL;
+	if (peer->sa_family == AF_INET) {
+		memcpy(net, &((const struct sockaddr_in *)peer)->sin_addr, 4);
+		len = 4;
+	} else if (peer->sa_family == AF_INET6) {
+		memcpy(net, &((const struct sockaddr_in6 *)peer)->sin6_addr, 8);
+		len = 8;
+	} else {
+		return NULL;
+	}
+	for (int i = 0; i < len; i++)
+		h = (h ^ net[i]) * 16777619u;
+	p = &db->peers[h % AUTH_PEERS];
+	if (p->len != len || memcmp(p->net, net, len) ||
+	    now - p->window_start >= AUTH_FAIL_WINDOW_MS) {
+		memset(p, 0, sizeof(*p));
+		memcpy(p->net, net, len);
+		p->len = len;
+		p->window_start = now;
+	}
+	return p;
 }
 
 /* bcrypt pass with the salt and cost of hash and compare the whole result
@@ -225,35 +286,81 @@ static bool bcrypt_matches(const char *pass, const char *hash)
 	return ok;
 }
 
-int auth_check(void *ctx, const char *user, const char *pass)
+/* Call with db->lock held: 0 to run a bcrypt (a slot taken), or the status
+ * that answers without one. */
+static int before_bcrypt(struct auth_db *db, const uint8_t *digest,
+			 const struct sockaddr *peer)
+{
+	struct auth_peer *p;
+
+	if (cache_lookup(db->cache, digest)) {
+		db->stats.cache_hits++;
+		return -1;
+	}
+	if (cache_lookup(db->failed, digest)) {
+		db->stats.failed_hits++;
+		return 401;
+	}
+	p = peer_entry(db, peer, now_ms());
+	if (p && p->failures >= AUTH_FAIL_BUDGET) {
+		db->stats.refused_budget++;
+		return 429;
+	}
+	/* Never wait for a slot: a waiting worker thread would hold up the
+	 * cached scrapes on its other connections. */
+	if (db->bcrypt_busy >= AUTH_BCRYPT_SLOTS) {
+		db->stats.refused_busy++;
+		return 429;
+	}
+	db->bcrypt_busy++;
+	db->stats.bcrypt_runs++;
+	return 0;
+}
+
+int auth_check_peer(void *ctx, const char *user, const char *pass,
+		    const struct sockaddr *peer)
 {
 	struct auth_db *db = ctx;
 	uint8_t digest[AUTH_DIGEST_LEN];
 	const struct auth_user *u;
-	bool hit, ok;
+	struct auth_peer *p;
+	int status;
+	bool ok;
 
 	if (!user || !pass || strlen(pass) > AUTH_MAX_PASSWORD ||
 	    cache_digest(db, user, pass, digest))
 		return 401;
 	pthread_mutex_lock(&db->lock);
-	hit = cache_lookup(db, digest);
-	db->stats.cache_hits += hit;
-	db->stats.bcrypt_runs += !hit;
+	status = before_bcrypt(db, digest, peer);
 	pthread_mutex_unlock(&db->lock);
-	if (hit)
-		return 0;
+	if (status)
+		return status < 0 ? 0 : status;
 	/* bcrypt outside the lock: concurrent checks do not queue behind it */
 	u = find_user(db, user);
 	ok = bcrypt_matches(pass, u ? u->hash : db->dummy) && u;
+	pthread_mutex_lock(&db->lock);
+	db->bcrypt_busy--;
+	if (ok) {
+		cache_insert(db->cache, &db->next, digest);
+	} else {
+		cache_insert(db->failed, &db->next_failed, digest);
+		p = peer_entry(db, peer, now_ms());
+		if (p)
+			p->failures++;
+	}
+	pthread_mutex_unlock(&db->lock);
+	explicit_bzero(digest, sizeof(digest));
 	if (!ok) {
 		/* the user name is the client's bytes: kept out of the log */
 		pr_debug("http: basic auth failed\n");
 		return 401;
 	}
-	pthread_mutex_lock(&db->lock);
-	cache_insert(db, digest);
-	pthread_mutex_unlock(&db->lock);
 	return 0;
+}
+
+int auth_check(void *db, const char *user, const char *pass)
+{
+	return auth_check_peer(db, user, pass, NULL);
 }
 
 void auth_get_stats(struct auth_db *db, struct auth_stats *st)

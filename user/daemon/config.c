@@ -9,6 +9,7 @@
 #include <linux/bpf.h>
 #include "config.h"
 #include "distinct_window.h"
+#include "pathname.h"
 #include "array_size.h"
 
 enum {
@@ -135,6 +136,8 @@ static int add_darknet(struct dn_config *cfg, const char *text)
 
 static int parse_one(struct dn_config *cfg, int c, const char *arg)
 {
+	char why[160];
+
 	switch (c) {
 	case OPT_DARKNET:
 		return add_darknet(cfg, arg);
@@ -171,7 +174,14 @@ static int parse_one(struct dn_config *cfg, int c, const char *arg)
 		cfg->telemetry_path = arg;
 		return 0;
 	case OPT_WEB_CONFIG: cfg->web_config_file = arg; return 0;
-	case OPT_NETNS: cfg->netns = arg; return 0;
+	case OPT_NETNS:
+		/* it becomes part of /var/run/netns/NAME and of pin paths */
+		if (pathname_check_netns(arg, why, sizeof(why))) {
+			fprintf(stderr, "darknet-counter: --netns: %s\n", why);
+			return -EINVAL;
+		}
+		cfg->netns = arg;
+		return 0;
 	case OPT_PIN_ROOT: cfg->pin_root = arg; return 0;
 	case OPT_USER: cfg->user = arg; return 0;
 	case OPT_MAX_PORT_SERIES:
@@ -231,6 +241,7 @@ int config_parse(struct dn_config *cfg, int argc, char **argv)
 {
 	struct option longopts[NR_OPTIONS + 1];
 	int c, err, first = 1;
+	char why[160];
 
 	*cfg = (struct dn_config){
 		.action = XDP_DROP,
@@ -269,6 +280,11 @@ int config_parse(struct dn_config *cfg, int argc, char **argv)
 		if (cfg->nr_ifaces >= DN_MAX_IFACES) {
 			fprintf(stderr, "darknet-counter: more than %d interfaces\n",
 				DN_MAX_IFACES);
+			return -EINVAL;
+		}
+		/* it names a pin directory that detach removes */
+		if (pathname_check_ifname(argv[optind], why, sizeof(why))) {
+			fprintf(stderr, "darknet-counter: %s\n", why);
 			return -EINVAL;
 		}
 		cfg->ifaces[cfg->nr_ifaces++] = argv[optind];

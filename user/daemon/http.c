@@ -13,129 +13,19 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <microhttpd.h>
-#include <zlib.h>
 #include "log.h"
 #include "http.h"
+#include "http_guard.h"
 
 struct http_server {
 	struct MHD_Daemon *mhd;
 	struct http_options opts;
+	struct http_guard *guard;   /* header deadline, free slots */
 	/* libmicrohttpd's last message: the reason when it will not start.
 	 * Its threads log too, hence the lock. */
 	pthread_mutex_t log_lock;
 	char last_log[256];
 };
-
-static int split_address(const char *address, char *host, size_t hostlen,
-			 const char **port)
-{
-	const char *colon = strrchr(address, ':');
-	size_t n;
-
-	if (!colon || !colon[1])
-		return -EINVAL;
-	*port = colon + 1;
-	n = colon - address;
-	if (n >= 2 && address[0] == '[' && address[n - 1] == ']') {
-		address++;
-		n -= 2;
-	}
-	if (n >= hostlen)
-		return -EINVAL;
-	memcpy(host, address, n);
-	host[n] = '\0';
-	return 0;
-}
-
-static int bind_first(struct addrinfo *res, int *fd)
-{
-	int err = -EADDRNOTAVAIL, one = 1, zero = 0;
-
-	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-		int s = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
-
-		if (s < 0) {
-			err = -errno;
-			continue;
-		}
-		setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		/* ":PORT" binds "::" and must take IPv4 too */
-		if (ai->ai_family == AF_INET6)
-			setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-		if (!bind(s, ai->ai_addr, ai->ai_addrlen) && !listen(s, 128)) {
-			*fd = s;
-			return 0;
-		}
-		err = -errno;
-		close(s);
-	}
-	return err;
-}
-
-int http_listen(const char *address, int *fd, char *err, size_t errlen)
-{
-	struct addrinfo hints = {
-		.ai_family = AF_UNSPEC,
-		.ai_socktype = SOCK_STREAM,
-		.ai_flags = AI_PASSIVE | AI_NUMERICSERV,
-	}, *res;
-	char host[256];
-	const char *port;
-	int ret;
-
-	if (split_address(address, host, sizeof(host), &port)) {
-		snprintf(err, errlen, "--web.listen-address %s: expected HOST:PORT", address);
-		return -EINVAL;
-	}
-	/* getaddrinfo takes "70000" and keeps its low 16 bits */
-	if (strspn(port, "0123456789") != strlen(port) || strlen(port) > 5 ||
-	    atoi(port) > 65535) {
-		snprintf(err, errlen, "--web.listen-address %s: port %s is not a number in "
-			 "0..65535", address, port);
-		return -EINVAL;
-	}
-	if (!host[0])
-		hints.ai_family = AF_INET6;
-	ret = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
-	if (ret) {
-		snprintf(err, errlen, "--web.listen-address %s: %s", address, gai_strerror(ret));
-		return -EINVAL;
-	}
-	ret = bind_first(res, fd);
-	freeaddrinfo(res);
-	if (ret)
-		snprintf(err, errlen, "cannot listen on %s: %s", address, strerror(-ret));
-	return ret;
-}
-
-int http_gzip(const char *in, size_t len, char **out, size_t *outlen)
-{
-	z_stream zs = {0};
-	size_t cap = compressBound(len) + 32;   /* + gzip header and trailer */
-	int ret;
-
-	*out = malloc(cap);
-	if (!*out)
-		return -ENOMEM;
-	/* windowBits 15 + 16 asks zlib for a gzip wrapper, not raw zlib */
-	if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
-			 Z_DEFAULT_STRATEGY) != Z_OK) {
-		free(*out);
-		return -ENOMEM;
-	}
-	zs.next_in = (Bytef *)in;
-	zs.avail_in = len;
-	zs.next_out = (Bytef *)*out;
-	zs.avail_out = cap;
-	ret = deflate(&zs, Z_FINISH);
-	*outlen = zs.total_out;
-	deflateEnd(&zs);
-	if (ret != Z_STREAM_END) {
-		free(*out);
-		return -EIO;
-	}
-	return 0;
-}
 
 static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned int status,
 				 const char *text)
@@ -157,7 +47,7 @@ static bool wants_gzip(struct MHD_Connection *conn)
 	const char *ae = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_ACCEPT_ENCODING);
 
-	return ae && strcasestr(ae, "gzip");
+	return ae && http_accepts_gzip(ae);
 }
 
 static enum MHD_Result send_body(struct MHD_Connection *conn, http_body_fn fn,
@@ -192,6 +82,8 @@ static enum MHD_Result send_body(struct MHD_Connection *conn, http_body_fn fn,
 static enum MHD_Result check_auth(struct http_server *srv, struct MHD_Connection *conn,
 				  bool *denied)
 {
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	char *pass = NULL, *user;
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -201,12 +93,22 @@ static enum MHD_Result check_auth(struct http_server *srv, struct MHD_Connection
 	if (!srv->opts.auth)
 		return MHD_YES;
 	user = MHD_basic_auth_get_username_password(conn, &pass);
-	status = srv->opts.auth(srv->opts.auth_ctx, user, pass);
+	status = srv->opts.auth(srv->opts.auth_ctx, user, pass, ci ? ci->client_addr : NULL);
 	MHD_free(user);
+	if (pass)
+		explicit_bzero(pass, strlen(pass));   /* MHD_free does not wipe */
 	MHD_free(pass);
 	if (!status)
 		return MHD_YES;
 	*denied = true;
+	if (status == MHD_HTTP_TOO_MANY_REQUESTS) {
+		r = MHD_create_response_from_buffer(strlen("Too Many Requests\n"),
+			"Too Many Requests\n", MHD_RESPMEM_PERSISTENT);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+		ret = MHD_queue_response(conn, status, r);
+		MHD_destroy_response(r);
+		return ret;
+	}
 	r = MHD_create_response_from_buffer(strlen("Unauthorized\n"), "Unauthorized\n",
 					    MHD_RESPMEM_PERSISTENT);
 	ret = MHD_queue_basic_auth_fail_response(conn, "darknet-counter", r);
@@ -269,15 +171,12 @@ static int tls_verify(gnutls_session_t s)
 	return verify_client_chain(s) ? GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR : 0;
 }
 
-static void tls_notify(void *cls, struct MHD_Connection *conn, void **socket_ctx,
-		       enum MHD_ConnectionNotificationCode code)
+static void tls_notify(const struct http_server *srv, struct MHD_Connection *conn)
 {
-	const struct http_server *srv = cls;
 	enum http_client_auth a = srv->opts.tls_client_auth;
 	gnutls_session_t s;
 
-	(void)socket_ctx;
-	if (code != MHD_CONNECTION_NOTIFY_STARTED || a == HTTP_CLIENT_CERT_NONE)
+	if (a == HTTP_CLIENT_CERT_NONE)
 		return;
 	s = conn_session(conn);
 	if (!s)
@@ -286,6 +185,41 @@ static void tls_notify(void *cls, struct MHD_Connection *conn, void **socket_ctx
 					      GNUTLS_CERT_REQUIRE : GNUTLS_CERT_REQUEST);
 	if (client_auth_verifies(a))
 		gnutls_session_set_verify_function(s, tls_verify);
+}
+
+static struct http_guard_conn *guard_conn(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+/* Each connection is followed by the guard from start to close. */
+static void conn_notify(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+			enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *srv = cls;
+	const union MHD_ConnectionInfo *ci;
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		http_guard_closed(srv->guard, *socket_ctx);
+		*socket_ctx = NULL;
+		return;
+	}
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	*socket_ctx = ci ? http_guard_started(srv->guard, ci->connect_fd) : NULL;
+	tls_notify(srv, conn);
+}
+
+static void request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *srv = cls;
+
+	(void)con_cls;
+	(void)toe;
+	http_guard_completed(srv->guard, guard_conn(conn));
 }
 
 /* 0 when this request's connection satisfies client_auth_type. */
@@ -305,6 +239,25 @@ static int check_client_cert(const struct http_server *srv, struct MHD_Connectio
 	return client_auth_verifies(a) ? verify_client_chain(s) : 0;
 }
 
+static enum MHD_Result count_host(void *cls, enum MHD_ValueKind kind, const char *key,
+				  const char *value)
+{
+	(void)kind;
+	(void)value;
+	*(int *)cls += !strcasecmp(key, MHD_HTTP_HEADER_HOST);
+	return MHD_YES;
+}
+
+/* RFC 9112 section 3.2: 400 for an HTTP/1.1 request without a Host header,
+ * and for any request with more than one. */
+static bool host_ok(struct MHD_Connection *conn, const char *version)
+{
+	int n = 0;
+
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_host, &n);
+	return n == 1 || (n == 0 && strcmp(version, MHD_HTTP_VERSION_1_1));
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
 			      const char *method, const char *version,
 			      const char *upload_data, size_t *upload_data_size,
@@ -314,9 +267,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	enum MHD_Result ret;
 	bool denied;
 
-	(void)version;
 	(void)upload_data;
 	(void)con_cls;
+	/* the headers are in: the header deadline no longer applies */
+	http_guard_request(srv->guard, guard_conn(conn));
+	if (!host_ok(conn, version)) {
+		*upload_data_size = 0;
+		return send_text(conn, MHD_HTTP_BAD_REQUEST,
+				 "Bad Request: one Host header is required\n");
+	}
 	if (check_client_cert(srv, conn)) {
 		*upload_data_size = 0;
 		return send_text(conn, MHD_HTTP_FORBIDDEN,
@@ -398,6 +357,13 @@ int http_start(int listen_fd, const struct http_options *opts, struct http_serve
 	struct http_server *srv = calloc(1, sizeof(*srv));
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 			     MHD_USE_ERROR_LOG;
+	unsigned int max_conn = opts->max_connections ?: HTTP_DEFAULT_MAX_CONNECTIONS;
+	struct http_guard_opts guard = {
+		.header_deadline_ms = 1000 * (opts->header_deadline_sec ?: HTTP_DEFAULT_HEADER_DEADLINE),
+		/* the reserve stays free for requests that arrive whole */
+		.high_water = max_conn > HTTP_RESERVE * 2 ? max_conn - HTTP_RESERVE : max_conn / 2,
+		.grace_ms = HTTP_PRESSURE_GRACE_MS,
+	};
 	struct MHD_OptionItem tls[5];
 	char where[NI_MAXHOST + NI_MAXSERV + 8];
 	int ret;
@@ -421,16 +387,23 @@ int http_start(int listen_fd, const struct http_options *opts, struct http_serve
 		goto cleanup;
 	}
 	tls_options(&srv->opts, tls);
+	ret = http_guard_create(&guard, &srv->guard);
+	if (ret) {
+		snprintf(err, errlen, "cannot start the HTTP server on %s: %s", where,
+			 strerror(-ret));
+		goto cleanup;
+	}
 	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, srv,
 		/* first, or libmicrohttpd logs option errors to stderr itself */
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
 		MHD_OPTION_LISTEN_SOCKET, listen_fd,
-		MHD_OPTION_NOTIFY_CONNECTION, tls_notify, srv,
+		MHD_OPTION_NOTIFY_CONNECTION, conn_notify, srv,
+		MHD_OPTION_NOTIFY_COMPLETED, request_done, srv,
 		/* A few threads, so that one slow client (a bcrypt check of a
 		 * wrong password costs ~60 ms) cannot hold up Prometheus. */
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)HTTP_THREADS,
 		MHD_OPTION_CONNECTION_TIMEOUT, opts->timeout_sec ?: HTTP_DEFAULT_TIMEOUT,
-		MHD_OPTION_CONNECTION_LIMIT, opts->max_connections ?: HTTP_DEFAULT_MAX_CONNECTIONS,
+		MHD_OPTION_CONNECTION_LIMIT, max_conn,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, opts->max_per_ip ?: HTTP_DEFAULT_MAX_PER_IP,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 			(size_t)(opts->max_request_bytes ?: HTTP_DEFAULT_MAX_REQUEST),
@@ -447,6 +420,7 @@ int http_start(int listen_fd, const struct http_options *opts, struct http_serve
 	*out = srv;
 	return 0;
 cleanup:
+	http_guard_destroy(srv->guard);
 	pthread_mutex_destroy(&srv->log_lock);
 	free(srv);
 	return ret;
@@ -457,6 +431,7 @@ void http_stop(struct http_server *srv)
 	if (!srv)
 		return;
 	MHD_stop_daemon(srv->mhd);
+	http_guard_destroy(srv->guard);   /* after: no connection is left */
 	pthread_mutex_destroy(&srv->log_lock);
 	free(srv);
 }

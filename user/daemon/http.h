@@ -2,13 +2,17 @@
 #ifndef DN_HTTP_H
 #define DN_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Produce a body: malloc'd into *body (the server frees it). 0 or -errno. */
 typedef int (*http_body_fn)(void *ctx, char **body, size_t *len);
 /* Decide whether a request may proceed: 0 yes, else the HTTP status to send
- * (401 with a challenge). user/pass are NULL when none were given. */
-typedef int (*http_auth_fn)(void *ctx, const char *user, const char *pass);
+ * (401 with a challenge, 429). user/pass are NULL when none were given;
+ * peer is the client's address (NULL if unknown). */
+struct sockaddr;
+typedef int (*http_auth_fn)(void *ctx, const char *user, const char *pass,
+			    const struct sockaddr *peer);
 
 /* exporter-toolkit's client_auth_type, in order of strictness. */
 enum http_client_auth {
@@ -33,6 +37,7 @@ struct http_options {
 	enum http_client_auth tls_client_auth; /* verifying ones need the CA */
 	const char *tls_priorities;    /* GnuTLS priority string (min/max_version) */
 	unsigned int timeout_sec;      /* idle connection timeout */
+	unsigned int header_deadline_sec; /* whole request headers (http_guard.h) */
 	unsigned int max_connections;
 	unsigned int max_per_ip;
 	size_t max_request_bytes;
@@ -43,6 +48,10 @@ struct http_options {
 #define HTTP_DEFAULT_MAX_CONNECTIONS 512
 #define HTTP_DEFAULT_MAX_PER_IP 64
 #define HTTP_DEFAULT_MAX_REQUEST 32768
+/* The limits are explained in docs/hardening.md. */
+#define HTTP_DEFAULT_HEADER_DEADLINE 10
+#define HTTP_RESERVE 128
+#define HTTP_PRESSURE_GRACE_MS 1000
 
 struct http_server;
 
@@ -59,5 +68,8 @@ void http_stop(struct http_server *srv);
 
 /* gzip-compress in into a malloc'd *out. 0 or -errno. */
 int http_gzip(const char *in, size_t len, char **out, size_t *outlen);
+/* Whether an Accept-Encoding value allows gzip: "gzip" (or "x-gzip") with
+ * a weight above 0, or else "*" with a weight above 0 (RFC 9110 12.5.3). */
+bool http_accepts_gzip(const char *accept_encoding);
 
 #endif

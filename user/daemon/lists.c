@@ -36,7 +36,9 @@ static int load_into(const struct dn_config *cfg, struct dn_lists *l,
 		ret = prefix_list_load_darknets(&l->darknets, cfg->darknet_files[i],
 						why, sizeof(why));
 	}
-	if (!ret && !l->darknets.len)
+	/* Only when no darknet was given at all: a given file that yields no
+	 * prefix is an error in the loader, never "everything". */
+	if (!ret && !cfg->darknets.len && !cfg->nr_darknet_files)
 		ret = add_match_all(&l->darknets);
 	for (int i = 0; i < cfg->nr_scanner_paths && !ret; i++) {
 		opt = "--scanners";

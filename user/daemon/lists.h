@@ -13,8 +13,9 @@ struct dn_lists {
 	int64_t newest_mtime;    /* ns, of every list file read, to notice changes */
 };
 
-/* Read --darknet, --darknet-file and --scanners into l. With no darknet given,
- * 0.0.0.0/0 and ::/0: every IP packet counts. 0 or -errno with "--option
+/* Read --darknet, --darknet-file and --scanners into l. With no --darknet
+ * and no --darknet-file, 0.0.0.0/0 and ::/0: every IP packet counts; a
+ * --darknet-file that yields no prefix is an error. 0 or -errno with "--option
  * file:line: reason" in err; l is untouched on error. */
 int lists_load(const struct dn_config *cfg, struct dn_lists *l, char *err, size_t errlen);
 void lists_free(struct dn_lists *l);

@@ -118,7 +118,12 @@ int loader_open(struct dn_iface *ifc, const char *name, const char *netns,
 			 netns ? " in network namespace " : "", netns ? netns : "");
 		return -ENODEV;
 	}
-	bpffs_iface_dir(ifc->pin_dir, sizeof(ifc->pin_dir), pin_root, name, netns);
+	ret = bpffs_iface_dir(ifc->pin_dir, sizeof(ifc->pin_dir), pin_root, name, netns);
+	if (ret) {
+		snprintf(err, errlen, "no pin directory for %s under %s: %s", name, pin_root,
+			 strerror(-ret));
+		return ret;
+	}
 	ret = bpffs_mkdirs(ifc->pin_dir);
 	if (ret) {
 		snprintf(err, errlen, "cannot create pin directory %s: %s", ifc->pin_dir,

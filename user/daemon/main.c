@@ -125,8 +125,12 @@ static void rollback(struct daemon *d)
 		loader_close(&d->ifaces[i]);
 }
 
-static void reload_lists(struct daemon *d, const char *why)
+/* Returns the newest list mtime taken before the files were read: a file
+ * changed while they were being read is newer and reloads at the next
+ * check, whether this reload worked or not. */
+static int64_t reload_lists(struct daemon *d, const char *why)
 {
+	int64_t before = lists_newest_mtime(&d->cfg);
 	struct dn_lists fresh;
 	char err[512];
 	int ret = lists_load(&d->cfg, &fresh, err, sizeof(err));
@@ -147,12 +151,13 @@ static void reload_lists(struct daemon *d, const char *why)
 	pthread_mutex_unlock(&d->ex.lock);
 	if (ret) {
 		pr_err("reload (%s) failed, keeping the previous lists: %s\n", why, err);
-		return;
+		return before;
 	}
 	lists_free(&d->lists);
 	d->lists = fresh;
 	pr_info("reloaded lists (%s): %zu darknet prefixes, %zu scanner prefixes\n",
 		why, fresh.darknets.len, fresh.scanners.len);
+	return before;
 }
 
 /* Log once when our program disappears from an interface (someone else
@@ -176,10 +181,20 @@ static void check_attached(struct daemon *d)
 
 /* The main thread only waits for signals and, every second, looks after the
  * lists and the attachment; scrapes run on libmicrohttpd's threads. */
+/* Seconds on the monotonic clock: a wall clock set back (NTP, an operator)
+ * would stop the periodic checks until it caught up again. */
+static int64_t mono_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
 static int serve(struct daemon *d, const sigset_t *sigs)
 {
 	struct timespec tick = { .tv_sec = 1 };
-	time_t last_check = time(NULL);
+	int64_t last_check = mono_sec();
 	int64_t seen = d->lists.newest_mtime, now;
 	int sig;
 
@@ -187,19 +202,17 @@ static int serve(struct daemon *d, const sigset_t *sigs)
 		sig = sigtimedwait(sigs, NULL, &tick);
 		if (sig == SIGINT || sig == SIGTERM)
 			return 0;
-		if (sig == SIGHUP) {
-			reload_lists(d, "SIGHUP");
-			seen = lists_newest_mtime(&d->cfg);
-		}
+		if (sig == SIGHUP)
+			seen = reload_lists(d, "SIGHUP");
 		/* A changed file reloads once per change: a bad one is not
 		 * retried (and counted again) until it changes again. */
 		if (d->cfg.reload_interval &&
-		    time(NULL) - last_check >= (time_t)d->cfg.reload_interval) {
-			last_check = time(NULL);
+		    mono_sec() - last_check >= (int64_t)d->cfg.reload_interval) {
+			last_check = mono_sec();
 			now = lists_newest_mtime(&d->cfg);
 			if (now != seen) {
-				seen = now;
 				reload_lists(d, "a list file changed");
+				seen = now;   /* taken before this reload read the files */
 			}
 		}
 		check_attached(d);
@@ -209,14 +222,8 @@ static int serve(struct daemon *d, const sigset_t *sigs)
 	}
 }
 
-static int start_http(struct daemon *d)
+static int setup_exporter(struct daemon *d)
 {
-	struct http_options opts = {
-		.telemetry_path = d->cfg.telemetry_path,
-		.metrics = exporter_metrics,
-		.landing = exporter_landing,
-		.ctx = &d->ex,
-	};
 	int ret = exporter_init(&d->ex, d->ifaces, d->cfg.nr_ifaces, &d->cfg,
 				d->err, sizeof(d->err));
 
@@ -226,6 +233,22 @@ static int start_http(struct daemon *d)
 	d->ex.self.scanner_entries = d->lists.scanners.len;
 	d->ex.self.last_reload_success = exporter_now();
 	landing_set_telemetry_path(d->cfg.telemetry_path);
+	return 0;
+}
+
+/* Called with privileges already dropped: capset() and no_new_privs apply
+ * to the calling thread only, and libmicrohttpd's threads inherit them from
+ * this one when they are created (docs/hardening.md). */
+static int start_http(struct daemon *d)
+{
+	struct http_options opts = {
+		.telemetry_path = d->cfg.telemetry_path,
+		.metrics = exporter_metrics,
+		.landing = exporter_landing,
+		.ctx = &d->ex,
+	};
+	int ret;
+
 	webconfig_apply(&d->web, &opts);
 	ret = http_start(d->listen_fd, &opts, &d->http, d->err, sizeof(d->err));
 	return step_failed(ret, d->err, sizeof(d->err), "start the HTTP server on %s",
@@ -261,12 +284,15 @@ static int setup(struct daemon *d)
 	ret = bpffs_ensure(cfg->pin_root, err, len);
 	if (step_failed(ret, err, len, "prepare bpffs at %s", cfg->pin_root))
 		return ret;
+	/* The socket is bound (a port below 1024 needs no capability later);
+	 * privileges go before the first HTTP thread exists. */
 	ret = attach_all(d);
-	ret = ret ?: start_http(d);
+	ret = ret ?: setup_exporter(d);
 	if (!ret) {
 		ret = privs_drop(cfg->user, err, len);
 		step_failed(ret, err, len, "drop privileges");
 	}
+	ret = ret ?: start_http(d);
 	if (ret)
 		rollback(d);
 	return ret;

@@ -12,6 +12,7 @@
 #include "loader.h"
 #include "log.h"
 #include "netns.h"
+#include "pathname.h"
 #include "status.h"
 
 struct totals {
@@ -124,9 +125,19 @@ static int detach_one(const struct dn_config *cfg, const char *ifname,
 		      char *err, size_t errlen)
 {
 	char dir[PATH_MAX];
-	int ifindex = if_nametoindex(ifname), ret = 0;
+	int ifindex, ret;
 
-	bpffs_iface_dir(dir, sizeof(dir), cfg->pin_root, ifname, cfg->netns);
+	/* first: a name such as "../x" must touch nothing */
+	ret = pathname_check_ifname(ifname, err, errlen);
+	if (ret)
+		return ret;
+	ret = bpffs_iface_dir(dir, sizeof(dir), cfg->pin_root, ifname, cfg->netns);
+	if (ret) {
+		snprintf(err, errlen, "no pin directory for %s under %s: %s", ifname,
+			 cfg->pin_root, strerror(-ret));
+		return ret;
+	}
+	ifindex = if_nametoindex(ifname);
 	if (ifindex)
 		ret = loader_detach_ifindex(ifindex);
 	if (ret) {

@@ -407,7 +407,7 @@ void webconfig_apply(const struct dn_webconfig *wc, struct http_options *opts)
 		opts->tls_priorities = wc->priorities;
 	}
 	if (wc->auth) {
-		opts->auth = auth_check;
+		opts->auth = auth_check_peer;
 		opts->auth_ctx = wc->auth;
 	}
 }

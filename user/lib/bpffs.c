@@ -12,6 +12,7 @@
 #include <linux/magic.h>
 #include "darknet_counter.h"
 #include "bpffs.h"
+#include "pathname.h"
 
 bool bpffs_holds(const char *path)
 {
@@ -99,11 +100,21 @@ int bpffs_remove_dir(const char *dir)
 	return 0;
 }
 
-void bpffs_iface_dir(char *buf, size_t len, const char *root, const char *ifname,
-		     const char *netns)
+int bpffs_iface_dir(char *buf, size_t len, const char *root, const char *ifname,
+		    const char *netns)
 {
+	char why[160];
+	int n;
+
+	/* "../x" would lead the pin directory, and detach's removal, elsewhere */
+	if (pathname_check_ifname(ifname, why, sizeof(why)) ||
+	    (netns && pathname_check_netns(netns, why, sizeof(why)))) {
+		snprintf(buf, len, "%s", "");
+		return -EINVAL;
+	}
 	if (netns)
-		snprintf(buf, len, "%s/v%d/%s@%s", root, DN_LAYOUT_VERSION, ifname, netns);
+		n = snprintf(buf, len, "%s/v%d/%s@%s", root, DN_LAYOUT_VERSION, ifname, netns);
 	else
-		snprintf(buf, len, "%s/v%d/%s", root, DN_LAYOUT_VERSION, ifname);
+		n = snprintf(buf, len, "%s/v%d/%s", root, DN_LAYOUT_VERSION, ifname);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }

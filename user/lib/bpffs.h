@@ -17,8 +17,10 @@ int bpffs_mkdirs(const char *dir);
  * if that left them empty; missing is fine. */
 int bpffs_remove_dir(const char *dir);
 /* Pin directory of one interface: ROOT/vLAYOUT/IFNAME, or IFNAME@NETNS when
- * the interface lives in a named namespace (names may repeat across them). */
-void bpffs_iface_dir(char *buf, size_t len, const char *root, const char *ifname,
-		     const char *netns);
+ * the interface lives in a named namespace (names may repeat across them).
+ * 0, -EINVAL for a name that is no single path component (pathname.h; buf
+ * is then ""), -ENAMETOOLONG when it does not fit in buf. */
+int bpffs_iface_dir(char *buf, size_t len, const char *root, const char *ifname,
+		    const char *netns);
 
 #endif

@@ -8,12 +8,17 @@
 #include <string.h>
 #include <unistd.h>
 #include "netns.h"
+#include "pathname.h"
 
 int netns_enter(const char *name, int *saved)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], why[160];
 	int fd, err;
 
+	*saved = -1;
+	/* the name is a path component under /var/run/netns, never a path */
+	if (pathname_check_netns(name, why, sizeof(why)))
+		return -EINVAL;
 	*saved = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (*saved < 0)
 		return -errno;
@@ -37,6 +42,8 @@ int netns_enter_err(const char *name, int *saved, char *err, size_t errlen)
 {
 	int ret = netns_enter(name, saved);
 
+	if (ret == -EINVAL && pathname_check_netns(name, err, errlen))
+		return ret;
 	if (ret == -ENOENT)
 		snprintf(err, errlen, "no network namespace %s (/var/run/netns/%s: %s; "
 			 "ip netns add creates one)", name, name, strerror(-ret));

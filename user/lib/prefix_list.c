@@ -1,13 +1,12 @@
 /* prefix_list.c: growable prefix lists and the darknet / scanner list files. */
-#include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "list_file.h"
 #include "prefix.h"
 
 /*
@@ -58,6 +57,7 @@ struct loader {
 	struct index prefixes, orgs;
 	size_t per_family[DN_FAMILY_MAX];
 	size_t nr_orgs;
+	size_t nr_lines;        /* lines with a prefix on them */
 	char *err;
 	size_t errlen;
 };
@@ -355,6 +355,7 @@ static int parse_line(struct loader *ld, char *line, char *reason, size_t len)
 	cidr = strtok_r(line, FIELD_SEPS, &save);
 	if (!cidr)
 		return 0; /* blank or comment-only */
+	ld->nr_lines++;
 	org = strtok_r(NULL, FIELD_SEPS, &save);
 	extra = ld->kind->has_org && org ? strtok_r(NULL, FIELD_SEPS, &save) : NULL;
 	ret = prefix_parse(cidr, &p, reason, len);
@@ -379,14 +380,13 @@ static int parse_line(struct loader *ld, char *line, char *reason, size_t len)
 
 static int load_stream(struct loader *ld, const char *path, FILE *f)
 {
-	char reason[256], *line = NULL;
-	size_t cap = 0, lineno = 0;
-	ssize_t n;
-	int ret = 0;
+	char reason[256], line[DN_LIST_MAX_LINE + 1];
+	size_t n, lineno = 0;
+	int ret = 0, got;
 
-	while (!ret && (n = getline(&line, &cap, f)) >= 0) {
+	while (!ret && (got = list_file_line(f, line, sizeof(line), &n)) > 0) {
 		lineno++;
-		if (memchr(line, '\0', (size_t)n)) {
+		if (memchr(line, '\0', n)) {
 			snprintf(reason, sizeof(reason), "NUL byte in line (not a text file?)");
 			ret = -EINVAL;
 		} else {
@@ -395,73 +395,50 @@ static int load_stream(struct loader *ld, const char *path, FILE *f)
 		if (ret)
 			loader_fail(ld, path, lineno, ret == -ENOMEM ? "out of memory" : reason);
 	}
-	if (!ret && ferror(f)) {
-		ret = -errno;
-		loader_fail(ld, path, 0, strerror(errno));
+	/* a read error (or ENOMEM) is not the end of the file */
+	if (!ret && got < 0) {
+		snprintf(reason, sizeof(reason), "line longer than %d bytes", DN_LIST_MAX_LINE);
+		loader_fail(ld, path, got == -E2BIG ? lineno + 1 : 0,
+			    got == -E2BIG ? reason : strerror(-got));
+		ret = got;
 	}
-	free(line);
 	return ret;
 }
 
 static int load_file(struct loader *ld, const char *path)
 {
-	struct stat st;
+	char reason[128];
 	FILE *f;
 	int ret;
 
-	f = fopen(path, "re");
-	if (!f) {
-		ret = -errno;
-		loader_fail(ld, path, 0, strerror(errno));
+	ret = list_file_open(path, &f, reason, sizeof(reason));
+	if (ret) {
+		loader_fail(ld, path, 0, reason);
 		return ret;
-	}
-	/* fopen() succeeds on a directory; say so instead of "read error". */
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		loader_fail(ld, path, 0, "is a directory");
-		fclose(f);
-		return -EISDIR;
 	}
 	ret = load_stream(ld, path, f);
 	fclose(f);
+	/* An empty darknet list would mean "count nothing"; one read as empty
+	 * (caught mid-rewrite, truncated) must not pass for a list. */
+	if (!ret && !ld->kind->has_org && !ld->nr_lines) {
+		loader_fail(ld, path, 0, "no darknet prefix in it");
+		ret = -ENODATA;
+	}
 	return ret;
 }
 
-static int visible_name(const struct dirent *d)
+static int load_one(void *ld, const char *path)
 {
-	return d->d_name[0] != '.';
-}
-
-/* Byte order, not alphasort()'s strcoll(): the load order (and so the ids
- * given to orgs) must not depend on the daemon's locale. */
-static int name_order(const struct dirent **a, const struct dirent **b)
-{
-	return strcmp((*a)->d_name, (*b)->d_name);
+	return load_file(ld, path);
 }
 
 static int load_dir(struct loader *ld, const char *dir)
 {
-	struct dirent **names;
-	char path[PATH_MAX];
-	struct stat st;
-	int n, ret = 0;
+	char reason[128] = "";
+	int ret = list_dir_each(dir, load_one, ld, reason, sizeof(reason));
 
-	n = scandir(dir, &names, visible_name, name_order);
-	if (n < 0) {
-		ret = -errno;
-		loader_fail(ld, dir, 0, strerror(errno));
-		return ret;
-	}
-	for (int i = 0; i < n; i++) {
-		if (!ret) {
-			snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
-			/* stat, not d_type: a symlink to a list file is a list
-			 * file; subdirectories, sockets and the like are not. */
-			if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-				ret = load_file(ld, path);
-		}
-		free(names[i]);
-	}
-	free(names);
+	if (ret && reason[0])
+		loader_fail(ld, dir, 0, reason);
 	return ret;
 }
 

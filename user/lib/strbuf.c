@@ -39,6 +39,8 @@ int strbuf_reserve(struct strbuf *sb, size_t extra)
 	buf = realloc(sb->buf, cap);
 	if (!buf)
 		return strbuf_fail(sb, -ENOMEM);
+	/* a fresh buffer reads as "" at once, as strbuf_str() promises */
+	buf[sb->len] = '\0';
 	sb->buf = buf;
 	sb->cap = cap;
 	return 0;

@@ -19,7 +19,8 @@ struct strbuf {
 #define STRBUF_INIT { 0 }
 
 void strbuf_init(struct strbuf *sb);
-/* Makes room for extra more bytes (plus the NUL). 0 or -ENOMEM. */
+/* Makes room for extra more bytes (plus the NUL); the content stays
+ * NUL-terminated, a fresh buffer then reads as "". 0 or -ENOMEM. */
 int strbuf_reserve(struct strbuf *sb, size_t extra);
 int strbuf_append(struct strbuf *sb, const void *data, size_t n);
 int strbuf_puts(struct strbuf *sb, const char *s);
