@@ -74,7 +74,9 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: darknet-counter [OPTIONS] IFACE...\n"
 		"       darknet-counter status [--bpffs-dir DIR]\n"
-		"       darknet-counter detach [--netns NAME] IFACE...\n\n"
+		"       darknet-counter detach [--netns NAME] IFACE...\n"
+		"       darknet-counter union [--json] [--username USER --password-file FILE] "
+		"URL...\n\n"
 		"Counts darknet packets per port, protocol and source class in XDP\n"
 		"and serves them as Prometheus metrics.\n\nOptions:\n");
 	for (size_t i = 0; i < NR_OPTIONS; i++) {

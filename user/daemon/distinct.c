@@ -346,6 +346,17 @@ static double window_estimate(const struct distinct *d, const struct dwin *h,
 	return round(dwin_count(h, tmp));
 }
 
+bool distinct_window(const struct distinct *d, int i, unsigned int slot, enum dwin_window w,
+		     struct dn_sketch *out)
+{
+	const struct dwin *h;
+
+	if (!d->on || i >= d->nr || slot > DN_SKETCH_ALL || !(h = d->ifc[i].hist[slot]))
+		return false;
+	dwin_query(h, d->next, w, out);
+	return true;
+}
+
 static void header(struct strbuf *sb, const char *name, const char *help)
 {
 	strbuf_printf(sb, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);

@@ -20,7 +20,9 @@
 #include "log.h"
 #include "netns.h"
 #include "privs.h"
+#include "sketch_api.h"
 #include "status.h"
+#include "union.h"
 #include "webconfig.h"
 
 struct daemon {
@@ -214,6 +216,7 @@ static int start_http(struct daemon *d)
 		.telemetry_path = d->cfg.telemetry_path,
 		.metrics = exporter_metrics,
 		.landing = exporter_landing,
+		.sketches = exporter_sketches,
 		.ctx = &d->ex,
 	};
 	int ret = exporter_init(&d->ex, d->ifaces, d->cfg.nr_ifaces, &d->cfg,
@@ -322,7 +325,11 @@ static int run(struct daemon *d)
 int main(int argc, char **argv)
 {
 	static struct daemon d = { .listen_fd = -1 };
-	int ret = config_parse(&d.cfg, argc, argv);
+	int ret;
+
+	if (argc > 1 && !strcmp(argv[1], "union"))   /* a client: no daemon options */
+		return union_main(argc - 1, argv + 1);
+	ret = config_parse(&d.cfg, argc, argv);
 
 	if (ret)
 		return ret > 0 ? 0 : 2;
