@@ -1,4 +1,4 @@
-/* test_union.c: end-to-end: /api/v1/sketches answers and decodes, and `darknet-counter union` of two sensors counts the overlap once. */
+/* test_union.c: end-to-end: /api/v1/sketches answers and decodes, the landing page shows sources and coverage, and `darknet-counter union` of two sensors counts the overlap once. */
 #include <criterion/criterion.h>
 #include <arpa/inet.h>
 #include <math.h>
@@ -118,7 +118,7 @@ static int find(void *ctx, const struct sketch_json_entry *e)
 
 /* 1,500 scan sources: the document names the sensor's interface, and the
  * scan and all-traffic sketches of each window decode to estimates within
- * 3 standard errors of 1,500. */
+ * 3 standard errors of 1,500; "/" shows the class and the coverage. */
 Test(union, sketches_endpoint_answers_and_decodes, .init = setup, .fini = teardown,
      .timeout = 60)
 {
@@ -143,6 +143,16 @@ Test(union, sketches_endpoint_answers_and_decodes, .init = setup, .fini = teardo
 	}
 	/* only non-empty sketches: ipv4/scan and all, in three windows */
 	cr_expect_eq(f.entries, 6, "%d sketches, want 6", f.entries);
+	httpc_resp_free(&r);
+
+	/* the landing page: the class, and 256 of the lab's 512 IPv4 darknet
+	 * addresses hit (exact: a bitmap) */
+	cr_assert_eq(httpc_get("127.0.0.1", dd[0].port, "/", 5000, &r), 0);
+	cr_assert_eq(r.status, 200, "GET /: %d", r.status);
+	cr_expect(strstr(r.body, "Distinct sources, last 24 hours"), "no distinct card on /");
+	cr_expect(strstr(r.body, "<td>scan</td>"), "no scan row on /");
+	cr_expect(strstr(r.body, "<td>256 of 512</td><td>50.0%</td>"), "coverage on /: %s",
+		  strstr(r.body, "coverage") ?: "(none)");
 	httpc_resp_free(&r);
 }
 

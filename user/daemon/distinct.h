@@ -39,5 +39,9 @@ void distinct_render(struct strbuf *sb, const struct distinct *d);
  * history yet (nothing seen since the daemon's windows began). */
 bool distinct_window(const struct distinct *d, int i, unsigned int slot, enum dwin_window w,
 		     struct dn_sketch *out);
+/* Window w of interface i's IPv4 darknet destinations: *hit addresses hit
+ * over *addresses tracked (prefixes in use with a destination counter). */
+void distinct_dst_hit(const struct distinct *d, int i, enum dwin_window w, double *hit,
+		      double *addresses);
 
 #endif
