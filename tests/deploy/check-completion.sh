@@ -35,6 +35,8 @@ expect_completion "a subcommand" "status" st
 expect_completion "an option's values" "native" --xdp-mode n
 expect_completion "status's options" "--bpffs-dir" status --b
 expect_completion "no interface after status" "" status ''
+expect_completion "union's options" "--password-file" union --pa
+expect_completion "no interface after union" "" union ''
 # An interface: the first one the host has (only read, never touched).
 iface=$(command ls /sys/class/net | head -n 1)
 got=$(complete_line "${iface:0:2}")

@@ -121,11 +121,14 @@ free_port() {
 }
 
 # daemon_start PREFIX PORT: darknet-counter on PREFIX-s's sensor0, serving
-# 127.0.0.1:PORT, log in $lib_tmp/PREFIX-daemon.log.
+# 127.0.0.1:PORT, log in $lib_tmp/PREFIX-daemon.log. 5 s distinct-count
+# intervals: the windows the dashboard's distinct-source panels read fill
+# within seconds of the traffic, not at the next minute.
 daemon_start() {
 	local prefix=$1 port=$2 pin=/sys/fs/bpf/dn-$LIB_NAME-$$-${#lib_pins[@]} d pid
 	local args=(--netns "$prefix-s" --scanners "$SCANNERS" --watch-ports "$WATCH_PORTS"
-		    --web.listen-address "127.0.0.1:$port" --bpffs-dir "$pin" --detach-on-exit)
+		    --web.listen-address "127.0.0.1:$port" --bpffs-dir "$pin" --detach-on-exit
+		    --distinct-interval 5)
 	for d in "${DARKNETS[@]}"; do args+=(--darknet "$d"); done
 	lib_pins+=("$pin")
 	"$DAEMON" "${args[@]}" sensor0 >"$lib_tmp/$prefix-daemon.log" 2>&1 &

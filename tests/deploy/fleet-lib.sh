@@ -134,12 +134,13 @@ site_prom_start() {
 
 # fleet_daemon_start PREFIX PORT SCANNERS: as e2e-lib's daemon_start, with
 # the scanner list SCANNERS (a file the test may age or refresh) and a 1 s
-# list check; sets daemon_pid.
+# list check (and 5 s distinct-count intervals, as there); sets daemon_pid.
 fleet_daemon_start() {
 	local prefix=$1 port=$2 scanners=$3 pin=/sys/fs/bpf/dn-$LIB_NAME-$$-${#lib_pins[@]} d
 	local args=(--netns "$prefix-s" --scanners "$scanners" --watch-ports "$WATCH_PORTS"
 		    --web.listen-address "127.0.0.1:$port" --bpffs-dir "$pin" --detach-on-exit
-		    --reload-interval 1)
+		    --reload-interval 1
+		    --distinct-interval 5)
 	for d in "${DARKNETS[@]}"; do args+=(--darknet "$d"); done
 	lib_pins+=("$pin")
 	"$DAEMON" "${args[@]}" sensor0 >>"$lib_tmp/$prefix-daemon.log" 2>&1 &

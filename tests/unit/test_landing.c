@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "landing.h"
+#include "landing_stats.h"
 #include "names.h"
 #include "unit/snapshot_fixture.h"
 
@@ -14,6 +15,7 @@
 
 static struct dn_snapshot *snap;
 static struct strbuf out;
+static const struct landing_distinct *dist;   /* NULL but in the distinct tests */
 
 static void prefix(struct dn_iface_snapshot *s, unsigned int id, const char *text,
 		   uint64_t packets)
@@ -76,7 +78,7 @@ static void teardown(void)
 
 static const char *render(const char *path)
 {
-	cr_assert_eq(landing_render(&out, snap, path, "1.2.3", NOW), 0, "render");
+	cr_assert_eq(landing_render(&out, snap, dist, path, "1.2.3", NOW), 0, "render");
 	return strbuf_str(&out);
 }
 
@@ -238,4 +240,41 @@ Test(landing, empty_snapshot)
 	cr_expect_not_null(strstr(page, "<b>&#8211;</b>"), "no prefix: no rate");
 	cr_expect_null(strstr(page, "nan"), "no NaN");
 	cr_expect_null(strstr(page, "<td>all interfaces</td>"), "no total row for one interface");
+}
+
+/* Distinct sources per class and coverage over 24 hours: the figures given,
+ * grouped, the interface name escaped; nothing of it without them or with
+ * --no-distinct. */
+Test(landing, distinct_sources_and_coverage)
+{
+	struct landing_distinct ld = { .on = true, .nr_ifaces = 2, .all = 60123 };
+	const char *page, *card;
+
+	ld.sources[DN_CLASS_MIRAI] = 1234;
+	ld.sources[DN_CLASS_SCAN] = 56789;
+	snprintf(ld.cov[0].name, sizeof(ld.cov[0].name), "%s", HOSTILE);
+	ld.cov[0].hit = 64;
+	ld.cov[0].addresses = 256;
+	snprintf(ld.cov[1].name, sizeof(ld.cov[1].name), "eth9");
+	dist = &ld;
+	page = render("/metrics");
+	card = strstr(page, "Distinct sources, last 24 hours");
+	cr_assert_not_null(card, "no distinct-source card");
+	cr_expect(strstr(card, "<td>mirai</td><td></td><td>1,234</td>"), "mirai row: %s", card);
+	cr_expect(strstr(card, "<td>scan</td><td></td><td>56,789</td>"), "scan row");
+	cr_expect(strstr(card, "<td>all classes</td><td></td><td>60,123</td>"), "all row");
+	cr_expect(!strstr(card, "<td>research</td>"), "a class without sources is listed");
+	cr_expect(strstr(card, "counts do not add up"), "two interfaces: no note on the max");
+	cr_expect(strstr(card, "<td>" HOSTILE_HTML "</td><td></td><td>64 of 256</td><td>25.0%"),
+		  "coverage row, escaped: %s", strstr(card, "coverage"));
+	cr_expect(strstr(card, "<td>eth9</td><td></td><td>0 of 0</td><td>&#8211;</td>"),
+		  "an interface without IPv4 prefixes: a dash");
+	cr_expect(strstr(card, "</section>") < strstr(page, "</main>"), "the card is in the page");
+
+	strbuf_reset(&out);
+	ld.on = false;
+	cr_expect(!strstr(render("/metrics"), "Distinct sources"), "--no-distinct shows the card");
+	strbuf_reset(&out);
+	dist = NULL;
+	cr_expect(!strstr(render("/metrics"), "Distinct sources"), "no figures, yet a card");
 }

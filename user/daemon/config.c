@@ -77,7 +77,9 @@ static void usage(FILE *out)
 		"       darknet-counter status [--bpffs-dir DIR]\n"
 		"       darknet-counter detach [--netns NAME] IFACE...\n"
 		"       darknet-counter report --prometheus URL --output FILE.html PERIOD [OPTIONS]\n"
-		"                            (see darknet-counter report --help)\n\n"
+		"                            (see darknet-counter report --help)\n"
+		"       darknet-counter union [--json] [--username USER --password-file FILE] "
+		"URL...\n\n"
 		"Counts darknet packets per port, protocol and source class in XDP\n"
 		"and serves them as Prometheus metrics.\n\nOptions:\n");
 	for (size_t i = 0; i < NR_OPTIONS; i++) {

@@ -346,6 +346,33 @@ static double window_estimate(const struct distinct *d, const struct dwin *h,
 	return round(dwin_count(h, tmp));
 }
 
+bool distinct_window(const struct distinct *d, int i, unsigned int slot, enum dwin_window w,
+		     struct dn_sketch *out)
+{
+	const struct dwin *h;
+
+	if (!d->on || i >= d->nr || slot > DN_SKETCH_ALL || !(h = d->ifc[i].hist[slot]))
+		return false;
+	dwin_query(h, d->next, w, out);
+	return true;
+}
+
+void distinct_dst_hit(const struct distinct *d, int i, enum dwin_window w, double *hit,
+		      double *addresses)
+{
+	struct dn_sketch tmp;
+
+	*hit = *addresses = 0;
+	for (uint32_t id = 0; d->on && i < d->nr && id < DN_MAX_PREFIX_IDS; id++) {
+		const struct dn_prefix_info *pi = &d->ifc[i].info[id];
+
+		if (!pi->in_use || pi->family != DN_FAMILY_IPV4 || !d->ifc[i].dstmap.slot[id].where)
+			continue;
+		*addresses += ldexp(1, 32 - pi->prefixlen);
+		*hit += window_estimate(d, d->ifc[i].dst[id], w, &tmp);
+	}
+}
+
 static void header(struct strbuf *sb, const char *name, const char *help)
 {
 	strbuf_printf(sb, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);

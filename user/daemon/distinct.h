@@ -34,5 +34,14 @@ int distinct_assign_dst(struct distinct *d, int i, char *err, size_t errlen);
  * sketch. Not thread-safe: the caller holds the exporter lock. */
 void distinct_tick(struct distinct *d, double now, const struct port_series *ps);
 void distinct_render(struct strbuf *sb, const struct distinct *d);
+/* Window w of interface i's sketch slot (a (family, class) slot, or
+ * DN_SKETCH_ALL for their union) into out: false when that sketch has no
+ * history yet (nothing seen since the daemon's windows began). */
+bool distinct_window(const struct distinct *d, int i, unsigned int slot, enum dwin_window w,
+		     struct dn_sketch *out);
+/* Window w of interface i's IPv4 darknet destinations: *hit addresses hit
+ * over *addresses tracked (prefixes in use with a destination counter). */
+void distinct_dst_hit(const struct distinct *d, int i, enum dwin_window w, double *hit,
+		      double *addresses);
 
 #endif

@@ -291,6 +291,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	if (!strcmp(url, srv->opts.telemetry_path))
 		return send_body(conn, srv->opts.metrics, srv->opts.ctx,
 				 "text/plain; version=0.0.4; charset=utf-8");
+	if (!strcmp(url, "/api/v1/sketches") && srv->opts.sketches)
+		return send_body(conn, srv->opts.sketches, srv->opts.ctx, "application/json");
 	if (!strcmp(url, "/") && srv->opts.landing)
 		return send_body(conn, srv->opts.landing, srv->opts.ctx,
 				 "text/html; charset=utf-8");

@@ -27,6 +27,7 @@ struct http_options {
 	const char *telemetry_path;
 	http_body_fn metrics;          /* text/plain; version=0.0.4 */
 	http_body_fn landing;          /* text/html for "/" */
+	http_body_fn sketches;         /* application/json for /api/v1/sketches */
 	void *ctx;
 	http_auth_fn auth;             /* NULL: no authentication */
 	void *auth_ctx;                /* passed to auth */

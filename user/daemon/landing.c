@@ -330,8 +330,43 @@ static int iface_table(struct strbuf *sb, const struct dn_snapshot *snap,
 	return err;
 }
 
+/* Distinct sources per class and coverage, 24h windows. Not additive over
+ * interfaces: with several, the largest interface's count (a lower bound). */
+static void distinct_card(struct strbuf *sb, const struct landing_distinct *ld)
+{
+	char a[32], b[32];
+
+	strbuf_printf(sb, "<section class=\"card\"><h2>Distinct sources, last 24 hours</h2>"
+		      "<p class=\"note\">Different source addresses per class, IPv4 and IPv6 "
+		      "(HyperLogLog, 1.6%% standard error)%s.</p>\n<table>\n<tr><th>Class</th>"
+		      "<th></th><th>Sources</th></tr>\n", ld->nr_ifaces > 1 ?
+		      "; with several interfaces, the largest one's count: sources seen on two "
+		      "are one source, so counts do not add up" : "");
+	for (unsigned int c = 0; c < DN_CLASS_MAX; c++)
+		if (ld->sources[c] > 0)
+			strbuf_printf(sb, "<tr><td>%s</td><td></td><td>%s</td></tr>\n",
+				      names_class(c), fmt_int(a, (uint64_t)ld->sources[c]));
+	strbuf_printf(sb, "<tr class=\"total\"><td>all classes</td><td></td><td>%s</td></tr>\n"
+		      "</table>\n<h2>Darknet coverage, last 24 hours</h2><table>\n<tr><th>"
+		      "Interface</th><th></th><th>IPv4 addresses hit</th><th>Coverage</th></tr>\n",
+		      fmt_int(a, (uint64_t)ld->all));
+	for (int i = 0; i < ld->nr_ifaces; i++) {
+		strbuf_puts(sb, "<tr><td>");
+		put_html(sb, ld->cov[i].name, SIZE_MAX);
+		strbuf_printf(sb, "</td><td></td><td>%s of %s</td><td>", fmt_int(a,
+			      (uint64_t)ld->cov[i].hit), fmt_int(b, (uint64_t)ld->cov[i].addresses));
+		if (ld->cov[i].addresses > 0)
+			strbuf_printf(sb, "%.1f%%", 100 * ld->cov[i].hit / ld->cov[i].addresses);
+		else
+			strbuf_puts(sb, "&#8211;");
+		strbuf_puts(sb, "</td></tr>\n");
+	}
+	strbuf_puts(sb, "</table></section>\n");
+}
+
 int landing_render(struct strbuf *out, const struct dn_snapshot *snap,
-		   const char *telemetry_path, const char *version, time_t now)
+		   const struct landing_distinct *dist, const char *telemetry_path,
+		   const char *version, time_t now)
 {
 	struct landing_sums total;
 	int err = landing_sum(&total, snap->ifaces, snap->nr_ifaces);
@@ -348,6 +383,8 @@ int landing_render(struct strbuf *out, const struct dn_snapshot *snap,
 	port_chart(out, snap);
 	strbuf_puts(out, "</div>\n");
 	err = iface_table(out, snap, &total);
+	if (dist && dist->on)
+		distinct_card(out, dist);
 	strbuf_puts(out, "<p class=\"note\">Packets per address: darknet packets over the "
 		    "addresses of the configured darknet prefixes (NICTER 2018: about 790,000 a "
 		    "year). Ports: TCP and UDP destination ports over all interfaces without "
@@ -361,13 +398,15 @@ int exporter_landing(void *ctx, char **body, size_t *len)
 {
 	struct exporter *ex = ctx;
 	struct strbuf sb = STRBUF_INIT;
+	struct landing_distinct dist;
 	int err;
 
 	/* A fresh read, but no port_series_update(): promotion compares counts
 	 * between scrapes, and page views are not scrapes. */
 	pthread_mutex_lock(&ex->lock);
 	exporter_read(ex);
-	err = landing_render(&sb, &ex->snap, metrics_path, DN_VERSION, time(NULL));
+	landing_distinct_fill(&dist, &ex->distinct);
+	err = landing_render(&sb, &ex->snap, &dist, metrics_path, DN_VERSION, time(NULL));
 	pthread_mutex_unlock(&ex->lock);
 	if (err) {
 		strbuf_free(&sb);

@@ -16,9 +16,13 @@
  * destination ports without research scans plus "other ports", IPv4 vs
  * IPv6, passed and malformed frames, and each interface's attachment. It
  * links to telemetry_path. version and now (Unix time) go in the header.
- * 0 or -ENOMEM; errors also stick in out->err. */
+ * dist (NULL: none) adds distinct sources per class and darknet coverage
+ * over 24 hours (landing_stats.h). 0 or -ENOMEM; errors also stick in
+ * out->err. */
+struct landing_distinct;
 int landing_render(struct strbuf *out, const struct dn_snapshot *snap,
-		   const char *telemetry_path, const char *version, time_t now);
+		   const struct landing_distinct *dist, const char *telemetry_path,
+		   const char *version, time_t now);
 
 /* The metrics path the page links to (default "/metrics"). The string must
  * outlive the HTTP server; set it before http_start(). */

@@ -1,5 +1,7 @@
 /* landing_stats.c: the NICTER figures of a counter snapshot that the landing page shows. */
 #include <errno.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,4 +123,33 @@ int landing_top_ports(const struct dn_snapshot *snap,
 				n = top_insert(top, n, &r);
 		}
 	return n;
+}
+
+void landing_distinct_fill(struct landing_distinct *ld, const struct distinct *d)
+{
+	struct dn_sketch s;
+
+	memset(ld, 0, sizeof(*ld));
+	ld->on = d->on;
+	for (int i = 0; i < d->nr && i < LANDING_MAX_IFACES; i++) {
+		double all = 0;
+
+		for (unsigned int c = 0; c < DN_CLASS_MAX; c++) {
+			double n = 0;
+
+			/* the families' sources are disjoint: they add up */
+			for (unsigned int f = 0; f < DN_FAMILY_MAX; f++)
+				if (distinct_window(d, i, f * DN_CLASS_MAX + c, DWIN_24H, &s))
+					n += round(sketch_estimate(&s));
+			if (n > ld->sources[c])
+				ld->sources[c] = n;
+		}
+		if (distinct_window(d, i, DN_SKETCH_ALL, DWIN_24H, &s))
+			all = round(sketch_estimate(&s));
+		if (all > ld->all)
+			ld->all = all;
+		snprintf(ld->cov[i].name, sizeof(ld->cov[i].name), "%s", d->ifaces[i].name);
+		distinct_dst_hit(d, i, DWIN_24H, &ld->cov[i].hit, &ld->cov[i].addresses);
+		ld->nr_ifaces = i + 1;
+	}
 }

@@ -3,10 +3,30 @@
 #define DN_LANDING_STATS_H
 
 #include <stdint.h>
+#include <net/if.h>
 #include "darknet_counter.h"
+#include "distinct.h"
 #include "snapshot.h"
 
 #define LANDING_TOP_PORTS 10
+#define LANDING_MAX_IFACES 16
+
+/* Distinct sources and darknet coverage over 24 hours
+ * (docs/distinct-sources.md). Distinct counts do not add up over
+ * interfaces: with several, the page shows the largest, a lower bound. */
+struct landing_distinct {
+	bool on;                          /* false: --no-distinct, nothing shown */
+	int nr_ifaces;
+	double sources[DN_CLASS_MAX];     /* IPv4 + IPv6 (disjoint), largest interface */
+	double all;                       /* every class, largest interface */
+	struct {
+		char name[IF_NAMESIZE];
+		double hit, addresses;    /* IPv4 darknet addresses */
+	} cov[LANDING_MAX_IFACES];
+};
+
+/* The 24h figures of d's interfaces. */
+void landing_distinct_fill(struct landing_distinct *ld, const struct distinct *d);
 
 /* What the page shows of one interface or of several. */
 struct landing_sums {

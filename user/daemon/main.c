@@ -21,7 +21,9 @@
 #include "netns.h"
 #include "privs.h"
 #include "report_main.h"
+#include "sketch_api.h"
 #include "status.h"
+#include "union.h"
 #include "webconfig.h"
 
 struct daemon {
@@ -245,6 +247,7 @@ static int start_http(struct daemon *d)
 		.telemetry_path = d->cfg.telemetry_path,
 		.metrics = exporter_metrics,
 		.landing = exporter_landing,
+		.sketches = exporter_sketches,
 		.ctx = &d->ex,
 	};
 	int ret;
@@ -353,6 +356,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "report"))
 		return report_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "union"))   /* a client: no daemon options */
+		return union_main(argc - 1, argv + 1);
 	ret = config_parse(&d.cfg, argc, argv);
 
 	if (ret)
