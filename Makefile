@@ -139,8 +139,9 @@ $(OUT)/user/bench/%.o: DIR_CFLAGS := -Iuser/bench -Iuser/pktgen
 $(OUT)/user/pcap-counter/%.o: DIR_CFLAGS :=
 $(OUT)/tests/%.o: DIR_CFLAGS := -Itests -Iuser/daemon -Iuser/pktgen -Iuser/report
 
-# Any object may include a skeleton: generate them all first.
-$(OUT)/user/%.o: user/%.c Makefile | $(SKELS)
+# Any object may include a skeleton: generate them all first. VERSION is
+# compiled in (DN_VERSION), so a new version rebuilds.
+$(OUT)/user/%.o: user/%.c Makefile VERSION | $(SKELS)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(COMPILE) $(DIR_CFLAGS) -c $< -o $@
