@@ -4,6 +4,9 @@
 #
 # Usage: scripts/lab.sh [BUILD_DIR]     (root; `sudo make demo` runs it as `scripts/lab.sh build`)
 # Environment: LAB_RATE (packets/s, default 2000), LAB_MIX (default nicter),
+#              LAB_SOURCES (darknet-trafgen --sources: that many distinct sources
+#              per family, their exact counts in the generator's log at exit;
+#              default unset: fresh sources for every frame),
 #              LAB_PROMETHEUS_HOOK (see prometheus_hook below).
 #
 #   dn-lab-inet                 dn-lab-sensor
@@ -25,7 +28,7 @@ readonly LISTEN=127.0.0.1:9917
 readonly METRICS_URL="http://$LISTEN/metrics"
 readonly SCANNERS=deploy/research-scanners.txt
 readonly DARKNETS=(198.51.100.0/24 203.0.113.0/24 2001:db8::/32)
-readonly RATE=${LAB_RATE:-2000} MIX=${LAB_MIX:-nicter}
+readonly RATE=${LAB_RATE:-2000} MIX=${LAB_MIX:-nicter} SOURCES=${LAB_SOURCES:-}
 readonly LOCK=/run/lock/darknet-counter-lab.lock
 readonly PROMETHEUS_HOOK=${LAB_PROMETHEUS_HOOK:-scripts/prometheus-lab.sh}
 readonly DAEMON=$out/darknet-counter TRAFGEN=$out/darknet-trafgen
@@ -185,8 +188,11 @@ start_daemon() {
 }
 
 start_trafgen() {
+	local sources=()
+
+	[ -z "$SOURCES" ] || sources=(--sources "$SOURCES")
 	"$TRAFGEN" --netns "$INET_NS" --iface "$INET_IF" --mix "$MIX" --rate "$RATE" \
-		--scanners "$SCANNERS" -q >"$LOGDIR/darknet-trafgen.log" 2>&1 9>&- &
+		"${sources[@]}" --scanners "$SCANNERS" -q >"$LOGDIR/darknet-trafgen.log" 2>&1 9>&- &
 	trafgen_pid=$!
 	sleep 0.5
 	if ! kill -0 "$trafgen_pid" 2>/dev/null; then

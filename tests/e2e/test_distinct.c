@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "frame.h"
+#include "darknet_counter.h"
+#include "names.h"
 #include "lib/daemonctl.h"
 #include "lib/netfix.h"
 #include "lib/proc.h"
@@ -77,10 +79,10 @@ static double value(int port, const char *name, const char *labels)
  * gauge of a check, half a second for the rest), then check it is. */
 static int first_wait;
 
-static void expect_near(int port, const char *what, const char *name, const char *labels,
-			double want, int exact)
+static void expect_within(int port, const char *what, const char *name, const char *labels,
+			  double want, double tol)
 {
-	double tol = exact ? 0 : 3 * STD_ERROR * want, got = -1;
+	double got = -1;
 
 	for (int t = 0; t < (first_wait ? 100 : 5); t++) {
 		got = value(port, name, labels);
@@ -90,6 +92,12 @@ static void expect_near(int port, const char *what, const char *name, const char
 	}
 	cr_expect_leq(fabs(got - want), tol, "%s: %s{%s} = %.0f, want %.0f (+- %.0f)", what, name,
 		      labels, got, want, tol);
+}
+
+static void expect_near(int port, const char *what, const char *name, const char *labels,
+			double want, int exact)
+{
+	expect_within(port, what, name, labels, want, exact ? 0 : 3 * STD_ERROR * want);
 }
 
 static void expect_all(int port, const char *what, double scan, double mirai, double dst1,
@@ -154,6 +162,57 @@ Test(distinct, counts_and_windows_survive_sigkill, .init = setup, .fini = teardo
 	close(fd);
 	e2e_start(&dd, "distinct: restart");
 	expect_all(port, "after the restart", 4000, 2000, 256, 250);
+}
+
+/* The nicter mix from 2,000 sources per family (darknet-trafgen --sources):
+ * every class's and every watched port's estimate over 5 minutes is within
+ * 3 standard errors of the exact count the generator printed, plus 1 for
+ * the classes with a handful of sources. */
+Test(distinct, trafgen_sources_match_its_truth, .init = setup, .fini = teardown, .timeout = 120)
+{
+	static const unsigned int watched[] = { 22, 23, 80, 445, 2323 };
+	int port = e2e_free_port();
+	struct tgen_result tg;
+	char l[160];
+	uint64_t v4 = 0;
+
+	dctl_init(&dd, &fx, port);
+	dctl_lab_lists(&dd, scanners);
+	dctl_arg(&dd, "--distinct-interval");
+	dctl_arg(&dd, "2");
+	dctl_arg(&dd, "--watch-ports");
+	dctl_arg(&dd, "22,23,80,445,2323");
+	e2e_start(&dd, "distinct sources");
+	/* a port gets its sketch at the first rotation after it has a series */
+	e2e_sleep_ms(2500);
+	cr_assert_eq(tgen_run_sources(&fx, "nicter", 20000, 5, scanners, 2000, &tg), 0,
+		     "distinct sources: trafgen exit %d: %s", tg.status, tg.err ? tg.err : "");
+	cr_assert_eq(scrape_wait_sum(port, "darknet_packets_total", NULL, 20000, 10000), 20000,
+		     "distinct sources: not every frame was counted");
+	first_wait = 1;
+	for (unsigned int f = 0; f < DN_FAMILY_MAX; f++)
+		for (unsigned int c = 0; c < DN_CLASS_MAX; c++) {
+			double want = (double)tgen_sources(&tg, names_family(f), names_class(c));
+
+			v4 += f == DN_FAMILY_IPV4 ? (uint64_t)want : 0;
+			snprintf(l, sizeof(l), "family=%s,class=%s,window=5m", names_family(f),
+				 names_class(c));
+			expect_within(port, "trafgen sources", "darknet_unique_sources", l, want,
+				      3 * STD_ERROR * want + 1);
+			first_wait = 0;
+		}
+	/* the truth is not trivially zero: the public pool alone feeds six classes */
+	cr_assert_gt(v4, 2000, "distinct sources: IPv4 classes sum to %llu",
+		     (unsigned long long)v4);
+	for (size_t i = 0; i < sizeof(watched) / sizeof(watched[0]); i++) {
+		double want = (double)tgen_port_sources(&tg, "tcp", watched[i]);
+
+		cr_expect_gt(want, 0, "distinct sources: no truth for tcp port %u", watched[i]);
+		snprintf(l, sizeof(l), "proto=tcp,port=%u,window=5m", watched[i]);
+		expect_within(port, "trafgen sources", "darknet_port_unique_sources", l, want,
+			      3 * STD_ERROR * want + 1);
+	}
+	tgen_free(&tg);
 }
 
 /* Out-of-range interval and precision are refused with the reason. */

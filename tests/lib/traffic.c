@@ -22,6 +22,7 @@ static int parse_tgen(struct tgen_result *r, const char *out)
 	for (const char *line = out; line && *line; ) {
 		const char *eol = strchr(line, '\n');
 		struct tgen_series s = { 0 }, *grown;
+		struct tgen_distinct d = { 0 }, *more;
 
 		if (sscanf(line, "sent %" SCNu64 " packets %" SCNu64 " bytes", &r->packets,
 			   &r->bytes) == 2) {
@@ -33,6 +34,14 @@ static int parse_tgen(struct tgen_result *r, const char *out)
 				return -1;
 			r->s = grown;
 			r->s[r->n++] = s;
+		} else if (sscanf(line, "sources %7s %15s %" SCNu64, d.a, d.b, &d.n) == 3 ||
+			   sscanf(line, "port_sources %7s %15s %" SCNu64, d.a, d.b, &d.n) == 3) {
+			d.kind = line[0];
+			more = realloc(r->d, (r->nd + 1) * sizeof(*more));
+			if (!more)
+				return -1;
+			r->d = more;
+			r->d[r->nd++] = d;
 		}
 		line = eol ? eol + 1 : NULL;
 	}
@@ -45,10 +54,10 @@ int tgen_run(const struct netfix *f, const char *mix, uint64_t count, uint64_t s
 	return tgen_run_rate(f, mix, count, seed, scanners, 0, r);
 }
 
-/* darknet-trafgen's command line into argv (20 slots); bufs holds the numbers. */
-static void tgen_argv(const char *argv[20], char bufs[4][32], char *prog, const struct netfix *f,
+/* darknet-trafgen's command line into argv (24 slots); bufs holds the numbers. */
+static void tgen_argv(const char *argv[24], char bufs[5][32], char *prog, const struct netfix *f,
 		      const char *mix, uint64_t count, uint64_t seed, const char *scanners,
-		      unsigned int rate, double max_s)
+		      unsigned int rate, double max_s, uint64_t sources)
 {
 	int argc = 0;
 
@@ -82,6 +91,11 @@ static void tgen_argv(const char *argv[20], char bufs[4][32], char *prog, const 
 		argv[argc++] = "--duration";
 		argv[argc++] = bufs[3];
 	}
+	if (sources) {
+		snprintf(bufs[4], 32, "%" PRIu64, sources);
+		argv[argc++] = "--sources";
+		argv[argc++] = bufs[4];
+	}
 	argv[argc] = NULL;
 }
 
@@ -98,29 +112,42 @@ static int tgen_result_of(struct e2e_run *run, struct tgen_result *r)
 	return ret || r->status ? -1 : 0;
 }
 
-int tgen_run_rate(const struct netfix *f, const char *mix, uint64_t count, uint64_t seed,
-		  const char *scanners, unsigned int rate, struct tgen_result *r)
+static int tgen_run_argv(const struct netfix *f, const char *mix, uint64_t count,
+			 uint64_t seed, const char *scanners, unsigned int rate, uint64_t sources,
+			 struct tgen_result *r)
 {
-	char bufs[4][32], *prog = e2e_prog("darknet-trafgen");
-	const char *argv[20];
+	char bufs[5][32], *prog = e2e_prog("darknet-trafgen");
+	const char *argv[24];
 	struct e2e_run run;
 	int ret;
 
 	memset(r, 0, sizeof(*r));
-	tgen_argv(argv, bufs, prog, f, mix, count, seed, scanners, rate, 0);
+	tgen_argv(argv, bufs, prog, f, mix, count, seed, scanners, rate, 0, sources);
 	ret = e2e_run((char *const *)argv, 60000, &run);
 	free(prog);
 	return ret ? ret : tgen_result_of(&run, r);
 }
 
+int tgen_run_rate(const struct netfix *f, const char *mix, uint64_t count, uint64_t seed,
+		  const char *scanners, unsigned int rate, struct tgen_result *r)
+{
+	return tgen_run_argv(f, mix, count, seed, scanners, rate, 0, r);
+}
+
+int tgen_run_sources(const struct netfix *f, const char *mix, uint64_t count, uint64_t seed,
+		     const char *scanners, uint64_t sources, struct tgen_result *r)
+{
+	return tgen_run_argv(f, mix, count, seed, scanners, 0, sources, r);
+}
+
 int tgen_start(const struct netfix *f, const char *mix, uint64_t seed, const char *scanners,
 	       unsigned int rate, double max_s, struct e2e_child *c)
 {
-	char bufs[4][32], *prog = e2e_prog("darknet-trafgen");
-	const char *argv[20];
+	char bufs[5][32], *prog = e2e_prog("darknet-trafgen");
+	const char *argv[24];
 	int ret;
 
-	tgen_argv(argv, bufs, prog, f, mix, 0, seed, scanners, rate, max_s);
+	tgen_argv(argv, bufs, prog, f, mix, 0, seed, scanners, rate, max_s, 0);
 	ret = e2e_spawn((char *const *)argv, c);
 	free(prog);
 	return ret;
@@ -140,6 +167,7 @@ int tgen_stop(struct e2e_child *c, int *was_running, struct tgen_result *r)
 void tgen_free(struct tgen_result *r)
 {
 	free(r->s);
+	free(r->d);
 	free(r->err);
 	memset(r, 0, sizeof(*r));
 }
@@ -152,6 +180,28 @@ uint64_t tgen_packets(const struct tgen_result *r, const char *family, const cha
 		    !strcmp(r->s[i].cls, cls))
 			return r->s[i].packets;
 	return 0;
+}
+
+static uint64_t distinct_get(const struct tgen_result *r, char kind, const char *a,
+			     const char *b)
+{
+	for (size_t i = 0; i < r->nd; i++)
+		if (r->d[i].kind == kind && !strcmp(r->d[i].a, a) && !strcmp(r->d[i].b, b))
+			return r->d[i].n;
+	return 0;
+}
+
+uint64_t tgen_sources(const struct tgen_result *r, const char *family, const char *cls)
+{
+	return distinct_get(r, 's', family, cls);
+}
+
+uint64_t tgen_port_sources(const struct tgen_result *r, const char *proto, unsigned int port)
+{
+	char text[16];
+
+	snprintf(text, sizeof(text), "%u", port);
+	return distinct_get(r, 'p', proto, text);
 }
 
 int inject_open(const struct netfix *f)

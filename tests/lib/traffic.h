@@ -13,11 +13,20 @@ struct tgen_series {
 	uint64_t packets, bytes;
 };
 
+/* One "sources FAMILY CLASS N" (kind 's') or "port_sources PROTO PORT N"
+ * (kind 'p', b holding the port) line: the --sources truth. */
+struct tgen_distinct {
+	char kind, a[8], b[16];
+	uint64_t n;
+};
+
 struct tgen_result {
 	int status;                /* exit code */
 	uint64_t packets, bytes;   /* the "sent" line */
 	struct tgen_series *s;
 	size_t n;
+	struct tgen_distinct *d;
+	size_t nd;
 	char *err;                 /* its stderr */
 };
 
@@ -29,6 +38,12 @@ int tgen_run(const struct netfix *f, const char *mix, uint64_t count, uint64_t s
  * count / rate seconds, up to the 60 s every run is allowed. */
 int tgen_run_rate(const struct netfix *f, const char *mix, uint64_t count, uint64_t seed,
 		  const char *scanners, unsigned int rate, struct tgen_result *r);
+/* Same, with --sources N: r->d then holds the distinct sources sent. */
+int tgen_run_sources(const struct netfix *f, const char *mix, uint64_t count, uint64_t seed,
+		     const char *scanners, uint64_t sources, struct tgen_result *r);
+/* Distinct sources of (family, class) and of (proto, port); 0 if absent. */
+uint64_t tgen_sources(const struct tgen_result *r, const char *family, const char *cls);
+uint64_t tgen_port_sources(const struct tgen_result *r, const char *proto, unsigned int port);
 /* Traffic until stopped: darknet-trafgen as tgen_run_rate() runs it but
  * without --count, for at most max_s seconds (--duration; 0: no bound).
  * tgen_stop() ends it with SIGTERM (what it sent is then in r, as for a

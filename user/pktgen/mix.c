@@ -8,6 +8,7 @@
 #include <string.h>
 #include "mix.h"
 #include "mix_addr.h"
+#include "mix_sources.h"
 
 #define ZMAP_IP_ID 54321
 #define EPHEMERAL_FIRST 32768   /* Linux ip_local_port_range defaults */
@@ -167,6 +168,9 @@ int mix_init(struct mix_state *st, const struct mix_config *cfg, char *err, size
 	}
 	if (ret == -ENOMEM)
 		set_err(err, errlen, "mix %s: out of memory", def->name);
+	/* last: the pools draw from the lists and weigh the live templates */
+	if (!ret && cfg->sources)
+		ret = mix_pool_init(st, cfg->sources, err, errlen);
 	if (ret)
 		mix_free(st);
 	return ret;
@@ -174,6 +178,7 @@ int mix_init(struct mix_state *st, const struct mix_config *cfg, char *err, size
 
 void mix_free(struct mix_state *st)
 {
+	mix_pool_free(st);
 	mix_addr_free(st);
 	free(st->fixed);
 	free(st->cum);
@@ -210,6 +215,11 @@ static int pick_addresses(struct mix_state *st, size_t i, uint8_t *src, uint8_t 
 	else
 		mix_addr_dst_random(st, t->family, dst);
 	*org = NULL;
+	if (mix_pool_pick(st, t, src, dst)) {
+		if (t->src == MIX_SRC_SCANNER)
+			*org = mix_addr_scanner_org(st, t->family, src);
+		return 0;
+	}
 	switch (t->src) {
 	case MIX_SRC_FIXED:
 		memcpy(src, st->fixed[i].src, 16);
@@ -231,7 +241,7 @@ static int pick_addresses(struct mix_state *st, size_t i, uint8_t *src, uint8_t 
 }
 
 static void fill_info(struct mix_state *st, size_t i, const struct frame_spec *s,
-		      const uint8_t *dst, const char *org, int len)
+		      const uint8_t *src, const uint8_t *dst, const char *org, int len)
 {
 	const struct mix_template *t = &st->tmpl[i];
 	int l4 = s->frag_offset == 0;   /* non-first fragments carry no L4 header */
@@ -252,6 +262,7 @@ static void fill_info(struct mix_state *st, size_t i, const struct frame_spec *s
 						   : mix_addr_darknet(st, t->family, dst),
 		.org = org,
 	};
+	memcpy(st->info.src, src, 16);
 }
 
 /* frame_build() takes text. glibc's inet_ntop() formats IPv4 through
@@ -300,7 +311,7 @@ int mix_next(struct mix_state *st, uint8_t *buf)
 	len = frame_build(&s, buf);
 	if (len < 0)
 		return len;
-	fill_info(st, i, &s, dst, org, len);
+	fill_info(st, i, &s, src, dst, org, len);
 	st->seq++;
 	return len;
 }

@@ -87,6 +87,7 @@ struct mix_frame_info {
 	uint16_t tmpl;             /* index into mix_state.tmpl */
 	const struct dn_prefix *darknet;  /* the darknet prefix the destination is in */
 	const char *org;           /* scanner org for class research, else NULL */
+	uint8_t src[16];           /* source address, network order (IPv4: first 4) */
 };
 
 struct mix_config {
@@ -98,6 +99,9 @@ struct mix_config {
 	/* Destinations. NULL or empty: 198.51.100.0/24, 203.0.113.0/24 and
 	 * 2001:db8::/32. Templates of a family with no darknet get weight 0. */
 	const struct dn_prefix_list *darknets;
+	/* 0: sources drawn afresh for every frame. N: from a fixed pool of at
+	 * most N distinct addresses per family (mix_sources.h). */
+	uint64_t sources;
 };
 
 /* A scanner prefix as integers, bucketed for the source checks. */
@@ -137,6 +141,11 @@ struct mix_state {
 	size_t *all_v6, nr_all_v6;  /* every IPv6 scanner entry, for source checks */
 	uint64_t dst_seq[DN_FAMILY_MAX]; /* MIX_DST_SEQ position per family */
 	struct mix_frame_info info;       /* describes the last frame mix_next made */
+	/* Source pools by family and enum mix_src (mix_sources.h); pooled is 0
+	 * without mix_config.sources. */
+	uint8_t (*pool[DN_FAMILY_MAX][MIX_SRC_SAME + 1])[16];
+	uint32_t nr_pool[DN_FAMILY_MAX][MIX_SRC_SAME + 1];
+	int pooled;
 };
 
 /* Prepare st for the named mix. Returns 0, or -EINVAL with a reason in err

@@ -13,7 +13,7 @@
 volatile sig_atomic_t tg_stop;
 
 enum { OPT_NETNS = 256, OPT_IFACE, OPT_MIX, OPT_RATE, OPT_COUNT, OPT_DURATION,
-       OPT_SEED, OPT_SCANNERS, OPT_DARKNET, OPT_VERSION };
+       OPT_SEED, OPT_SOURCES, OPT_SCANNERS, OPT_DARKNET, OPT_VERSION };
 
 struct option_doc {
 	struct option opt;
@@ -36,6 +36,8 @@ static const struct option_doc options[] = {
 	  "stop after SEC seconds (fractions allowed)" },
 	{ { "seed", required_argument, NULL, OPT_SEED }, "N",
 	  "PRNG seed: the same seed sends the same frames (default 1)" },
+	{ { "sources", required_argument, NULL, OPT_SOURCES }, "N",
+	  "draw sources from N fixed addresses per family; print distinct counts" },
 	{ { "scanners", required_argument, NULL, OPT_SCANNERS }, "PATH",
 	  "research-scanner list: research sources (repeatable)" },
 	{ { "darknet", required_argument, NULL, OPT_DARKNET }, "CIDR",
@@ -50,7 +52,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: " PROG " [--netns NAME] --iface IFACE [--mix NAME] [--rate PPS]\n"
-		"       [--count N] [--duration SEC] [--seed N] [--scanners FILE] [-q]\n\n"
+		"       [--count N] [--duration SEC] [--seed N] [--sources N]\n"
+		"       [--scanners FILE] [-q]\n\n"
 		"Sends a synthetic darknet traffic mix out of IFACE (AF_PACKET, root).\n"
 		"Without --count or --duration it runs until SIGINT or SIGTERM.\n\nOptions:\n");
 	for (size_t i = 0; i < NR_OPTIONS; i++) {
@@ -74,7 +77,15 @@ static void usage(FILE *out)
 		"  series FAMILY PROTO CLASS PACKETS BYTES (every non-zero one)\n"
 		"  org ORG PACKETS                         (research, by scanner org)\n"
 		"with the labels of darknet_packets_total, darknet_bytes_total and\n"
-		"darknet_scanner_packets_total.\n");
+		"darknet_scanner_packets_total. With --sources, also the exact number of\n"
+		"distinct sources sent (the truth for darknet_unique_sources and\n"
+		"darknet_port_unique_sources; sources are split among public, scanner,\n"
+		"bogon and source-is-destination draws by weight):\n"
+		"  sources FAMILY CLASS N                  (every non-zero one)\n"
+		"  port_sources PROTO PORT N               (TCP/UDP, both families, first\n"
+		"                                           %d ports sent to)\n"
+		"  port_sources_untracked PACKETS          (frames to later ports)\n",
+		MIX_DISTINCT_PORTS);
 }
 
 static int parse_u64(const char *opt, const char *text, uint64_t *out)
@@ -135,6 +146,7 @@ static int parse_one(struct tg_config *cfg, int c, const char *arg)
 	case OPT_RATE: return parse_u64("rate", arg, &cfg->rate);
 	case OPT_COUNT: return parse_u64("count", arg, &cfg->count);
 	case OPT_SEED: return parse_u64("seed", arg, &cfg->seed);
+	case OPT_SOURCES: return parse_u64("sources", arg, &cfg->sources);
 	case OPT_DURATION: return parse_seconds(arg, &cfg->duration);
 	case OPT_SCANNERS: return add_scanners(cfg, arg);
 	case OPT_DARKNET: return add_darknet(cfg, arg);
@@ -176,7 +188,7 @@ static int setup_mix(const struct tg_config *cfg, struct mix_state *mix)
 {
 	struct dn_prefix_list scanners;
 	struct mix_config mc = { .name = cfg->mix, .seed = cfg->seed, .scanners = &scanners,
-				 .darknets = &cfg->darknets };
+				 .darknets = &cfg->darknets, .sources = cfg->sources };
 	char err[256];
 	int ret = 0;
 
@@ -224,6 +236,8 @@ int main(int argc, char **argv)
 	ret = setup_mix(&cfg, &run.mix);
 	if (ret)
 		goto out_cfg;
+	mix_distinct_init(&run.distinct);
+	run.track = cfg.sources > 0;
 	run.fd = tg_open_socket(&cfg);
 	if (run.fd < 0) {
 		ret = run.fd;
@@ -234,6 +248,7 @@ int main(int argc, char **argv)
 	tg_print_summary(&run);
 	close(run.fd);
 out_mix:
+	mix_distinct_free(&run.distinct);
 	mix_free(&run.mix);
 out_cfg:
 	prefix_list_free(&cfg.darknets);

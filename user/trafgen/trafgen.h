@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include "mix.h"
+#include "mix_sources.h"
 
 #define PROG "darknet-trafgen"
 #define BATCH 64                /* frames per sendmmsg() */
@@ -17,6 +18,7 @@ struct tg_config {
 	int nr_scanners;
 	struct dn_prefix_list darknets;
 	uint64_t rate, count, seed;
+	uint64_t sources;           /* --sources: 0 for none */
 	double duration;
 	int quiet;
 };
@@ -35,6 +37,8 @@ struct tg_run {
 	struct mix_state mix;
 	struct tg_batch batch;
 	struct mix_tally tally;
+	struct mix_distinct distinct;   /* with --sources only */
+	int track;                  /* 1: count distinct sources into distinct */
 	uint64_t start_ns;
 };
 

@@ -109,8 +109,13 @@ static int flush_batch(struct tg_run *r, const char *iface)
 		fprintf(stderr, PROG ": failed to send on %s: %s\n", iface, strerror(errno));
 		return -errno;
 	}
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		mix_tally_add(&r->tally, &b->info[b->head + i]);
+		if (r->track && mix_distinct_add(&r->distinct, &b->info[b->head + i])) {
+			fprintf(stderr, PROG ": out of memory counting distinct sources\n");
+			return -ENOMEM;
+		}
+	}
 	b->head += n;
 	return 0;
 }
@@ -172,6 +177,23 @@ int tg_send_loop(const struct tg_config *cfg, struct tg_run *r)
 	return err;
 }
 
+/* The --sources truth, in the labels of darknet_unique_sources and
+ * darknet_port_unique_sources; ports in (proto, port) order. */
+static void print_distinct(const struct mix_distinct *d)
+{
+	for (unsigned int f = 0; f < DN_FAMILY_MAX; f++)
+		for (unsigned int c = 0; c < DN_CLASS_MAX; c++)
+			if (d->cls[f][c])
+				printf("sources %s %s %" PRIu64 "\n", names_family(f),
+				       names_class(c), d->cls[f][c]);
+	for (unsigned int idx = 0; d->port_slot && idx < 2u << 16; idx++)
+		if (d->port_slot[idx])
+			printf("port_sources %s %u %" PRIu64 "\n", idx >> 16 ? "udp" : "tcp",
+			       idx & 0xffff, d->port_n[d->port_slot[idx] - 1]);
+	if (d->untracked)
+		printf("port_sources_untracked %" PRIu64 "\n", d->untracked);
+}
+
 void tg_print_summary(const struct tg_run *r)
 {
 	uint64_t end_ns = now_ns();
@@ -197,5 +219,7 @@ void tg_print_summary(const struct tg_run *r)
 			}
 	for (unsigned int i = 0; i < t->nr_orgs; i++)
 		printf("org %s %" PRIu64 "\n", t->orgs[i].org, t->orgs[i].packets);
+	if (r->track)
+		print_distinct(&r->distinct);
 	fflush(stdout);
 }
