@@ -160,6 +160,8 @@ check_rules() {
 			while [ -n "$t" ] && gt "$(awk -v t="$t" 'BEGIN { print t + 12 }')" "$(date +%s)"; do
 				sleep 1
 			done
+			# then as for the others: its evaluation 12 s back
+			[ -n "$t" ] && t=$(val "$prom" "max(timestamp($name))" "$(($(date +%s) - 12))")
 		fi
 		[ -n "$t" ] && t=$(awk -v t="$t" 'BEGIN { printf "%.3f", t + 0.5 }')
 		n_site=$(nseries "$prom" "$name")
