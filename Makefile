@@ -67,8 +67,9 @@ BPF_TESTS := $(OUT)/tests/datapath-tests
 E2E_TESTS := $(OUT)/tests/e2e-tests
 PNG_STATS := $(OUT)/tests/png-stats
 CLOCKSHIFT := $(OUT)/tests/libclockshift.so
+FAILMAP := $(OUT)/tests/libfailmap.so
 TEST_SUPPORT := $(wildcard tests/lib/*.c)
-TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) $(E2E_TESTS) $(PNG_STATS) $(CLOCKSHIFT)
+TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) $(E2E_TESTS) $(PNG_STATS) $(CLOCKSHIFT) $(FAILMAP)
 
 .PHONY: all help deps test check demo bench clean install tests deb
 
@@ -192,6 +193,12 @@ $(PNG_STATS): $(OUT)/tests/tools/png_stats.o
 
 # An LD_PRELOAD library for the e2e tests (tests/tools/clockshift.c).
 $(CLOCKSHIFT): tests/tools/clockshift.c Makefile
+	@mkdir -p $(@D)
+	$(call msg,LINK,$@)
+	$(Q)$(COMPILE) -fPIC -shared $< -o $@ -ldl
+
+# Another (tests/tools/failmap.c): one BPF map creation fails on demand.
+$(FAILMAP): tests/tools/failmap.c Makefile
 	@mkdir -p $(@D)
 	$(call msg,LINK,$@)
 	$(Q)$(COMPILE) -fPIC -shared $< -o $@ -ldl
