@@ -71,7 +71,7 @@ FAILMAP := $(OUT)/tests/libfailmap.so
 TEST_SUPPORT := $(wildcard tests/lib/*.c)
 TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) $(E2E_TESTS) $(PNG_STATS) $(CLOCKSHIFT) $(FAILMAP)
 
-.PHONY: all help deps test check demo bench clean install tests deb
+.PHONY: all help deps test check demo bench clean install tests deb test-sanitize
 
 all: $(PROGRAMS)
 
@@ -82,6 +82,7 @@ help:
 	@echo '  check     build and run the unit tests (unprivileged, installs nothing)'
 	@echo '  deps      install build and test dependencies (Debian 12, root)'
 	@echo '  test      install deps, build, run every test tier (root)'
+	@echo '  test-sanitize  build with ASan and UBSan into $(SAN_OUT), run the unit and C end-to-end tiers (root)'
 	@echo '  demo      install deps, build, run the daemon on the built-in lab (root)'
 	@echo '  bench     run the benchmarks and write bench/results-*.txt (root)'
 	@echo '  install   install the daemon ($$(PREFIX)/sbin) and the scanner list (/etc/darknet-counter)'
@@ -102,6 +103,21 @@ test: deps
 check: all $(UNIT_TESTS)
 	$(Q)ASAN_OPTIONS=$${ASAN_OPTIONS:-allocator_may_return_null=1} $(UNIT_TESTS) --verbose=0
 	$(Q)tests/tools/check-links.sh $(OUT)
+
+# The unit and C end-to-end tiers built with AddressSanitizer and
+# UndefinedBehaviorSanitizer, out of tree in $(SAN_OUT); the end-to-end
+# tier runs the sanitized daemon. verify_asan_link_order: the e2e tier
+# preloads libraries (tests/tools) ahead of the ASan runtime.
+SAN_OUT ?= build-asan
+SAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
+SAN_ENV := ASAN_OPTIONS=$${ASAN_OPTIONS:-allocator_may_return_null=1:verify_asan_link_order=0} \
+	   UBSAN_OPTIONS=$${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
+	   LSAN_OPTIONS=$${LSAN_OPTIONS:-suppressions=$(CURDIR)/tests/tools/lsan.supp}
+test-sanitize:
+	$(Q)$(MAKE) --no-print-directory OUT=$(SAN_OUT) CFLAGS='$(SAN_CFLAGS)' all tests
+	$(Q)mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+	$(Q)$(SAN_ENV) $(SAN_OUT)/tests/unit-tests --verbose=0
+	$(Q)$(SAN_ENV) $(SAN_OUT)/tests/e2e-tests -j1
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -214,6 +230,6 @@ deb: $(DAEMON)
 
 clean:
 	$(call msg,CLEAN,$(OUT))
-	$(Q)rm -rf $(OUT)
+	$(Q)rm -rf $(OUT) $(SAN_OUT)
 
 -include $(shell find $(OUT) -name '*.d' 2>/dev/null)
