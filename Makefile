@@ -69,9 +69,14 @@ PNG_STATS := $(OUT)/tests/png-stats
 CLOCKSHIFT := $(OUT)/tests/libclockshift.so
 FAILMAP := $(OUT)/tests/libfailmap.so
 TEST_SUPPORT := $(wildcard tests/lib/*.c)
-TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) $(E2E_TESTS) $(PNG_STATS) $(CLOCKSHIFT) $(FAILMAP)
+# libFuzzer harnesses (tests/fuzz), built with clang and their own objects:
+# libFuzzer's ASan is clang's, not gcc's.
+FUZZ_NAMES := prefix list_file webconfig metrics frame
+FUZZERS := $(addprefix $(OUT)/fuzz/fuzz_,$(FUZZ_NAMES))
+TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) $(E2E_TESTS) $(PNG_STATS) $(CLOCKSHIFT) $(FAILMAP) \
+	     $(FUZZERS)
 
-.PHONY: all help deps test check demo bench clean install tests deb test-sanitize
+.PHONY: all help deps test check demo bench clean install tests deb test-sanitize fuzz
 
 all: $(PROGRAMS)
 
@@ -82,6 +87,7 @@ help:
 	@echo '  check     build and run the unit tests (unprivileged, installs nothing)'
 	@echo '  deps      install build and test dependencies (Debian 12, root)'
 	@echo '  test      install deps, build, run every test tier (root)'
+	@echo '  fuzz      run each libFuzzer harness (tests/fuzz) for 60 s'
 	@echo '  test-sanitize  build with ASan and UBSan into $(SAN_OUT), run the unit and C end-to-end tiers (root)'
 	@echo '  demo      install deps, build, run the daemon on the built-in lab (root)'
 	@echo '  bench     run the benchmarks and write bench/results-*.txt (root)'
@@ -218,6 +224,30 @@ $(FAILMAP): tests/tools/failmap.c Makefile
 	@mkdir -p $(@D)
 	$(call msg,LINK,$@)
 	$(Q)$(COMPILE) -fPIC -shared $< -o $@ -ldl
+
+FUZZ_SAN := -fsanitize=address,undefined
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Iinclude -Iuser/lib -Iuser/pktgen -Iuser/daemon \
+	       -I$(OUT) -DDN_VERSION='"$(VERSION)"' $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_LIB := $(OUT)/fuzz/libfuzzed.a
+FUZZ_LIB_SRCS := $(wildcard user/lib/*.c) user/pktgen/frame.c user/daemon/webconfig.c \
+		 user/daemon/webconfig_tls.c user/daemon/webconfig_depth.c user/daemon/auth.c
+FUZZ_LIB_OBJS := $(patsubst %.c,$(OUT)/fuzz/obj/%.o,$(FUZZ_LIB_SRCS))
+
+$(OUT)/fuzz/obj/%.o: %.c Makefile VERSION | $(SKELS)
+	@mkdir -p $(@D)
+	$(call msg,FUZZCC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
+$(FUZZ_LIB): $(FUZZ_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(OUT)/fuzz/fuzz_%: $(OUT)/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CLANG) $(FUZZ_SAN) -fsanitize=fuzzer $^ -o $@ $(DAEMON_LIBS)
+
+fuzz: $(FUZZERS)
+	$(Q)tests/fuzz/run.sh $(OUT) 60
 
 PREFIX ?= /usr/local
 install: $(DAEMON)
