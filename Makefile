@@ -67,10 +67,16 @@ BPF_TESTS := $(OUT)/tests/datapath-tests
 E2E_TESTS := $(OUT)/tests/e2e-tests
 PNG_STATS := $(OUT)/tests/png-stats
 CLOCKSHIFT := $(OUT)/tests/libclockshift.so
+FAILMAP := $(OUT)/tests/libfailmap.so
 TEST_SUPPORT := $(wildcard tests/lib/*.c)
-TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) $(E2E_TESTS) $(PNG_STATS) $(CLOCKSHIFT)
+# libFuzzer harnesses (tests/fuzz), built with clang and their own objects:
+# libFuzzer's ASan is clang's, not gcc's.
+FUZZ_NAMES := prefix list_file webconfig metrics frame
+FUZZERS := $(addprefix $(OUT)/fuzz/fuzz_,$(FUZZ_NAMES))
+TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) $(E2E_TESTS) $(PNG_STATS) $(CLOCKSHIFT) $(FAILMAP) \
+	     $(FUZZERS)
 
-.PHONY: all help deps test check demo bench clean install tests deb
+.PHONY: all help deps test check demo bench clean install tests deb test-sanitize fuzz
 
 all: $(PROGRAMS)
 
@@ -81,6 +87,8 @@ help:
 	@echo '  check     build and run the unit tests (unprivileged, installs nothing)'
 	@echo '  deps      install build and test dependencies (Debian 12, root)'
 	@echo '  test      install deps, build, run every test tier (root)'
+	@echo '  fuzz      run each libFuzzer harness (tests/fuzz) for 60 s'
+	@echo '  test-sanitize  build with ASan and UBSan into $(SAN_OUT), run the unit and C end-to-end tiers (root)'
 	@echo '  demo      install deps, build, run the daemon on the built-in lab (root)'
 	@echo '  bench     run the benchmarks and write bench/results-*.txt (root)'
 	@echo '  install   install the daemon ($$(PREFIX)/sbin) and the scanner list (/etc/darknet-counter)'
@@ -101,6 +109,21 @@ test: deps
 check: all $(UNIT_TESTS)
 	$(Q)ASAN_OPTIONS=$${ASAN_OPTIONS:-allocator_may_return_null=1} $(UNIT_TESTS) --verbose=0
 	$(Q)tests/tools/check-links.sh $(OUT)
+
+# The unit and C end-to-end tiers built with AddressSanitizer and
+# UndefinedBehaviorSanitizer, out of tree in $(SAN_OUT); the end-to-end
+# tier runs the sanitized daemon. verify_asan_link_order: the e2e tier
+# preloads libraries (tests/tools) ahead of the ASan runtime.
+SAN_OUT ?= build-asan
+SAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
+SAN_ENV := ASAN_OPTIONS=$${ASAN_OPTIONS:-allocator_may_return_null=1:verify_asan_link_order=0} \
+	   UBSAN_OPTIONS=$${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
+	   LSAN_OPTIONS=$${LSAN_OPTIONS:-suppressions=$(CURDIR)/tests/tools/lsan.supp}
+test-sanitize:
+	$(Q)$(MAKE) --no-print-directory OUT=$(SAN_OUT) CFLAGS='$(SAN_CFLAGS)' all tests
+	$(Q)mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+	$(Q)$(SAN_ENV) $(SAN_OUT)/tests/unit-tests --verbose=0
+	$(Q)$(SAN_ENV) $(SAN_OUT)/tests/e2e-tests -j1
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -196,6 +219,36 @@ $(CLOCKSHIFT): tests/tools/clockshift.c Makefile
 	$(call msg,LINK,$@)
 	$(Q)$(COMPILE) -fPIC -shared $< -o $@ -ldl
 
+# Another (tests/tools/failmap.c): one BPF map creation fails on demand.
+$(FAILMAP): tests/tools/failmap.c Makefile
+	@mkdir -p $(@D)
+	$(call msg,LINK,$@)
+	$(Q)$(COMPILE) -fPIC -shared $< -o $@ -ldl
+
+FUZZ_SAN := -fsanitize=address,undefined
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Iinclude -Iuser/lib -Iuser/pktgen -Iuser/daemon \
+	       -I$(OUT) -DDN_VERSION='"$(VERSION)"' $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_LIB := $(OUT)/fuzz/libfuzzed.a
+FUZZ_LIB_SRCS := $(wildcard user/lib/*.c) user/pktgen/frame.c user/daemon/webconfig.c \
+		 user/daemon/webconfig_tls.c user/daemon/webconfig_depth.c user/daemon/auth.c
+FUZZ_LIB_OBJS := $(patsubst %.c,$(OUT)/fuzz/obj/%.o,$(FUZZ_LIB_SRCS))
+
+$(OUT)/fuzz/obj/%.o: %.c Makefile VERSION | $(SKELS)
+	@mkdir -p $(@D)
+	$(call msg,FUZZCC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
+$(FUZZ_LIB): $(FUZZ_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(OUT)/fuzz/fuzz_%: $(OUT)/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CLANG) $(FUZZ_SAN) -fsanitize=fuzzer $^ -o $@ $(DAEMON_LIBS)
+
+fuzz: $(FUZZERS)
+	$(Q)tests/fuzz/run.sh $(OUT) 60
+
 PREFIX ?= /usr/local
 install: $(DAEMON)
 	install -D -m 0755 $(DAEMON) $(DESTDIR)$(PREFIX)/sbin/darknet-counter
@@ -207,6 +260,6 @@ deb: $(DAEMON)
 
 clean:
 	$(call msg,CLEAN,$(OUT))
-	$(Q)rm -rf $(OUT)
+	$(Q)rm -rf $(OUT) $(SAN_OUT)
 
 -include $(shell find $(OUT) -name '*.d' 2>/dev/null)

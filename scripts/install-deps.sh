@@ -7,7 +7,7 @@ PKGS="make gcc clang llvm libbpf-dev libxdp-dev xdp-tools bpftool libelf-dev
       libyaml-dev libgnutls28-dev pkg-config iproute2 curl jq openssl
       apache2-utils prometheus chromium mandoc lintian victoria-metrics
       prometheus-alertmanager python3 libcurl4-gnutls-dev libjansson-dev
-      poppler-utils"
+      poppler-utils libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

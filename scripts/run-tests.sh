@@ -52,6 +52,8 @@ run_tier unit "$out/tests/unit-tests" --verbose=0
 run_tier links tests/tools/check-links.sh "$out"
 run_tier datapath "$out/tests/datapath-tests" -j1
 run_tier e2e "$out/tests/e2e-tests" -j1
+# each libFuzzer harness over its seed corpus, then 3 s of fuzzing
+run_tier fuzz tests/fuzz/run.sh "$out" 3
 run_tier deploy tests/deploy/check.sh
 run_tier manpage tests/deploy/check-manpage.sh "$out"
 run_tier completion tests/deploy/check-completion.sh

@@ -357,3 +357,80 @@ Test(reload, periodic_check_survives_the_clock_set_back, .timeout = 60)
 	netfix_teardown(&fx);
 	free(dfile);
 }
+
+static int has_prefix(const struct scrape *s, const char *iface, const char *prefix)
+{
+	char labels[128];
+
+	snprintf(labels, sizeof(labels), "iface=%s,prefix=%s", iface, prefix);
+	return promx_find(&s->m, "darknet_prefix_packets_total", labels) != NULL;
+}
+
+/* Two interfaces; the new darknet maps of the second cannot be created (an
+ * LD_PRELOAD library fails that map creation): every interface keeps the
+ * previous list, as the log says, instead of the first taking the new. */
+Test(reload, failure_on_one_interface_keeps_all_on_the_old_lists, .timeout = 60)
+{
+	char *dfile, *arm, so[512], err[256], second[IFNAMSIZ], *log;
+	const char *ifs[2];
+	struct scrape s;
+
+	cr_assert_eq(netfix_setup(&fx, err, sizeof(err)), 0, "two ifaces setup: %s", err);
+	snprintf(so, sizeof(so), "%s/tests/libfailmap.so", e2e_bindir());
+	cr_assert_eq(access(so, R_OK), 0, "two ifaces: %s is not built", so);
+	/* a second veth pair, both ends in the sensor namespace (gone with it) */
+	snprintf(second, sizeof(second), "dnb%d", (int)getpid() % 1000000);
+	cr_assert_eq(e2e_sh("ip -n '%s' link add '%s' type veth peer name '%sp' && "
+			    "ip -n '%s' link set '%s' up && ip -n '%s' link set '%sp' up",
+			    fx.ns_sensor, second, second, fx.ns_sensor, second, fx.ns_sensor,
+			    second), 0, "two ifaces: second veth");
+	dfile = netfix_tmp(&fx, "darknets.txt");
+	arm = netfix_tmp(&fx, "fail-now");
+	e2e_put(dfile, "198.51.100.0/24\n");
+	port = e2e_free_port();
+	dctl_init(&dd, &fx, port);
+	dctl_arg(&dd, "--darknet-file");
+	dctl_arg(&dd, dfile);
+	dctl_arg(&dd, "--reload-interval");
+	dctl_arg(&dd, "0");
+	dctl_arg(&dd, second);   /* first: the sensor's interface is added last */
+	ifs[0] = second;
+	ifs[1] = fx.if_sensor;
+	setenv("LD_PRELOAD", so, 1);
+	setenv("DN_FAILMAP_NAME", "darknet_v4", 1);
+	setenv("DN_FAILMAP_ARM", arm, 1);
+	setenv("DN_FAILMAP_SKIP", "1", 1);   /* the first interface builds its trie */
+	cr_assert_eq(dctl_start(&dd, 10000), 0, "two ifaces: daemon did not start; log:\n%s",
+		     dctl_log(&dd));
+	unsetenv("LD_PRELOAD");
+
+	e2e_put(dfile, "198.51.100.0/24\n203.0.113.0/24\n");
+	e2e_put(arm, "");
+	cr_assert_eq(dctl_signal(&dd, SIGHUP), 0, "two ifaces: SIGHUP");
+	cr_assert(scrape_wait_sum(port, "darknet_config_reload_errors_total", NULL, 1, 5000) == 1,
+		  "two ifaces: the reload did not fail; log:\n%s", dctl_log(&dd));
+	log = dctl_log(&dd);
+	cr_expect(strstr(log, "keeping the previous lists") && strstr(log, fx.if_sensor),
+		  "two ifaces: the log does not say the lists are kept:\n%s", log);
+	free(log);
+	e2e_scrape(port, &s, "two ifaces after the failed reload");
+	for (int i = 0; i < 2; i++) {
+		cr_expect(has_prefix(&s, ifs[i], "198.51.100.0/24"), "%s lost the old list", ifs[i]);
+		cr_expect(!has_prefix(&s, ifs[i], "203.0.113.0/24"),
+			  "%s took the new list of a failed reload", ifs[i]);
+	}
+	scrape_free(&s);
+
+	/* the library fails once: the next reload installs on both */
+	cr_assert_eq(dctl_signal(&dd, SIGHUP), 0, "two ifaces: second SIGHUP");
+	cr_assert(scrape_wait_sum(port, "darknet_list_entries", "list=darknet", 2, 5000) == 2,
+		  "two ifaces: the second reload did not work; log:\n%s", dctl_log(&dd));
+	e2e_scrape(port, &s, "two ifaces after the second reload");
+	for (int i = 0; i < 2; i++)
+		cr_expect(has_prefix(&s, ifs[i], "203.0.113.0/24"), "%s: new list", ifs[i]);
+	scrape_free(&s);
+	dctl_free(&dd);
+	netfix_teardown(&fx);
+	free(dfile);
+	free(arm);
+}

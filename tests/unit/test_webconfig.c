@@ -360,3 +360,92 @@ Test(webconfig, bad_certificate_files)
 		       "cannot read client_ca_file ");
 	cr_expect_not_null(strstr(err, "Is a directory"), "%s", err);
 }
+
+/* htpasswd -nbB -C 5's hash of "pw", and one of cost 4 (of "x"). */
+#define HASH5 "$2y$05$1b.IOVHb.VQXDjXV9Yi08uyONl36s.h7sYQ1RHknSW7HF0CRvnESG"
+#define HASH4 "$2y$04$1b.IOVHb.VQXDjXV9Yi08uyONl36s.h7sYQ1RHknSW7HF0CRvnESG"
+#define MANY_USERS 10000
+
+/* basic_auth_users with MANY_USERS users user0.., user i on line i + 2;
+ * one user in three has cost 4; user dup_of is repeated at dup_at (if set). */
+static char *many_users(size_t dup_at, size_t dup_of)
+{
+	size_t cap = 64 + MANY_USERS * 96, n = 0;
+	char *text = malloc(cap);
+
+	cr_assert_not_null(text);
+	n += snprintf(text, cap, "basic_auth_users:\n");
+	for (size_t i = 0; i < MANY_USERS; i++)
+		n += snprintf(text + n, cap - n, "  user%zu: %s\n", i == dup_at && dup_at ?
+			      dup_of : i, i % 3 ? HASH5 : HASH4);
+	return text;
+}
+
+/* Loading n users compared each with all before it, twice, and recounted
+ * the common cost at each: 4,000 users took 55 s. The timeout fails the
+ * quadratic versions. */
+Test(webconfig, ten_thousand_users, .timeout = 5)
+{
+	char *text = many_users(0, 0);
+	struct auth_stats st;
+
+	cr_assert_eq(load(text), 0, "%s", err);
+	free(text);
+	cr_assert_eq(auth_nr_users(wc.auth), MANY_USERS);
+	cr_expect_eq(auth_check(wc.auth, "user9998", "pw"), 0, "the last cost-5 user logs in");
+	cr_expect_eq(auth_check(wc.auth, "user9998", "px"), 401, "wrong password");
+	cr_expect_eq(auth_check(wc.auth, "user10000", "pw"), 401, "unknown user");
+	auth_get_stats(wc.auth, &st);
+	cr_expect_eq(st.dummy_cost, 5, "unknown users pay the common cost");
+}
+
+Test(webconfig, duplicate_among_many_users, .timeout = 5)
+{
+	char *text = many_users(7000, 3);
+
+	expect_refused("user3 again", text, 7002, "duplicate key 'user3'");
+	free(text);
+	/* the first repeat in file order, not the first key repeated */
+	expect_refused("b a a b", "basic_auth_users:\n  b: " HASH5 "\n  a: " HASH5 "\n  a: "
+		       HASH5 "\n  b: " HASH5 "\n", 4, "duplicate key 'a'");
+	expect_refused("a b b a", "basic_auth_users:\n  a: " HASH5 "\n  b: " HASH5 "\n  b: "
+		       HASH5 "\n  a: " HASH5 "\n", 4, "duplicate key 'b'");
+}
+
+/* n copies of unit after prefix, then suffix. */
+static char *repeat(const char *prefix, const char *unit, size_t n, const char *suffix)
+{
+	size_t len = strlen(prefix) + n * strlen(unit) + strlen(suffix) + 1;
+	char *text = malloc(len);
+
+	cr_assert_not_null(text);
+	strcpy(text, prefix);
+	for (size_t i = 0; i < n; i++)
+		strcat(text + strlen(prefix) + i * strlen(unit), unit);
+	strcat(text, suffix);
+	return text;
+}
+
+/* libyaml is quadratic in the depth of flow collections: a 1 MiB file of
+ * '[' did not load in a minute. Refused before libyaml loads it. */
+Test(webconfig, deep_flow_nesting, .timeout = 5)
+{
+	char *text = repeat("basic_auth_users: ", "[", (1 << 20) - 32, "");
+
+	expect_refused("1 MiB of [", text, 1, "nesting deeper than 32");
+	free(text);
+	text = repeat("http_server_config:\n  headers:\n    X: ", "{a: ", 200000, "");
+	expect_refused("{a: {a: ...", text, 3, "nesting deeper than 32");
+	free(text);
+	text = repeat("basic_auth_users: ", "[", 33, "");
+	expect_refused("33 levels", text, 1, "nesting deeper than 32");
+	free(text);
+	text = repeat("basic_auth_users: ", "[", 32, "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n");
+	expect_refused("32 levels are YAML", text, 1, "basic_auth_users: expected a mapping");
+	free(text);
+	/* what libyaml reads as a string is no collection */
+	text = repeat("basic_auth_users:\n  \"", "[{", 40, "\": " HASH5 "\n  # [[[[[[[[[[[[[[[[[["
+		      "[[[[[[[[[[[[[[[[\n  'a''[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[': " HASH5 "\n");
+	cr_expect_eq(load(text), 0, "brackets in strings and comments: %s", err);
+	free(text);
+}

@@ -38,7 +38,12 @@ struct auth_peer {
 
 struct auth_db {
 	struct auth_user *users;
-	size_t nr_users;
+	size_t nr_users, cap_users;
+	/* Names to user index + 1 (0: free), open addressing, at most half
+	 * full: adding n users is O(n), not O(n^2) (docs/hardening.md). */
+	size_t *slots;
+	size_t nr_slots;
+	size_t nr_cost[32];     /* users per bcrypt cost */
 	/* A bcrypt setting ("$2b$CC$" + salt) of the cost most users have:
 	 * an unknown user pays the same bcrypt as a known one, so response
 	 * times do not tell which user names exist. */
@@ -132,41 +137,86 @@ int auth_create(struct auth_db **out)
 /* The cost most users share (ties: the higher). */
 static int common_cost(const struct auth_db *db)
 {
-	int best = AUTH_DEFAULT_COST, best_n = 0;
+	int best = AUTH_DEFAULT_COST;
+	size_t best_n = 0;
 
-	for (size_t i = 0; i < db->nr_users; i++) {
-		int c = hash_cost(db->users[i].hash), n = 0;
-
-		for (size_t j = 0; j < db->nr_users; j++)
-			n += hash_cost(db->users[j].hash) == c;
-		if (n > best_n || (n == best_n && c > best)) {
+	for (int c = 0; c < 32; c++)
+		if (db->nr_cost[c] && db->nr_cost[c] >= best_n) {
 			best = c;
-			best_n = n;
+			best_n = db->nr_cost[c];
 		}
-	}
 	return best;
+}
+
+static size_t name_hash(const char *s)
+{
+	size_t h = 14695981039346656037ULL;   /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot of name, or the free slot where it would go. */
+static size_t *name_slot(const struct auth_db *db, const char *name)
+{
+	size_t mask = db->nr_slots - 1, i = name_hash(name) & mask;
+
+	while (db->slots[i] && strcmp(db->users[db->slots[i] - 1].name, name))
+		i = (i + 1) & mask;
+	return &db->slots[i];
+}
+
+/* Room for one more user in the table and the index. */
+static int grow(struct auth_db *db)
+{
+	size_t *slots, nr;
+
+	if (db->nr_users == db->cap_users) {
+		size_t cap = db->cap_users ? 2 * db->cap_users : 16;
+		struct auth_user *users = realloc(db->users, cap * sizeof(*users));
+
+		if (!users)
+			return -ENOMEM;
+		db->users = users;
+		db->cap_users = cap;
+	}
+	if (2 * (db->nr_users + 1) <= db->nr_slots)
+		return 0;
+	nr = db->nr_slots ? 2 * db->nr_slots : 32;
+	slots = calloc(nr, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	free(db->slots);
+	db->slots = slots;
+	db->nr_slots = nr;
+	for (size_t i = 0; i < db->nr_users; i++)
+		*name_slot(db, db->users[i].name) = i + 1;
+	return 0;
 }
 
 int auth_add_user(struct auth_db *db, const char *name, const char *hash)
 {
-	struct auth_user *users;
+	size_t *slot;
+	int ret, cost;
 
 	/* RFC 7617: a user-id with ':' cannot be sent in basic auth */
 	if (!name[0] || strchr(name, ':') || !auth_is_bcrypt(hash))
 		return -EINVAL;
-	for (size_t i = 0; i < db->nr_users; i++)
-		if (!strcmp(db->users[i].name, name))
-			return -EEXIST;
-	users = realloc(db->users, (db->nr_users + 1) * sizeof(*users));
-	if (!users)
+	ret = grow(db);
+	if (ret)
+		return ret;
+	slot = name_slot(db, name);
+	if (*slot)
+		return -EEXIST;
+	db->users[db->nr_users].name = strdup(name);
+	if (!db->users[db->nr_users].name)
 		return -ENOMEM;
-	db->users = users;
-	users[db->nr_users].name = strdup(name);
-	if (!users[db->nr_users].name)
-		return -ENOMEM;
-	memcpy(users[db->nr_users].hash, hash, AUTH_BCRYPT_LEN + 1);
-	db->nr_users++;
-	return common_cost(db) == db->dummy_cost ? 0 : make_dummy(db, common_cost(db));
+	memcpy(db->users[db->nr_users].hash, hash, AUTH_BCRYPT_LEN + 1);
+	*slot = ++db->nr_users;
+	db->nr_cost[hash_cost(hash)]++;
+	cost = common_cost(db);
+	return cost == db->dummy_cost ? 0 : make_dummy(db, cost);
 }
 
 size_t auth_nr_users(const struct auth_db *db)
@@ -378,6 +428,7 @@ void auth_free(struct auth_db *db)
 	for (size_t i = 0; i < db->nr_users; i++)
 		free(db->users[i].name);
 	free(db->users);
+	free(db->slots);
 	pthread_mutex_destroy(&db->lock);
 	explicit_bzero(db, sizeof(*db));   /* cache key and digests */
 	free(db);

@@ -16,11 +16,13 @@
 #include "log.h"
 #include "http.h"
 #include "http_guard.h"
+#include "http_body.h"
 
 struct http_server {
 	struct MHD_Daemon *mhd;
 	struct http_options opts;
 	struct http_guard *guard;   /* header deadline, free slots */
+	struct http_bodies *bodies; /* shared by the responses in flight */
 	/* libmicrohttpd's last message: the reason when it will not start.
 	 * Its threads log too, hence the lock. */
 	pthread_mutex_t log_lock;
@@ -50,26 +52,22 @@ static bool wants_gzip(struct MHD_Connection *conn)
 	return ae && http_accepts_gzip(ae);
 }
 
-static enum MHD_Result send_body(struct MHD_Connection *conn, http_body_fn fn,
-				 void *ctx, const char *type)
+/* Endpoints with a rendered body, their slots in srv->bodies. */
+enum { BODY_METRICS, BODY_SKETCHES, BODY_LANDING };
+
+static enum MHD_Result send_body(struct http_server *srv, struct MHD_Connection *conn,
+				 unsigned int endpoint, http_body_fn fn, const char *type)
 {
 	struct MHD_Response *r;
-	char *body, *gz;
-	size_t len, gzlen;
-	bool gzip = wants_gzip(conn);
+	bool gzip;
 	enum MHD_Result ret;
+	int err;
 
-	if (fn(ctx, &body, &len))
+	r = http_bodies_response(srv->bodies, endpoint, fn, srv->opts.ctx, wants_gzip(conn),
+				 &gzip, &err);
+	if (!r)
 		return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 				 "failed to read the counters; see the daemon's log\n");
-	if (gzip && !http_gzip(body, len, &gz, &gzlen)) {
-		free(body);
-		body = gz;
-		len = gzlen;
-	} else {
-		gzip = false;
-	}
-	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
 	if (gzip)
@@ -77,6 +75,11 @@ static enum MHD_Result send_body(struct MHD_Connection *conn, http_body_fn fn,
 	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+void http_body_stats(struct http_server *srv, size_t *nr, size_t *bytes)
+{
+	http_bodies_stats(srv->bodies, nr, bytes);
 }
 
 static enum MHD_Result check_auth(struct http_server *srv, struct MHD_Connection *conn,
@@ -289,12 +292,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	if (denied)
 		return ret;
 	if (!strcmp(url, srv->opts.telemetry_path))
-		return send_body(conn, srv->opts.metrics, srv->opts.ctx,
+		return send_body(srv, conn, BODY_METRICS, srv->opts.metrics,
 				 "text/plain; version=0.0.4; charset=utf-8");
 	if (!strcmp(url, "/api/v1/sketches") && srv->opts.sketches)
-		return send_body(conn, srv->opts.sketches, srv->opts.ctx, "application/json");
+		return send_body(srv, conn, BODY_SKETCHES, srv->opts.sketches,
+				 "application/json");
 	if (!strcmp(url, "/") && srv->opts.landing)
-		return send_body(conn, srv->opts.landing, srv->opts.ctx,
+		return send_body(srv, conn, BODY_LANDING, srv->opts.landing,
 				 "text/html; charset=utf-8");
 	return send_text(conn, MHD_HTTP_NOT_FOUND, "Not Found\n");
 }
@@ -390,6 +394,7 @@ int http_start(int listen_fd, const struct http_options *opts, struct http_serve
 	}
 	tls_options(&srv->opts, tls);
 	ret = http_guard_create(&guard, &srv->guard);
+	ret = ret ?: http_bodies_create(opts->body_budget, &srv->bodies);
 	if (ret) {
 		snprintf(err, errlen, "cannot start the HTTP server on %s: %s", where,
 			 strerror(-ret));
@@ -423,6 +428,7 @@ int http_start(int listen_fd, const struct http_options *opts, struct http_serve
 	return 0;
 cleanup:
 	http_guard_destroy(srv->guard);
+	http_bodies_destroy(srv->bodies);
 	pthread_mutex_destroy(&srv->log_lock);
 	free(srv);
 	return ret;
@@ -434,6 +440,7 @@ void http_stop(struct http_server *srv)
 		return;
 	MHD_stop_daemon(srv->mhd);
 	http_guard_destroy(srv->guard);   /* after: no connection is left */
+	http_bodies_destroy(srv->bodies); /* and no response */
 	pthread_mutex_destroy(&srv->log_lock);
 	free(srv);
 }

@@ -42,6 +42,7 @@ struct http_options {
 	unsigned int max_connections;
 	unsigned int max_per_ip;
 	size_t max_request_bytes;
+	size_t body_budget;            /* bytes of bodies in flight before sharing */
 };
 
 #define HTTP_THREADS 4
@@ -53,6 +54,11 @@ struct http_options {
 #define HTTP_DEFAULT_HEADER_DEADLINE 10
 #define HTTP_RESERVE 128
 #define HTTP_PRESSURE_GRACE_MS 1000
+/* Past this many bytes of bodies held by responses in flight, a request
+ * gets the latest body of its endpoint if it is at most 1 s old (or
+ * whatever its age past 4 budgets) instead of a new one. */
+#define HTTP_BODY_BUDGET (32u << 20)
+#define HTTP_BODY_MAX_AGE_MS 1000
 
 struct http_server;
 
@@ -66,6 +72,8 @@ int http_listen(const char *address, int *fd, char *err, size_t errlen);
 int http_start(int listen_fd, const struct http_options *opts, struct http_server **srv,
 	       char *err, size_t errlen);
 void http_stop(struct http_server *srv);
+/* Bodies held by responses in flight and their bytes (self-monitoring). */
+void http_body_stats(struct http_server *srv, size_t *nr, size_t *bytes);
 
 /* gzip-compress in into a malloc'd *out. 0 or -errno. */
 int http_gzip(const char *in, size_t len, char **out, size_t *outlen);

@@ -67,19 +67,60 @@ static int step_failed(int ret, char *err, size_t errlen, const char *fmt, ...)
 	return ret;
 }
 
+/* One interface's new lists, built but not yet swapped in. */
+struct list_plan {
+	struct listmaps_darknets *darknets;
+	struct listmaps_scanners *scanners;
+};
+
+static void list_plan_free(struct list_plan *p)
+{
+	listmaps_darknets_free(p->darknets);
+	listmaps_scanners_free(p->scanners);
+	*p = (struct list_plan){0};
+}
+
 /* The list maps name what they refused; the interface is said here. */
-static int install_lists(struct dn_iface *ifc, const struct dn_lists *l,
-			 char *err, size_t errlen)
+static int prepare_lists(struct dn_iface *ifc, const struct dn_lists *l,
+			 struct list_plan *p, char *err, size_t errlen)
 {
 	char why[384];
 	int ret;
 
 	why[0] = '\0';
-	ret = listmaps_install_darknets(&ifc->maps, &l->darknets, why, sizeof(why));
-	ret = ret ?: listmaps_install_scanners(&ifc->maps, &l->scanners, why, sizeof(why));
+	ret = listmaps_prepare_darknets(&ifc->maps, &l->darknets, &p->darknets, why,
+					sizeof(why));
+	ret = ret ?: listmaps_prepare_scanners(&ifc->maps, &l->scanners, &p->scanners, why,
+					       sizeof(why));
+	if (ret)
+		snprintf(err, errlen, "%s: %s", ifc->name,
+			 why[0] ? why : "failed to build the lists");
+	return ret;
+}
+
+static int commit_lists(struct dn_iface *ifc, const struct list_plan *p,
+			char *err, size_t errlen)
+{
+	char why[384];
+	int ret;
+
+	why[0] = '\0';
+	ret = listmaps_commit_darknets(&ifc->maps, p->darknets, why, sizeof(why));
+	ret = ret ?: listmaps_commit_scanners(&ifc->maps, p->scanners, why, sizeof(why));
 	if (ret)
 		snprintf(err, errlen, "%s: %s", ifc->name,
 			 why[0] ? why : "failed to install the lists");
+	return ret;
+}
+
+static int install_lists(struct dn_iface *ifc, const struct dn_lists *l,
+			 char *err, size_t errlen)
+{
+	struct list_plan p = {0};
+	int ret = prepare_lists(ifc, l, &p, err, errlen);
+
+	ret = ret ?: commit_lists(ifc, &p, err, errlen);
+	list_plan_free(&p);
 	return ret;
 }
 
@@ -133,16 +174,29 @@ static void rollback(struct daemon *d)
 static int64_t reload_lists(struct daemon *d, const char *why)
 {
 	int64_t before = lists_newest_mtime(&d->cfg);
+	int nr = d->cfg.nr_ifaces, swapped = 0;
+	struct list_plan *plans = calloc(nr, sizeof(*plans));
 	struct dn_lists fresh;
 	char err[512];
 	int ret = lists_load(&d->cfg, &fresh, err, sizeof(err));
+	bool loaded = !ret;
 
+	if (!ret && !plans) {
+		ret = -ENOMEM;
+		snprintf(err, sizeof(err), "out of memory");
+	}
+	/* Every interface's maps are built before any is swapped in: a list
+	 * that does not fit one interface leaves all on the previous lists. */
+	for (int i = 0; !ret && i < nr; i++)
+		ret = prepare_lists(&d->ifaces[i], &fresh, &plans[i], err, sizeof(err));
 	/* Under the scrape lock: a scrape sees the id tables before or after. */
 	pthread_mutex_lock(&d->ex.lock);
-	for (int i = 0; !ret && i < d->cfg.nr_ifaces; i++) {
-		ret = install_lists(&d->ifaces[i], &fresh, err, sizeof(err));
-		ret = ret ?: distinct_assign_dst(&d->ex.distinct, i, err, sizeof(err));
+	for (int i = 0; !ret && i < nr; i++) {
+		ret = commit_lists(&d->ifaces[i], &plans[i], err, sizeof(err));
+		swapped += !ret;
 	}
+	for (int i = 0; !ret && i < nr; i++)
+		ret = distinct_assign_dst(&d->ex.distinct, i, err, sizeof(err));
 	if (ret) {
 		d->ex.self.reload_errors++;
 	} else {
@@ -151,14 +205,23 @@ static int64_t reload_lists(struct daemon *d, const char *why)
 		d->ex.self.scanner_entries = fresh.scanners.len;
 	}
 	pthread_mutex_unlock(&d->ex.lock);
-	if (ret) {
+	for (int i = 0; plans && i < nr; i++)
+		list_plan_free(&plans[i]);
+	free(plans);
+	if (ret && !swapped) {
 		pr_err("reload (%s) failed, keeping the previous lists: %s\n", why, err);
+		if (loaded)
+			lists_free(&fresh);
 		return before;
 	}
+	if (ret)   /* a map update failed midway: say so, do not claim the old lists */
+		pr_err("reload (%s) failed after %d of %d interfaces took the new lists: %s\n",
+		       why, swapped, nr, err);
 	lists_free(&d->lists);
 	d->lists = fresh;
-	pr_info("reloaded lists (%s): %zu darknet prefixes, %zu scanner prefixes\n",
-		why, fresh.darknets.len, fresh.scanners.len);
+	if (!ret)
+		pr_info("reloaded lists (%s): %zu darknet prefixes, %zu scanner prefixes\n",
+			why, fresh.darknets.len, fresh.scanners.len);
 	return before;
 }
 

@@ -16,6 +16,9 @@ enum webconfig_tls_version {
 };
 
 #define WEBCONFIG_MAX_FILE (1 << 20)   /* config, certificate and key files */
+/* Flow collections ([...], {...}) nested deeper are refused before libyaml
+ * loads the file (docs/hardening.md). */
+#define WEBCONFIG_MAX_DEPTH 32
 
 struct dn_webconfig {
 	char *path;                        /* NULL: no --web.config.file */
@@ -56,5 +59,8 @@ const char *webconfig_tls_version_name(enum webconfig_tls_version v);
  * (0 with nothing to do unless wc->tls; -errno with "CONFIG: reason"). */
 int webconfig_read_file(const char *path, char **out, size_t *len);
 int webconfig_tls_load(struct dn_webconfig *wc, char *err, size_t errlen);
+/* 0, or -E2BIG with the line (from 1) where text's flow collections nest
+ * deeper than WEBCONFIG_MAX_DEPTH; YAML errors are left to the load. */
+int webconfig_check_depth(const char *text, size_t len, size_t *line);
 
 #endif

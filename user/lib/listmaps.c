@@ -153,19 +153,46 @@ cleanup:
 	return err;
 }
 
-int listmaps_install_darknets(const struct dn_maps *m, const struct dn_prefix_list *l,
-			      char *errbuf, size_t errlen)
+/* A darknet list built into inner maps, its ids assigned: nothing of the
+ * installed list has changed yet. */
+struct listmaps_darknets {
+	__u8 state[DN_MAX_PREFIX_IDS];
+	struct id_table ids;
+	struct id_entry *want;
+	size_t nwant;
+	int fds[DN_FAMILY_MAX], fd_small;
+};
+
+void listmaps_darknets_free(struct listmaps_darknets *p)
 {
-	__u8 state[DN_MAX_PREFIX_IDS] = { 0 };
-	struct id_table ids = { .state = state, .n = DN_MAX_PREFIX_IDS };
-	struct id_entry *want = NULL, *old = NULL;
-	size_t nwant = 0, nold = 0;
-	int fds[DN_FAMILY_MAX] = { -1, -1 }, fd_small = -1;
+	if (!p)
+		return;
+	if (p->fd_small >= 0)
+		close(p->fd_small);
+	for (int f = 0; f < DN_FAMILY_MAX; f++) {
+		if (p->fds[f] >= 0)
+			close(p->fds[f]);
+	}
+	free(p->want);
+	free(p);
+}
+
+int listmaps_prepare_darknets(const struct dn_maps *m, const struct dn_prefix_list *l,
+			      struct listmaps_darknets **out, char *errbuf, size_t errlen)
+{
+	struct listmaps_darknets *p = calloc(1, sizeof(*p));
+	struct id_entry *old = NULL;
+	size_t nold = 0;
 	int err;
 
+	*out = NULL;
 	if (errlen)
 		errbuf[0] = '\0';
-	err = darknets_collect(l, &want, &nwant, errbuf, errlen);
+	if (!p)
+		return listmaps_fail(errbuf, errlen, -ENOMEM, "failed to plan the darknet list");
+	p->ids = (struct id_table){ .state = p->state, .n = DN_MAX_PREFIX_IDS };
+	p->fds[0] = p->fds[1] = p->fd_small = -1;
+	err = darknets_collect(l, &p->want, &p->nwant, errbuf, errlen);
 	if (err)
 		goto cleanup;
 	err = installed_read(m->prefix_info, &old, &nold);
@@ -174,35 +201,51 @@ int listmaps_install_darknets(const struct dn_maps *m, const struct dn_prefix_li
 		goto cleanup;
 	}
 	qsort(old, nold, sizeof(*old), listmaps_prefix_cmp);
-	err = darknets_assign(want, nwant, old, nold, &ids);
+	err = darknets_assign(p->want, p->nwant, old, nold, &p->ids);
 	if (err) {
 		listmaps_fail(errbuf, errlen, err, "failed to assign darknet prefix ids");
 		goto cleanup;
 	}
-	err = darknets_build(want, nwant, fds);
-	err = err ?: darknet_small_build(want, nwant, &fd_small);
-	if (err) {
+	err = darknets_build(p->want, p->nwant, p->fds);
+	err = err ?: darknet_small_build(p->want, p->nwant, &p->fd_small);
+	if (err)
 		listmaps_fail(errbuf, errlen, err, "failed to build the darknet tries");
-		goto cleanup;
-	}
-	err = prefix_info_write(m->prefix_info, want, nwant);
-	err = err ?: listmaps_zero_counters(m->prefix_counters, DN_PREFIX_CPU_KEYS, &ids, ID_REUSED);
+cleanup:
+	free(old);
+	if (err)
+		listmaps_darknets_free(p);
+	else
+		*out = p;
+	return err;
+}
+
+int listmaps_commit_darknets(const struct dn_maps *m, const struct listmaps_darknets *p,
+			     char *errbuf, size_t errlen)
+{
+	int err;
+
+	if (errlen)
+		errbuf[0] = '\0';
+	err = prefix_info_write(m->prefix_info, p->want, p->nwant);
+	err = err ?: listmaps_zero_counters(m->prefix_counters, DN_PREFIX_CPU_KEYS, &p->ids, ID_REUSED);
 	/* The trie before the short list that hides it: a long list replacing
 	 * a short one takes effect when the short list's slot empties. */
-	err = err ?: listmaps_slot_swap(m->darknet_v4, fds[DN_FAMILY_IPV4]);
-	err = err ?: listmaps_slot_swap(m->darknet_small, fd_small);
-	err = err ?: listmaps_slot_swap(m->darknet_v6, fds[DN_FAMILY_IPV6]);
-	err = err ?: listmaps_zero_counters(m->prefix_counters, DN_PREFIX_CPU_KEYS, &ids, ID_RELEASED);
+	err = err ?: listmaps_slot_swap(m->darknet_v4, p->fds[DN_FAMILY_IPV4]);
+	err = err ?: listmaps_slot_swap(m->darknet_small, p->fd_small);
+	err = err ?: listmaps_slot_swap(m->darknet_v6, p->fds[DN_FAMILY_IPV6]);
+	err = err ?: listmaps_zero_counters(m->prefix_counters, DN_PREFIX_CPU_KEYS, &p->ids, ID_RELEASED);
 	if (err)
 		listmaps_fail(errbuf, errlen, err, "failed to install the darknet list");
-cleanup:
-	if (fd_small >= 0)
-		close(fd_small);
-	for (int f = 0; f < DN_FAMILY_MAX; f++) {
-		if (fds[f] >= 0)
-			close(fds[f]);
-	}
-	free(want);
-	free(old);
+	return err;
+}
+
+int listmaps_install_darknets(const struct dn_maps *m, const struct dn_prefix_list *l,
+			      char *errbuf, size_t errlen)
+{
+	struct listmaps_darknets *p;
+	int err = listmaps_prepare_darknets(m, l, &p, errbuf, errlen);
+
+	err = err ?: listmaps_commit_darknets(m, p, errbuf, errlen);
+	listmaps_darknets_free(p);
 	return err;
 }

@@ -25,4 +25,23 @@ int listmaps_install_darknets(const struct dn_maps *m, const struct dn_prefix_li
 int listmaps_install_scanners(const struct dn_maps *m, const struct dn_prefix_list *l,
 			      char *errbuf, size_t errlen);
 
+/* The same in two steps, so that several interfaces can change lists
+ * together: prepare builds the new inner maps and assigns ids, changing
+ * nothing installed (a list that is refused or does not fit fails here);
+ * commit writes the id tables and swaps the maps in (it fails only when a
+ * map update does). Commit a plan at most once, on the maps it was
+ * prepared for, before anything else installs there; free it either way. */
+struct listmaps_darknets;
+struct listmaps_scanners;
+int listmaps_prepare_darknets(const struct dn_maps *m, const struct dn_prefix_list *l,
+			      struct listmaps_darknets **out, char *errbuf, size_t errlen);
+int listmaps_commit_darknets(const struct dn_maps *m, const struct listmaps_darknets *p,
+			     char *errbuf, size_t errlen);
+void listmaps_darknets_free(struct listmaps_darknets *p);
+int listmaps_prepare_scanners(const struct dn_maps *m, const struct dn_prefix_list *l,
+			      struct listmaps_scanners **out, char *errbuf, size_t errlen);
+int listmaps_commit_scanners(const struct dn_maps *m, const struct listmaps_scanners *sp,
+			     char *errbuf, size_t errlen);
+void listmaps_scanners_free(struct listmaps_scanners *sp);
+
 #endif

@@ -9,7 +9,7 @@
 #include "listmaps.h"
 #include "listmaps_util.h"
 
-struct scanner_plan {
+struct listmaps_scanners {
 	struct dn_org_name names[DN_MAX_SCANNER_ORGS + 1];  /* new org_names */
 	__u8 state[DN_MAX_SCANNER_ORGS + 1];
 	struct id_table ids;
@@ -29,7 +29,7 @@ static int org_find(const struct dn_org_name *names, const char *org, __u32 lo, 
 
 /* Org ids: names already in org_names keep theirs, new names take free ids. */
 static int scanners_assign_orgs(int org_names, const struct dn_prefix_list *l,
-				struct scanner_plan *sp, char *errbuf, size_t errlen)
+				struct listmaps_scanners *sp, char *errbuf, size_t errlen)
 {
 	struct dn_org_name old[DN_MAX_SCANNER_ORGS + 1];
 	long id;
@@ -65,7 +65,7 @@ static int scanners_assign_orgs(int org_names, const struct dn_prefix_list *l,
 }
 
 /* The list split by family, each entry with its org id, within the limits. */
-static int scanners_collect(const struct dn_prefix_list *l, struct scanner_plan *sp,
+static int scanners_collect(const struct dn_prefix_list *l, struct listmaps_scanners *sp,
 			    char *errbuf, size_t errlen)
 {
 	sp->v4 = calloc(l->len ? l->len : 1, sizeof(*sp->v4));
@@ -162,7 +162,7 @@ static int dir_write(int fd, const struct dn_scanner_v4_table *t)
 	return 0;
 }
 
-static int scanners_build_v4(struct scanner_plan *sp)
+static int scanners_build_v4(struct listmaps_scanners *sp)
 {
 	struct dn_scanner_v4_table *t;
 	int err = 0;
@@ -194,7 +194,7 @@ static int scanners_build_v4(struct scanner_plan *sp)
 	return err;
 }
 
-static int scanners_build_v6(struct scanner_plan *sp)
+static int scanners_build_v6(struct listmaps_scanners *sp)
 {
 	int err = 0;
 
@@ -210,7 +210,7 @@ static int scanners_build_v6(struct scanner_plan *sp)
 }
 
 /* Write the names of ids in the given state (cleared names are empty). */
-static int org_names_write(int fd, const struct scanner_plan *sp, enum id_state a,
+static int org_names_write(int fd, const struct listmaps_scanners *sp, enum id_state a,
 			   enum id_state b)
 {
 	for (__u32 id = 1; id <= DN_MAX_SCANNER_ORGS; id++) {
@@ -221,29 +221,63 @@ static int org_names_write(int fd, const struct scanner_plan *sp, enum id_state 
 	return 0;
 }
 
-int listmaps_install_scanners(const struct dn_maps *m, const struct dn_prefix_list *l,
-			      char *errbuf, size_t errlen)
+void listmaps_scanners_free(struct listmaps_scanners *sp)
 {
-	struct scanner_plan *sp = calloc(1, sizeof(*sp));
+	if (!sp)
+		return;
+	if (sp->fd_dir >= 0)
+		close(sp->fd_dir);
+	if (sp->fd_long >= 0)
+		close(sp->fd_long);
+	if (sp->fd_v6 >= 0)
+		close(sp->fd_v6);
+	if (sp->fd_chunks >= 0)
+		close(sp->fd_chunks);
+	if (sp->fd_v6_filter >= 0)
+		close(sp->fd_v6_filter);
+	if (sp->fd_v6_buckets >= 0)
+		close(sp->fd_v6_buckets);
+	free(sp->v4);
+	free(sp->v6);
+	free(sp);
+}
+
+int listmaps_prepare_scanners(const struct dn_maps *m, const struct dn_prefix_list *l,
+			      struct listmaps_scanners **out, char *errbuf, size_t errlen)
+{
+	struct listmaps_scanners *sp = calloc(1, sizeof(*sp));
 	int err;
 
+	*out = NULL;
+	if (errlen)
+		errbuf[0] = '\0';
 	if (!sp)
 		return listmaps_fail(errbuf, errlen, -ENOMEM, "failed to plan the scanner list");
 	sp->ids = (struct id_table){ .state = sp->state, .first = 1, .n = DN_MAX_SCANNER_ORGS + 1 };
 	sp->fd_dir = sp->fd_long = sp->fd_chunks = -1;
 	sp->fd_v6 = sp->fd_v6_filter = sp->fd_v6_buckets = -1;
-	if (errlen)
-		errbuf[0] = '\0';
 	err = scanners_assign_orgs(m->org_names, l, sp, errbuf, errlen);
 	err = err ?: scanners_collect(l, sp, errbuf, errlen);
-	if (err)
-		goto cleanup;
-	err = scanners_build_v4(sp);
-	err = err ?: scanners_build_v6(sp);
-	if (err) {
-		listmaps_fail(errbuf, errlen, err, "failed to build the scanner maps");
-		goto cleanup;
+	if (!err) {
+		err = scanners_build_v4(sp);
+		err = err ?: scanners_build_v6(sp);
+		if (err)
+			listmaps_fail(errbuf, errlen, err, "failed to build the scanner maps");
 	}
+	if (err)
+		listmaps_scanners_free(sp);
+	else
+		*out = sp;
+	return err;
+}
+
+int listmaps_commit_scanners(const struct dn_maps *m, const struct listmaps_scanners *sp,
+			     char *errbuf, size_t errlen)
+{
+	int err;
+
+	if (errlen)
+		errbuf[0] = '\0';
 	/* New names before the swap, so that counts under a new id always
 	 * have a name; released names after it (cleared to ""). The trie and
 	 * the chunks go in before the table whose DN_SCANNER_LONGER bytes send
@@ -261,21 +295,16 @@ int listmaps_install_scanners(const struct dn_maps *m, const struct dn_prefix_li
 	err = err ?: listmaps_zero_counters(m->org_counters, DN_ORG_CPU_KEYS, &sp->ids, ID_RELEASED);
 	if (err)
 		listmaps_fail(errbuf, errlen, err, "failed to install the scanner list");
-cleanup:
-	if (sp->fd_dir >= 0)
-		close(sp->fd_dir);
-	if (sp->fd_long >= 0)
-		close(sp->fd_long);
-	if (sp->fd_v6 >= 0)
-		close(sp->fd_v6);
-	if (sp->fd_chunks >= 0)
-		close(sp->fd_chunks);
-	if (sp->fd_v6_filter >= 0)
-		close(sp->fd_v6_filter);
-	if (sp->fd_v6_buckets >= 0)
-		close(sp->fd_v6_buckets);
-	free(sp->v4);
-	free(sp->v6);
-	free(sp);
+	return err;
+}
+
+int listmaps_install_scanners(const struct dn_maps *m, const struct dn_prefix_list *l,
+			      char *errbuf, size_t errlen)
+{
+	struct listmaps_scanners *sp;
+	int err = listmaps_prepare_scanners(m, l, &sp, errbuf, errlen);
+
+	err = err ?: listmaps_commit_scanners(m, sp, errbuf, errlen);
+	listmaps_scanners_free(sp);
 	return err;
 }
