@@ -86,7 +86,7 @@ help:
 	@echo '  tests     build the test programs'
 	@echo '  check     build and run the unit tests (unprivileged, installs nothing)'
 	@echo '  deps      install build and test dependencies (Debian 12, root)'
-	@echo '  test      install deps, build, run every test tier (root)'
+	@echo '  test      install deps, build, run every test tier, then test-sanitize (root)'
 	@echo '  fuzz      run each libFuzzer harness (tests/fuzz) for 60 s'
 	@echo '  test-sanitize  build with ASan and UBSan into $(SAN_OUT), run the unit and C end-to-end tiers (root)'
 	@echo '  demo      install deps, build, run the daemon on the built-in lab (root)'
@@ -103,6 +103,7 @@ deps:
 test: deps
 	$(Q)$(MAKE) --no-print-directory all tests
 	$(Q)scripts/run-tests.sh $(OUT)
+	$(Q)$(MAKE) --no-print-directory test-sanitize
 
 # allocator_may_return_null: a strbuf test asks for an impossible size on
 # purpose, which ASan would otherwise abort on (no effect without ASan).
