@@ -16,7 +16,7 @@
 # every packet sent must be counted exactly, no darknet_packets_total series
 # may have gone backwards between two scrapes, and the last daemon's RSS and
 # fds must be flat. Everything created here is removed on exit.
-# shellcheck disable=SC2317
+# shellcheck disable=SC2317,SC2015,SC2016
 set -u
 
 out=${1:?usage: soak.sh BUILD_DIR SECONDS}
@@ -162,7 +162,8 @@ done
 mkdir -p "$tmp/scrapes"
 scrape_fail=0 restarts=0 reloads=0
 scrape() {
-	local f=$tmp/scrapes/$(printf %06d "$1") t
+	local f t
+	f=$tmp/scrapes/$(printf %06d "$1")
 	t=$(curl -sf --max-time 10 -u "$USER_PW" -o "$f.full" -w '%{time_total}' "$url") ||
 		{ scrape_fail=$((scrape_fail + 1)); rm -f "$f.full"; return 1; }
 	echo "$t" >> "$tmp/latency.txt"
