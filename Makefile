@@ -76,7 +76,7 @@ FUZZERS := $(addprefix $(OUT)/fuzz/fuzz_,$(FUZZ_NAMES))
 TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) $(E2E_TESTS) $(PNG_STATS) $(CLOCKSHIFT) $(FAILMAP) \
 	     $(FUZZERS)
 
-.PHONY: all help deps test check demo bench clean install tests deb test-sanitize fuzz
+.PHONY: all help deps test check demo bench soak clean install tests deb test-sanitize fuzz
 
 all: $(PROGRAMS)
 
@@ -91,6 +91,7 @@ help:
 	@echo '  test-sanitize  build with ASan and UBSan into $(SAN_OUT), run the unit and C end-to-end tiers (root)'
 	@echo '  demo      install deps, build, run the daemon on the built-in lab (root)'
 	@echo '  bench     run the benchmarks and write bench/results-*.txt (root)'
+	@echo '  soak      10 minutes of traffic, scrapes, reloads, SIGKILL restarts, hostile clients (root)'
 	@echo '  install   install the daemon ($$(PREFIX)/sbin) and the scanner list (/etc/darknet-counter)'
 	@echo '  deb       build $(OUT)/darknet-counter_VERSION_ARCH.deb (scripts/make-deb.sh)'
 	@echo '  clean     remove $(OUT)'
@@ -132,6 +133,9 @@ demo: deps
 
 bench: all
 	$(Q)scripts/bench.sh $(OUT)
+
+soak: all
+	$(Q)tests/soak/soak.sh $(OUT) 600
 
 tests: $(TEST_BINS)
 
