@@ -70,8 +70,6 @@ for t in tests/e2e/*.sh; do
 		;;
 	esac
 done
-# 60 s of traffic, scrapes, reloads, a SIGKILL restart and hostile clients
-run_tier soak tests/soak/soak.sh "$out" 60
 
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "run-tests: FAILED tiers: ${failed[*]}"
