@@ -157,7 +157,8 @@ check_rules() {
 				[ -n "$t" ] && break
 				sleep 0.5
 			done
-			while [ -n "$t" ] && gt "$(awk -v t="$t" 'BEGIN { print t + 12 }')" "$(date +%s)"; do
+			for _ in $(seq 20); do
+				[ -n "$t" ] && gt "$(awk -v t="$t" 'BEGIN { printf "%.3f", t + 12 }')" "$(date +%s)" || break
 				sleep 1
 			done
 			# then as for the others: its evaluation 12 s back
