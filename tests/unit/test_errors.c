@@ -193,20 +193,23 @@ Test(errors, loader_incompatible_pinned_sketch_map)
 	loader_close(&ifc);
 }
 
-/* lo has generic XDP only: native mode is refused (in our own netns). */
-Test(errors, loader_attach_native_on_lo)
+/* A loopback interface is refused in any mode (in our own netns). */
+Test(errors, loader_attach_loopback)
 {
+	struct dn_attachment cur = { 0 };
 	struct dn_iface ifc;
 	char detach_err[256];
 	int ret;
 
-	need_bpffs_root("loader_attach native on lo");
+	need_bpffs_root("loader_attach on lo");
 	ret = loader_open(&ifc, "lo", NULL, bpf_root, XDP_PASS, fresh(), sizeof(err));
-	cr_assert_eq(ret, 0, "loader_attach native on lo: open: %s", err);
-	ret = loader_attach(&ifc, XDP_MODE_NATIVE, fresh(), sizeof(err));
-	expect_reason("loader_attach native on lo", ret, "to lo (native mode)");
+	cr_assert_eq(ret, 0, "loader_attach on lo: open: %s", err);
+	ret = loader_attach(&ifc, XDP_MODE_SKB, fresh(), sizeof(err));
+	expect_reason("loader_attach on lo", ret, "refusing to attach to lo");
+	cr_expect_eq(loader_query(ifc.ifindex, &cur), 0, "loader_attach on lo: query");
+	cr_expect(!cur.prog_id && !cur.foreign_id, "loader_attach on lo: a program is attached");
 	cr_expect_eq(loader_detach(&ifc, detach_err, sizeof(detach_err)), 0,
-		     "loader_attach native on lo: clean up: %s", detach_err);
+		     "loader_attach on lo: clean up: %s", detach_err);
 	loader_close(&ifc);
 }
 

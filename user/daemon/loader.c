@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
@@ -257,12 +260,34 @@ static int query(const struct dn_iface *ifc, struct dn_attachment *a, char *err,
 	return ret;
 }
 
+/* A loopback interface carries the host's own traffic, never a darknet's:
+ * with the default verdict (drop) the program would cut the host off from
+ * itself, so it is refused whatever the mode. */
+static int refuse_loopback(const struct dn_iface *ifc, char *err, size_t errlen)
+{
+	struct ifreq ifr = { 0 };
+	int fd, ret = 0;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0; /* the attach itself will say what is wrong */
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifc->name);
+	if (!ioctl(fd, SIOCGIFFLAGS, &ifr) && (ifr.ifr_flags & IFF_LOOPBACK)) {
+		snprintf(err, errlen, "refusing to attach to %s: a loopback interface "
+			 "carries the host's own traffic, not a darknet's", ifc->name);
+		ret = -EINVAL;
+	}
+	close(fd);
+	return ret;
+}
+
 int loader_attach(struct dn_iface *ifc, enum xdp_attach_mode mode,
 		  char *err, size_t errlen)
 {
 	struct dn_attachment cur;
-	int ret = query(ifc, &cur, err, errlen);
+	int ret = refuse_loopback(ifc, err, errlen);
 
+	ret = ret ?: query(ifc, &cur, err, errlen);
 	if (ret)
 		return ret;
 	if (cur.foreign_id && cur.legacy) {
