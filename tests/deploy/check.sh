@@ -98,7 +98,9 @@ for t in "$here"/*.yml; do
 done
 check "every recording rule has a unit test" check_recording_coverage
 check "every alert has a firing and a quiet unit test" check_alert_coverage
-check "dashboard structure (check-dashboard.sh)" "$here/check-dashboard.sh"
+for d in "$root"/deploy/grafana/*.json; do
+	check "dashboard structure ${d##*/} (check-dashboard.sh)" "$here/check-dashboard.sh" "$d"
+done
 check "scripts parse (bash -n)" bash -n "$here/check.sh" "$here/check-dashboard.sh" "$here/query-dashboard.sh"
 
 echo "$passed passed, $failed failed"
