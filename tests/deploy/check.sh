@@ -101,7 +101,9 @@ check "every alert has a firing and a quiet unit test" check_alert_coverage
 for d in "$root"/deploy/grafana/*.json; do
 	check "dashboard structure ${d##*/} (check-dashboard.sh)" "$here/check-dashboard.sh" "$d"
 done
-check "scripts parse (bash -n)" bash -n "$here/check.sh" "$here/check-dashboard.sh" "$here/query-dashboard.sh"
+check "events and geography dashboard and rules on backfilled series (query-backfill.sh)" "$here/query-backfill.sh"
+check "scripts parse (bash -n)" bash -n "$here/check.sh" "$here/check-dashboard.sh" "$here/query-dashboard.sh" \
+	"$here/query-backfill.sh"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
