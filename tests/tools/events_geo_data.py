@@ -31,15 +31,20 @@ SCANS = {("tcp", "zmap", "large"): 2, ("tcp", "masscan", "large"): 1,
 ACTIVE = {("tcp", "zmap"): 3, ("tcp", "mirai"): 12, ("udp", "unknown"): 2}
 DOS_PER_MIN = {"tcp": 0.5, "icmp": 0.25}
 DOS_ACTIVE = 2
-# The histograms: per minute per interface, the observations of the scans
-# that closed (10, the sum of SCANS), each one value per bucket layout.
-DURATION = {"le": [60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400],
+# The scan histograms: per minute per interface, the observations of the
+# scans that closed (10, the sum of SCANS).
+# Buckets as the exporter's (docs/events.md).
+DURATION = {"le": [10, 60, 300, 900, 1800, 3600, 7200, 21600, 86400, 604800],
             "obs": [90, 400, 400, 400, 400, 400, 500, 700, 2000, 4000]}
-COVERAGE = {"le": [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 1],
+COVERAGE = {"le": [0.001, 0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 0.9, 1],
             "obs": [0.02, 0.03, 0.04, 0.04, 0.06, 0.2, 0.3, 0.6, 0.95, 1.0]}
-RATE = {"le": [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7],
+RATE = {"le": [10, 30, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1.5e7, 1e8],
         "obs": [50, 500, 5e3, 5e4, 5e4, 5e4, 5e4, 2e5, 2e5, 3e6]}
-EVICTIONS_PER_MIN = {"scan": 30, "dos": 0}
+# DoS attacks closed per minute per interface: 0.75 (DOS_PER_MIN), as 3
+# observations every 4 minutes.
+DOS_DURATION = {"le": [60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400, 604800],
+                "obs": [100, 700, 4000], "per_min": 0.75}
+EVICTIONS_PER_MIN = {"scan_events": 30, "dos_victims": 0}
 
 # Geo: packets/s per interface by (country, class). US is the top country
 # only through research scans, which the top panels leave out; "--" is the
@@ -90,7 +95,7 @@ def main():
         add("darknet_event_table_evictions_total", {"table": table}, counter(per_min / 60))
     for kind, path, ranges, age_days in GEO_FILES:
         add("darknet_geo_database_info", {"kind": kind, "file": path, "ranges": str(ranges)}, gauge(1))
-        add("darknet_geo_database_mtime_seconds", {"kind": kind, "file": path}, gauge(end - age_days * 86400))
+        add("darknet_geo_database_timestamp_seconds", {"kind": kind, "file": path}, gauge(end - age_days * 86400))
     for asn, name in ASN_NAMES.items():
         add("darknet_asn_info", {"asn": asn, "name": name}, gauge(1))
     for i in IFACES:
@@ -108,12 +113,15 @@ def main():
         add("darknet_dos_attacks_active", {"iface": i}, gauge(DOS_ACTIVE))
         for name, h in (("darknet_scan_event_duration_seconds", DURATION),
                         ("darknet_scan_event_coverage_ratio", COVERAGE),
-                        ("darknet_scan_event_rate_pps", RATE)):
+                        ("darknet_scan_event_rate_packets_per_second", RATE),
+                        ("darknet_dos_attack_duration_seconds", DOS_DURATION)):
+            per_s = h.get("per_min", len(h["obs"])) / len(h["obs"]) / 60
             for le in h["le"] + ["+Inf"]:
                 n = sum(1 for o in h["obs"] if le == "+Inf" or o <= le)
-                add(name + "_bucket", {"iface": i, "le": str(le)}, counter(n / 60))
-            add(name + "_count", {"iface": i}, counter(len(h["obs"]) / 60))
-            add(name + "_sum", {"iface": i}, counter(sum(h["obs"]) / 60))
+                add(name + "_bucket", {"iface": i, "le": f"{le:g}" if le != "+Inf" else le},
+                    counter(n * per_s))
+            add(name + "_count", {"iface": i}, counter(len(h["obs"]) * per_s))
+            add(name + "_sum", {"iface": i}, counter(sum(h["obs"]) * per_s))
         for cc, classes in COUNTRY_PPS.items():
             for cls, pps in classes.items():
                 add("darknet_country_packets_total", {"iface": i, "country": cc, "class": cls}, counter(pps))
@@ -151,8 +159,9 @@ def main():
         "asn_names": ASN_NAMES,
         "scans_open": len(IFACES) * sum(ACTIVE.values()),
         "dos_open": len(IFACES) * DOS_ACTIVE,
-        # the median duration lies in (300, 600]: 5 of 10 observations are 400 s
-        "duration_p50_bucket": [300, 600],
+        # the median scan duration lies in (300, 900]: 1 observation up to
+        # 300 s, 8 up to 900 s
+        "duration_p50_bucket": [300, 900],
         "countries": sorted(c for c in COUNTRY_PPS if c != "--"),
     }
     with open(exp_path, "w") as f:
