@@ -3,10 +3,12 @@
 # unique panel ids, a query in every panel, the datasource as a variable, the
 # sensor and iface variables, and only metric names that exist: the
 # exporter's (exporter-metrics.txt) or a recording rule's (read from the
-# rules file, so a renamed rule breaks this check, not the dashboard). With
+# rules files, so a renamed rule breaks this check, not the dashboard). With
 # promtool on PATH it also parses every query as PromQL.
 #
-# Usage: check-dashboard.sh [DASHBOARD.json [RECORDING-RULES.yml]]
+# Usage: check-dashboard.sh [DASHBOARD.json [RULES.yml...]]
+# (default: deploy/grafana/darknet-counter.json and every file of
+# deploy/prometheus/rules)
 # Exit 0 when all checks pass; otherwise 1, with one line per problem
 # naming the panel.
 set -euo pipefail
@@ -14,7 +16,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 dashboard=${1:-$root/deploy/grafana/darknet-counter.json}
-rules=${2:-$root/deploy/prometheus/rules/darknet-recording.yml}
+[ $# -gt 0 ] && shift
+if [ $# -gt 0 ]; then rules=("$@"); else rules=("$root"/deploy/prometheus/rules/*.yml); fi
 exporter_list=$here/exporter-metrics.txt
 
 command -v jq >/dev/null || { echo "check-dashboard: jq is required" >&2; exit 1; }
@@ -27,10 +30,10 @@ fi
 
 # Known metric names: the exporter's list plus every `record:` of the rules.
 known=$( { grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$exporter_list"
-	   sed -n 's/^[[:space:]]*-[[:space:]]*record:[[:space:]]*\([^[:space:]#]*\).*/\1/p' "$rules"; } |
+	   sed -n 's/^[[:space:]]*-[[:space:]]*record:[[:space:]]*\([^[:space:]#]*\).*/\1/p' "${rules[@]}"; } |
 	 jq -R . | jq -s .)
 if [ "$(jq length <<<"$known")" -lt 2 ]; then
-	echo "check-dashboard: no metric names read from $exporter_list and $rules" >&2
+	echo "check-dashboard: no metric names read from $exporter_list and ${rules[*]}" >&2
 	exit 1
 fi
 
