@@ -70,6 +70,9 @@ for t in tests/e2e/*.sh; do
 		;;
 	esac
 done
+# 60 s of traffic, scrapes, reloads, a SIGKILL restart and hostile clients
+# (docs/hardening.md "Soak"; make soak runs 600 s)
+run_tier soak tests/soak/soak.sh "$out" 60
 
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "run-tests: FAILED tiers: ${failed[*]}"
