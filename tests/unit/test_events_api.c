@@ -4,6 +4,7 @@
 #include <string.h>
 #include "events_api.h"
 #include "events_metrics.h"
+#include "landing_events.h"
 
 Test(events_api, defaults_when_absent)
 {
@@ -168,5 +169,25 @@ Test(events_metrics, a_kept_scan_is_counted_by_proto_tool_size_and_in_the_histog
 	cr_assert(strstr(sb.buf, "darknet_events_file_write_errors_total 3\n"), "%s", sb.buf);
 	cr_assert(strstr(sb.buf, "darknet_event_table_evictions_total{table=\"scan_events\"} 0\n"),
 		  "%s", sb.buf);
+	strbuf_free(&sb);
+}
+
+Test(events_list, landing_cards_show_active_and_closed_with_names_escaped)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	snprintf(ev.active[0].org, sizeof(ev.active[0].org), "<b>Org</b>");
+	ev.active[0].tool = EV_TOOL_RESEARCH;
+	landing_events_render(&sb, &ev);
+	cr_assert(strstr(sb.buf, "<h2>Active scans</h2>"), "%s", sb.buf);
+	cr_assert(strstr(sb.buf, "<h2>DoS victims</h2>"), "%s", sb.buf);
+	cr_assert(strstr(sb.buf, "<h2>Last closed events</h2>"), "%s", sb.buf);
+	cr_assert(strstr(sb.buf, "<td>10.0.0.99</td>"), "%s", sb.buf);
+	cr_assert(strstr(sb.buf, "research (&lt;b&gt;Org&lt;/b&gt;)"), "%s", sb.buf);
+	cr_assert(strstr(sb.buf, "<td>10.0.0.4</td>"), "closed: %s", sb.buf);
+	strbuf_free(&sb);
+	ev.on = false;
+	landing_events_render(&sb, &ev);
+	cr_assert_eq(sb.len, 0, "nothing with --no-events");
 	strbuf_free(&sb);
 }
