@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 #include "darknet_counter.skel.h"
 #include "darknet_counter.h"
+#include "darknet_events.h"
 #include "maps.h"
 #include "array_size.h"
 
@@ -25,6 +26,7 @@ int maps_size_for_cpus(struct darknet_counter_bpf *skel, int cpus)
 		{ skel->maps.prefix_counters, DN_PREFIX_CPU_KEYS },
 		{ skel->maps.org_counters, DN_ORG_CPU_KEYS },
 		{ skel->maps.reason_counters, DN_REASON_CPU_KEYS },
+		{ skel->maps.event_stats, DN_EVENT_STAT_CPU_KEYS },
 	};
 	int ncpus = cpus > 0 ? cpus : libbpf_num_possible_cpus(), err = 0;
 
