@@ -24,6 +24,7 @@
 static struct netfix fx;
 static struct dctl dd;
 static char *events_path;
+static char *scanners;
 
 static void setup(void)
 {
@@ -31,6 +32,7 @@ static void setup(void)
 
 	cr_assert_eq(netfix_setup(&fx, err, sizeof(err)), 0, "events setup: %s", err);
 	events_path = netfix_tmp(&fx, "events.ndjson");
+	scanners = e2e_srcfile("deploy/research-scanners.txt");
 }
 
 static void teardown(void)
@@ -38,6 +40,7 @@ static void teardown(void)
 	dctl_free(&dd);
 	netfix_teardown(&fx);
 	free(events_path);
+	free(scanners);
 }
 
 TestSuite(events, .init = setup, .fini = teardown, .timeout = 120);
@@ -47,7 +50,7 @@ TestSuite(events, .init = setup, .fini = teardown, .timeout = 120);
 static void start(const char *file)
 {
 	dctl_init(&dd, &fx, PORT);
-	dctl_lab_lists(&dd, NULL);
+	dctl_lab_lists(&dd, scanners);
 	dctl_arg(&dd, "--scan-idle-timeout");
 	dctl_arg(&dd, "2");
 	dctl_arg(&dd, "--dos-idle-timeout");
@@ -206,7 +209,7 @@ Test(events, thresholds_out_of_range_stop_the_start_with_the_flag_named)
 	char *log;
 
 	dctl_init(&dd, &fx, PORT);
-	dctl_lab_lists(&dd, NULL);
+	dctl_lab_lists(&dd, scanners);
 	dctl_arg(&dd, "--scan-min-destinations");
 	dctl_arg(&dd, "0");
 	cr_assert_neq(dctl_start(&dd, 5000), 0, "a threshold of 0 is refused");
