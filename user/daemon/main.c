@@ -11,6 +11,8 @@
 #include "bpffs.h"
 #include "config.h"
 #include "darknet_counter.skel.h"
+#include "darknet_events.h"
+#include "events_api.h"
 #include "exporter.h"
 #include "http.h"
 #include "landing.h"
@@ -124,6 +126,27 @@ static int install_lists(struct dn_iface *ifc, const struct dn_lists *l,
 	return ret;
 }
 
+/* Before load: the event tables' sizes and the datapath's event settings
+ * (docs/events.md). --no-events leaves one entry each, never used. */
+static int configure_events(struct dn_iface *ifc, const struct dn_config *cfg,
+			    double darknet_v4, char *err, size_t errlen)
+{
+	struct darknet_counter_bpf *skel = ifc->skel;
+	int ret;
+
+	skel->rodata->dn_events_enabled = !cfg->no_events;
+	skel->rodata->dn_event_dst_shift = dn_event_dst_shift_for((__u64)darknet_v4);
+	skel->rodata->dn_event_window_ns = cfg->dos_window * 1000000000ull;
+	ret = bpf_map__set_max_entries(skel->maps.scan_events,
+				       cfg->no_events ? 1 : cfg->scan_table_size);
+	ret = ret ?: bpf_map__set_max_entries(skel->maps.dos_victims,
+					      cfg->no_events ? 1 : cfg->dos_table_size);
+	if (ret)
+		snprintf(err, errlen, "%s: cannot size the event tables: %s", ifc->name,
+			 strerror(-ret));
+	return ret;
+}
+
 static int attach_all(struct daemon *d)
 {
 	struct dn_config *cfg = &d->cfg;
@@ -138,6 +161,11 @@ static int attach_all(struct daemon *d)
 			return ret;
 		/* before load: off, the verifier drops the sketch code */
 		ifc->skel->rodata->dn_distinct = !cfg->no_distinct;
+		ret = configure_events(ifc, cfg, events_darknet_v4(&d->lists.darknets), d->err,
+				       sizeof(d->err));
+		if (step_failed(ret, d->err, sizeof(d->err), "size the event tables of %s",
+				ifc->name))
+			return ret;
 		ret = loader_attach(ifc, cfg->mode, d->err, sizeof(d->err));
 		if (step_failed(ret, d->err, sizeof(d->err), "attach to %s", ifc->name))
 			return ret;
@@ -220,6 +248,8 @@ static int64_t reload_lists(struct daemon *d, const char *why)
 	lists_free(&d->lists);
 	d->lists = fresh;
 	if (!ret)
+		events_set_darknet(&d->ex.events, events_darknet_v4(&fresh.darknets));
+	if (!ret)
 		pr_info("reloaded lists (%s): %zu darknet prefixes, %zu scanner prefixes\n",
 			why, fresh.darknets.len, fresh.scanners.len);
 	return before;
@@ -301,6 +331,17 @@ static int setup_exporter(struct daemon *d)
 	return 0;
 }
 
+static int start_events(struct daemon *d)
+{
+	int ret = events_init(&d->ex.events, d->ifaces, d->cfg.nr_ifaces, &d->cfg,
+			      events_darknet_v4(&d->lists.darknets), d->err, sizeof(d->err));
+
+	if (step_failed(ret, d->err, sizeof(d->err), "set up the events"))
+		return ret;
+	ret = events_start(&d->ex.events, d->err, sizeof(d->err));
+	return step_failed(ret, d->err, sizeof(d->err), "start the event sweeper");
+}
+
 /* Called with privileges already dropped: capset() and no_new_privs apply
  * to the calling thread only, and libmicrohttpd's threads inherit them from
  * this one when they are created (docs/hardening.md). */
@@ -311,6 +352,7 @@ static int start_http(struct daemon *d)
 		.metrics = exporter_metrics,
 		.landing = exporter_landing,
 		.sketches = exporter_sketches,
+		.events = exporter_events,
 		.ctx = &d->ex,
 	};
 	int ret;
@@ -358,15 +400,21 @@ static int setup(struct daemon *d)
 		ret = privs_drop(cfg->user, err, len);
 		step_failed(ret, err, len, "drop privileges");
 	}
+	/* after the drop: the events file is opened, and later rotated, by
+	 * the same user */
+	ret = ret ?: start_events(d);
 	ret = ret ?: start_http(d);
-	if (ret)
+	if (ret) {
+		events_free(&d->ex.events);
 		rollback(d);
+	}
 	return ret;
 }
 
 static void shutdown_daemon(struct daemon *d)
 {
 	http_stop(d->http);
+	events_free(&d->ex.events);   /* the sweeper uses the maps: before they close */
 	for (int i = 0; i < d->cfg.nr_ifaces; i++) {
 		if (d->cfg.detach_on_exit) {
 			int ret = loader_detach(&d->ifaces[i], d->err, sizeof(d->err));
