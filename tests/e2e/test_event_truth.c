@@ -160,3 +160,178 @@ Test(event_truth, campaigns_and_attacks_give_exactly_the_expected_events, .init 
 	free(rows);
 	tgen_free(&r);
 }
+
+/* The daemon's resident set, KiB (0 if unreadable). */
+static long rss_kib(pid_t pid)
+{
+	char path[64], *text, *p;
+	long kib = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	text = e2e_read_file(path, NULL);
+	p = text ? strstr(text, "VmRSS:") : NULL;
+	if (p)
+		kib = strtol(p + 6, NULL, 10);
+	free(text);
+	return kib;
+}
+
+/* Packets of class cls over both runs' series. */
+static uint64_t class_packets(const struct tgen_result *a, const struct tgen_result *b,
+			      const char *cls)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < a->n; i++)
+		n += strcmp(a->s[i].cls, cls) ? 0 : a->s[i].packets;
+	for (size_t i = 0; i < b->n; i++)
+		n += strcmp(b->s[i].cls, cls) ? 0 : b->s[i].packets;
+	return n;
+}
+
+/* A flood of SYNs from random routable sources (the sweep mix: a new
+ * source every packet) at FLOOD_PPS into a scan table of TABLE entries
+ * replaces the whole table every TABLE / FLOOD_PPS seconds. A campaign
+ * keeps its entry when its packets come closer together than that: it is
+ * then always among the most recently used. Its gaps here are under a
+ * quarter of it. */
+#define TABLE 1024
+#define FLOOD_PPS 10000
+#define FLOOD_N 60000
+
+Test(event_truth, a_flood_of_spoofed_sources_evicts_but_campaigns_and_counts_hold,
+     .init = setup, .fini = teardown, .timeout = 150)
+{
+	const char *const a[] = { "--scan-table-size", "1024", "--dos-table-size", "256", NULL };
+	const char *classes[] = { "scan", "zmap", "masscan", "mirai", "research", "backscatter",
+				  "udp_probe", "icmp_request" };
+	int port = e2e_free_port();
+	struct tgen_result camp, flood;
+	struct evt_truth *rows;
+	struct evt_event *evs;
+	struct e2e_child c;
+	size_t n, nrows, want;
+	double evicted, entries;
+	long rss0, rss1;
+	char err[4096];
+
+	daemon_events(port, "2");
+	args(a);
+	e2e_start(&dd, "overload");
+	rss0 = rss_kib(dd.pid);
+	cr_assert_eq(tgen_campaign_start(&fx, "scanners=3,slow=0,victims=1,weak=0,duration=8,"
+					 TH_SPEC, 5, scanners, truth_path, &c), 0);
+	cr_assert_eq(tgen_run_rate(&fx, "sweep", FLOOD_N, 9, NULL, FLOOD_PPS, &flood), 0,
+		     "flood failed: %s", flood.err ? flood.err : "");
+	cr_assert_eq(tgen_campaign_wait(&c, 60000, &camp), 0, "campaign failed: %s",
+		     camp.err ? camp.err : "");
+	cr_assert_eq(evt_load_truth(truth_path, &rows, &nrows, err, sizeof(err)), 0, "%s", err);
+	for (size_t i = 0; i < nrows; i++) {
+		double gap = (rows[i].last_s - rows[i].first_s) / (double)(rows[i].packets - 1);
+
+		cr_assert_lt(gap, (double)TABLE / FLOOD_PPS / 4,
+			     "precondition: %s %s has gaps of %.3f s", rows[i].type, rows[i].addr, gap);
+	}
+	want = expected(rows, nrows);
+	wait_file_events(want, 20000);
+	e2e_sleep_ms(4000);
+
+	file_events(&evs, &n);
+	cr_expect_eq(evt_match(rows, nrows, evs, n, err, sizeof(err)), 0,
+		     "overload: events against the truth:\n%s", err);
+	free(evs);
+	evicted = scrape_sum(port, "darknet_event_table_evictions_total", "table=scan_events");
+	cr_expect_geq(evicted, FLOOD_N / 2, "overload: %.0f scan-table evictions for a flood of "
+		      "%d sources into %d entries", evicted, FLOOD_N, TABLE);
+	entries = scrape_sum(port, "darknet_event_table_entries", "table=scan_events");
+	cr_expect_leq(entries, TABLE, "overload: %.0f entries in a table of %d", entries, TABLE);
+	rss1 = rss_kib(dd.pid);
+	cr_expect_lt(rss1 - rss0, 16384, "overload: the daemon grew from %ld to %ld KiB", rss0,
+		     rss1);
+	cr_expect_eq(scrape_sum(port, "darknet_packets_total", NULL),
+		     (double)(flood.packets + camp.packets),
+		     "overload: darknet_packets_total is not all that was sent (%" PRIu64 ")",
+		     flood.packets + camp.packets);
+	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
+		char subset[64];
+
+		snprintf(subset, sizeof(subset), "class=%s", classes[i]);
+		cr_expect_eq(scrape_sum(port, "darknet_packets_total", subset),
+			     (double)class_packets(&flood, &camp, classes[i]),
+			     "overload: class %s miscounted", classes[i]);
+	}
+	free(rows);
+	tgen_free(&camp);
+	tgen_free(&flood);
+}
+
+/* Events of type whose address is addr, and their packets, in evs. */
+static uint64_t packets_of(const struct evt_event *evs, size_t n, const char *type,
+			   const char *addr)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(evs[i].type, type) && !strcmp(evs[i].addr, addr))
+			return evs[i].packets;
+	return 0;
+}
+
+Test(event_truth, an_event_in_progress_survives_a_restart_and_is_written_once,
+     .init = setup, .fini = teardown, .timeout = 150)
+{
+	const char *spec = "scanners=1,slow=0,victims=1,weak=0,duration=6," TH_SPEC;
+	int port = e2e_free_port();
+	struct tgen_result r1, r2;
+	struct evt_truth *rows;
+	struct evt_event *evs;
+	size_t n, nrows, want;
+	char err[4096];
+
+	/* idle 15 s: longer than the rest of the first run, a restart and the
+	 * second run's start, the longest an actor is silent here */
+	daemon_events(port, "15");
+	e2e_start(&dd, "restart");
+	run_campaign(spec, 3, &r1, &rows, &nrows);
+	want = expected(rows, nrows);
+	cr_assert_eq(want, 2, "a scan and an attack expected, the truth lists %zu", want);
+	api_events(port, "state=active", &evs, &n);
+	for (size_t i = 0; i < nrows; i++)
+		cr_expect_eq(packets_of(evs, n, rows[i].type, rows[i].addr), rows[i].packets,
+			     "restart: before it, %s %s is not active with its %" PRIu64 " packets",
+			     rows[i].type, rows[i].addr, rows[i].packets);
+	free(evs);
+
+	cr_assert_eq(dctl_stop(&dd, SIGTERM, 10000), 0, "restart: SIGTERM exit status not 0");
+	e2e_start(&dd, "restart: second start");
+	api_events(port, "state=active", &evs, &n);
+	for (size_t i = 0; i < nrows; i++)
+		cr_expect_eq(packets_of(evs, n, rows[i].type, rows[i].addr), rows[i].packets,
+			     "restart: after it, %s %s is not active with its %" PRIu64 " packets",
+			     rows[i].type, rows[i].addr, rows[i].packets);
+	free(evs);
+	free(rows);
+
+	/* the same seed sends the same packets again: one event, twice the packets */
+	run_campaign(spec, 3, &r2, &rows, &nrows);
+	for (size_t i = 0; i < nrows; i++)
+		rows[i].packets *= 2;
+	cr_expect_eq(wait_file_events(want, 40000), want, "restart: the events were not closed");
+	file_events(&evs, &n);
+	cr_expect_eq(evt_match(rows, nrows, evs, n, err, sizeof(err)), 0,
+		     "restart: events against the truth, packets of both runs:\n%s", err);
+	free(evs);
+
+	/* closed and written: restarts, clean or not, must not write it again */
+	cr_assert_eq(dctl_stop(&dd, SIGTERM, 10000), 0, "restart: SIGTERM exit status not 0");
+	e2e_start(&dd, "restart: third start");
+	e2e_sleep_ms(3000);
+	cr_assert_eq(dctl_stop(&dd, SIGKILL, 5000), 128 + SIGKILL, "restart: SIGKILL");
+	e2e_start(&dd, "restart: fourth start");
+	e2e_sleep_ms(3000);
+	file_events(&evs, &n);
+	cr_expect_eq(n, want, "restart: %zu events in the file after two more restarts, want %zu",
+		     n, want);
+	free(evs);
+	free(rows);
+	tgen_free(&r1);
+	tgen_free(&r2);
+}
