@@ -21,7 +21,8 @@
  *   below one of them (packets, duration, or the busiest window).
  * The seed decides everything: the same configuration gives the same
  * frames, times and truth. Frames are built on demand from (actor, index),
- * in any order. docs/events.md gives the thresholds' sources.
+ * in any order. docs/campaigns.md describes the actors and the truth;
+ * docs/events.md gives the thresholds. sources.
  */
 
 /* Tools a scan is named after (the datapath's fingerprints, classify.bpf.h). */
