@@ -22,7 +22,7 @@
  * The seed decides everything: the same configuration gives the same
  * frames, times and truth. Frames are built on demand from (actor, index),
  * in any order. docs/campaigns.md describes the actors and the truth;
- * docs/events.md gives the thresholds. sources.
+ * docs/events.md gives the thresholds' sources.
  */
 
 /* Tools a scan is named after (the datapath's fingerprints, classify.bpf.h). */
