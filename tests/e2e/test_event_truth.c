@@ -221,7 +221,7 @@ Test(event_truth, a_flood_of_spoofed_sources_evicts_but_campaigns_and_counts_hol
 	rss0 = rss_kib(dd.pid);
 	cr_assert_eq(tgen_campaign_start(&fx, "scanners=3,slow=0,victims=1,weak=0,duration=8,"
 					 TH_SPEC, 5, scanners, truth_path, &c), 0);
-	cr_assert_eq(tgen_run_rate(&fx, "sweep", FLOOD_N, 9, NULL, FLOOD_PPS, &flood), 0,
+	cr_assert_eq(tgen_run_rate(&fx, "sweep", FLOOD_N, 9, scanners, FLOOD_PPS, &flood), 0,
 		     "flood failed: %s", flood.err ? flood.err : "");
 	cr_assert_eq(tgen_campaign_wait(&c, 60000, &camp), 0, "campaign failed: %s",
 		     camp.err ? camp.err : "");
