@@ -289,6 +289,7 @@ static void sweep_iface(struct events *ev, int i, struct sweep_out *o, struct st
 			break;
 		}
 		o->closed_entries[type] = reap(fds[type], o, type);
+		o->live.entries[type] -= o->closed_entries[type];
 	}
 	counts = calloc(o->nr_closed ? o->nr_closed : 1, sizeof(*counts));
 	for (size_t k = 0; counts && k < o->nr_closed; k++)
