@@ -229,3 +229,30 @@ Test(events_sweep, a_full_disk_is_counted_and_the_event_still_counts)
 	cr_assert_eq(ev.totals[0].scans[EV_PROTO_TCP][EV_TOOL_UNKNOWN][1], 1);
 	cr_assert_eq(entries(ifc.maps.scan_events), 0);
 }
+
+Test(events_sweep, a_table_of_several_batches_is_walked_whole)
+{
+	struct dn_scan_state s = { .packets = 1 };
+	int fd = create(BPF_MAP_TYPE_LRU_HASH, sizeof(struct dn_scan_key),
+			sizeof(struct dn_scan_state), 4096, 0);
+
+	close(ifc.maps.scan_events);
+	ifc.maps.scan_events = fd;
+	cfg.ev_th.scan_idle_s = 2;
+	init();
+	s.first_ns = s.last_ns = base_ns - 10000000000ull;
+	for (__u32 i = 0; i < 1000; i++) {
+		struct dn_scan_key k = { .family = DN_FAMILY_IPV4, .proto = IPPROTO_UDP,
+					 .port = 53 };
+
+		k.addr[0] = 11, k.addr[2] = i >> 8, k.addr[3] = i & 0xff;
+		/* half of them idle */
+		s.last_ns = i % 2 ? base_ns : base_ns - 10000000000ull;
+		cr_assert_eq(bpf_map_update_elem(fd, &k, &s, 0), 0, "entry %u", i);
+	}
+	events_sweep(&ev);
+	cr_assert_eq(entries(fd), 500, "the 500 idle ones are closed, over 4 batches");
+	cr_assert_eq(ev.totals[0].closed[EV_SCAN], 500);
+	cr_assert_eq(ev.live[0].entries[EV_SCAN], 500);
+	cr_assert_eq(lines(), 0, "none was a scan");
+}
