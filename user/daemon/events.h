@@ -44,6 +44,11 @@ struct events {
 	size_t active_total;              /* active found, shown or not */
 };
 
+/* Before the skeleton of ifc is loaded: the event tables' sizes and the
+ * datapath's event settings (docs/events.md); --no-events leaves one entry
+ * each, never used. 0 or -errno with err naming the interface. */
+int events_configure_load(struct dn_iface *ifc, const struct dn_config *cfg, double darknet_v4,
+			  char *err, size_t errlen);
 /* Set up from cfg (thresholds checked in config.c); the tables must be
  * loaded. Opens --events-file: a failure is logged with its reason and
  * counted as a write error at each event, and counting goes on.

@@ -14,13 +14,25 @@
 
 #define BATCH 256
 
-/* What one table's walk gathers before anything is written or deleted. */
+_Static_assert(sizeof(struct dn_scan_key) == sizeof(struct dn_victim_key),
+	       "one key buffer holds either table's keys");
+#define KEY_SIZE sizeof(struct dn_scan_key)
+
+/* An idle entry to delete. */
+struct dead {
+	__u8 key[KEY_SIZE];
+	uint64_t last_ns;                 /* as walked: a later one means a packet came */
+	enum ev_type type;
+	bool gone;                        /* deleted (or evicted) after the walk */
+};
+
+/* What one interface's walk gathers before anything is written or deleted. */
 struct sweep_out {
-	struct ev_event *closed;          /* kept and not written before */
-	size_t nr_closed, cap_closed;
-	void *dead;                       /* keys to delete, key_size each */
-	uint64_t *dead_last;              /* their last_ns, checked before deletion */
-	size_t nr_dead, cap_dead, cap_dead_last;
+	struct ev_event *closed;          /* kept, closed events */
+	size_t *closed_dead;              /* each one's entry in dead */
+	size_t nr_closed, cap_closed, cap_closed_dead;
+	struct dead *dead;
+	size_t nr_dead, cap_dead;
 	struct ev_live live;
 	struct ev_event *active;
 	size_t nr_active, total_active, cap_active;
@@ -111,8 +123,7 @@ static void org_name(const struct dn_iface *ifc, uint32_t org, char *out, size_t
 
 /* Judge one entry: closed (idle) or active. */
 static int visit(struct events *ev, int i, struct sweep_out *o, const struct ev_entry *e,
-		 const void *key, size_t key_size, uint64_t now_ns, double boot_offset,
-		 double darknet_v4)
+		 const void *key, uint64_t now_ns, double boot_offset, double darknet_v4)
 {
 	struct ev_event d;
 	bool keep;
@@ -135,17 +146,20 @@ static int visit(struct events *ev, int i, struct sweep_out *o, const struct ev_
 			o->active[o->nr_active++] = d;
 		return 0;
 	}
-	if (grow(&o->dead, &o->cap_dead, o->nr_dead + 1, key_size) ||
-	    grow((void **)&o->dead_last, &o->cap_dead_last, o->nr_dead + 1,
-		 sizeof(uint64_t)))
+	if (grow((void **)&o->dead, &o->cap_dead, o->nr_dead + 1, sizeof(*o->dead)))
 		return -ENOMEM;
-	memcpy((char *)o->dead + o->nr_dead * key_size, key, key_size);
-	o->dead_last[o->nr_dead++] = e->last_ns;
+	memcpy(o->dead[o->nr_dead].key, key, KEY_SIZE);
+	o->dead[o->nr_dead].last_ns = e->last_ns;
+	o->dead[o->nr_dead].type = e->type;
+	o->dead[o->nr_dead++].gone = false;
 	if (!keep)
 		return 0;
 	d.closed = true;
-	if (grow((void **)&o->closed, &o->cap_closed, o->nr_closed + 1, sizeof(d)))
+	if (grow((void **)&o->closed, &o->cap_closed, o->nr_closed + 1, sizeof(d)) ||
+	    grow((void **)&o->closed_dead, &o->cap_closed_dead, o->nr_closed + 1,
+		 sizeof(size_t)))
 		return -ENOMEM;
+	o->closed_dead[o->nr_closed] = o->nr_dead - 1;
 	o->closed[o->nr_closed++] = d;
 	return 0;
 }
@@ -181,8 +195,7 @@ static int walk(struct events *ev, int i, int fd, enum ev_type type, struct swee
 			else
 				from_victim(&e, (void *)(keys + k * ksz), (void *)(vals + k * vsz),
 					    ev->dst_shift);
-			ret = visit(ev, i, o, &e, keys + k * ksz, ksz, now_ns, boot_offset,
-				    darknet_v4);
+			ret = visit(ev, i, o, &e, keys + k * ksz, now_ns, boot_offset, darknet_v4);
 		}
 		in = out;
 		first = false;
@@ -192,24 +205,27 @@ static int walk(struct events *ev, int i, int fd, enum ev_type type, struct swee
 	return ret;
 }
 
-/* Delete the closed entries; one that moved on since the walk (a packet
- * came in between) stays for a later sweep. */
-static uint64_t reap(int fd, const struct sweep_out *o, enum ev_type type)
+/* Delete the closed entries of table `type`; one that moved on since the
+ * walk (a packet came in between) stays, to be closed by a later sweep.
+ * One the kernel evicted meanwhile is gone all the same: what the walk
+ * read of it is final. Returns how many are gone. */
+static uint64_t reap(int fd, struct sweep_out *o, enum ev_type type)
 {
-	size_t ksz = type == EV_SCAN ? sizeof(struct dn_scan_key) : sizeof(struct dn_victim_key);
 	union { struct dn_scan_state s; struct dn_victim_state v; } val;
 	uint64_t gone = 0;
 
 	for (size_t k = 0; k < o->nr_dead; k++) {
-		const void *key = (const char *)o->dead + k * ksz;
-		uint64_t last;
+		struct dead *d = &o->dead[k];
 
-		if (bpf_map_lookup_elem(fd, key, &val))
-			continue;   /* evicted meanwhile: counted as an eviction */
-		last = type == EV_SCAN ? val.s.last_ns : val.v.last_ns;
-		if (last != o->dead_last[k])
+		if (d->type != type)
 			continue;
-		gone += !bpf_map_delete_elem(fd, key);
+		if (bpf_map_lookup_elem(fd, d->key, &val))
+			d->gone = errno == ENOENT;
+		else if ((type == EV_SCAN ? val.s.last_ns : val.v.last_ns) != d->last_ns)
+			d->gone = false;
+		else
+			d->gone = !bpf_map_delete_elem(fd, d->key) || errno == ENOENT;
+		gone += d->gone;
 	}
 	return gone;
 }
@@ -280,8 +296,8 @@ static void sweep_iface(struct events *ev, int i, struct sweep_out *o, struct st
 	darknet_v4 = ev->darknet_v4;
 	pthread_mutex_unlock(&ev->lock);
 	read_stats(ev, i, &o->live);   /* before the walk: inserts >= what it sees */
+	o->nr_dead = 0;
 	for (int type = 0; type < EV_TYPE_MAX; type++) {
-		o->nr_dead = 0;
 		ret = walk(ev, i, fds[type], type, o, now_ns, boot_offset, darknet_v4);
 		if (ret) {
 			pr_warn("%s: sweeping %s: %s\n", ifc->name,
@@ -289,10 +305,13 @@ static void sweep_iface(struct events *ev, int i, struct sweep_out *o, struct st
 			break;
 		}
 		o->closed_entries[type] = reap(fds[type], o, type);
+		o->live.entries[type] -= o->closed_entries[type];
 	}
 	counts = calloc(o->nr_closed ? o->nr_closed : 1, sizeof(*counts));
+	/* only what is gone from the table: an entry left for later would
+	 * be written again when it closes */
 	for (size_t k = 0; counts && k < o->nr_closed; k++)
-		counts[k] = emit(ev, &o->closed[k], line);
+		counts[k] = o->dead[o->closed_dead[k]].gone && emit(ev, &o->closed[k], line);
 	pthread_mutex_lock(&ev->lock);
 	if (counts)
 		publish(ev, i, o, counts);
@@ -336,7 +355,7 @@ void events_sweep(struct events *ev)
 	ev->g.sweeps++;
 	pthread_mutex_unlock(&ev->lock);
 	free(o.closed);
+	free(o.closed_dead);
 	free(o.dead);
-	free(o.dead_last);
 	strbuf_free(&line);
 }

@@ -11,7 +11,6 @@
 #include "bpffs.h"
 #include "config.h"
 #include "darknet_counter.skel.h"
-#include "darknet_events.h"
 #include "events_api.h"
 #include "exporter.h"
 #include "http.h"
@@ -126,27 +125,6 @@ static int install_lists(struct dn_iface *ifc, const struct dn_lists *l,
 	return ret;
 }
 
-/* Before load: the event tables' sizes and the datapath's event settings
- * (docs/events.md). --no-events leaves one entry each, never used. */
-static int configure_events(struct dn_iface *ifc, const struct dn_config *cfg,
-			    double darknet_v4, char *err, size_t errlen)
-{
-	struct darknet_counter_bpf *skel = ifc->skel;
-	int ret;
-
-	skel->rodata->dn_events_enabled = !cfg->no_events;
-	skel->rodata->dn_event_dst_shift = dn_event_dst_shift_for((__u64)darknet_v4);
-	skel->rodata->dn_event_window_ns = cfg->dos_window * 1000000000ull;
-	ret = bpf_map__set_max_entries(skel->maps.scan_events,
-				       cfg->no_events ? 1 : cfg->scan_table_size);
-	ret = ret ?: bpf_map__set_max_entries(skel->maps.dos_victims,
-					      cfg->no_events ? 1 : cfg->dos_table_size);
-	if (ret)
-		snprintf(err, errlen, "%s: cannot size the event tables: %s", ifc->name,
-			 strerror(-ret));
-	return ret;
-}
-
 static int attach_all(struct daemon *d)
 {
 	struct dn_config *cfg = &d->cfg;
@@ -161,8 +139,8 @@ static int attach_all(struct daemon *d)
 			return ret;
 		/* before load: off, the verifier drops the sketch code */
 		ifc->skel->rodata->dn_distinct = !cfg->no_distinct;
-		ret = configure_events(ifc, cfg, events_darknet_v4(&d->lists.darknets), d->err,
-				       sizeof(d->err));
+		ret = events_configure_load(ifc, cfg, events_darknet_v4(&d->lists.darknets),
+					    d->err, sizeof(d->err));
 		if (step_failed(ret, d->err, sizeof(d->err), "size the event tables of %s",
 				ifc->name))
 			return ret;
