@@ -152,7 +152,7 @@ static void match_one(const struct evt_truth *t, const struct evt_event *e, char
 	if (strcmp(e->proto, t->proto))
 		add_err(err, errlen, "%s %s: protocol %s, want %s\n", t->type, t->addr, e->proto,
 			t->proto);
-	if ((scan || !strcmp(t->proto, "tcp")) && e->port != t->port)
+	if (e->port != t->port)
 		add_err(err, errlen, "%s %s: port %u, want %u\n", t->type, t->addr, e->port,
 			t->port);
 	if (t->packets && e->packets != t->packets)

@@ -43,7 +43,7 @@ int evt_parse_events(const char *text, struct evt_event **evs, size_t *n);
 size_t evt_count(const struct evt_event *evs, size_t n, const char *type, const char *addr);
 
 /* Compare the events with the truth: one event per expected actor with its
- * type, address, protocol, port (scans, and TCP victims), tool, org and
+ * type, address, protocol, port, tool, org and
  * packets; no event for the others; nothing else. with_packets = 0 skips
  * the packet counts (for runs sent more than once). 0, or -1 with every
  * mismatch in err. */
