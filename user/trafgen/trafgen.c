@@ -58,7 +58,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: " PROG " [--netns NAME] --iface IFACE [--mix NAME] [--rate PPS]\n"
 		"       [--count N] [--duration SEC] [--seed N] [--sources N]\n"
-		"       [--scanners FILE] [-q]\n\n"
+		"       [--scanners FILE] [--campaign SPEC] [--truth FILE] [-q]\n\n"
 		"Sends a synthetic darknet traffic mix out of IFACE (AF_PACKET, root).\n"
 		"Without --count or --duration it runs until SIGINT or SIGTERM.\n\nOptions:\n");
 	for (size_t i = 0; i < NR_OPTIONS; i++) {
