@@ -40,6 +40,22 @@ static __always_inline void event_dst(__u64 *dst, __u64 h)
 		__sync_fetch_and_or(w, m);
 }
 
+/* The same for a value being built on the stack: the verifier refuses
+ * atomics and helpers at a variable stack offset, so the word is picked
+ * among constant offsets (only when an entry is made). */
+static __always_inline void event_dst_init(__u64 *dst, __u64 h)
+{
+	__u32 shift = dn_event_dst_shift;
+	__u32 bit = dn_event_dst_bit(h);
+
+	if (shift && shift < 64 && (h >> (64 - shift)))
+		return;
+#pragma unroll
+	for (int i = 0; i < DN_EVENT_DST_WORDS; i++)
+		if (bit / 64 == i)
+			dst[i] = 1ULL << (bit & 63);
+}
+
 static __always_inline void event_stat(__u32 key)
 {
 	__u32 k = bpf_get_smp_processor_id() * DN_EVENT_STAT_CPU_KEYS + key;
@@ -67,7 +83,7 @@ static __always_inline void scan_event(const struct dn_scan_key *key, __u64 now,
 		init.bytes = len;
 		init.classes = bit;
 		init.org = org;
-		event_dst(init.dst, h);
+		event_dst_init(init.dst, h);
 		ret = bpf_map_update_elem(&scan_events, key, &init, BPF_NOEXIST);
 		if (!ret) {
 			event_stat(DN_EVENT_STAT_SCAN_INSERTS);
@@ -110,7 +126,7 @@ static __always_inline void victim_event(const struct dn_victim_key *key, __u64 
 		init.win_packets = 1;
 		init.kinds = bit;
 		init.port = port;
-		event_dst(init.dst, h);
+		event_dst_init(init.dst, h);
 		ret = bpf_map_update_elem(&dos_victims, key, &init, BPF_NOEXIST);
 		if (!ret) {
 			event_stat(DN_EVENT_STAT_VICTIM_INSERTS);
