@@ -8,6 +8,7 @@
 #include <linux/if_link.h>
 #include <linux/bpf.h>
 #include "config.h"
+#include "darknet_events.h"
 #include "distinct_window.h"
 #include "pathname.h"
 #include "array_size.h"
@@ -17,8 +18,12 @@ enum {
 	OPT_LISTEN, OPT_PATH, OPT_WEB_CONFIG, OPT_NETNS, OPT_PIN_ROOT, OPT_USER,
 	OPT_MAX_PORT_SERIES, OPT_WATCH_PORTS, OPT_RELOAD_INTERVAL, OPT_DETACH_ON_EXIT,
 	OPT_NO_DISTINCT, OPT_DISTINCT_INTERVAL,
+	OPT_NO_EVENTS, OPT_SCAN_TABLE_ENTRIES, OPT_DOS_TABLE_ENTRIES,
 	OPT_VERSION,
 };
+
+#define DN_STR_(x) #x
+#define DN_STR(x) DN_STR_(x)
 
 struct option_doc {
 	struct option opt;
@@ -61,6 +66,14 @@ static const struct option_doc options[] = {
 	  "no distinct-source sketches: the datapath skips them entirely" },
 	{ { "distinct-interval", required_argument, NULL, OPT_DISTINCT_INTERVAL }, "SEC",
 	  "distinct-count interval, a divisor of 300 (default 60)" },
+	{ { "no-events", no_argument, NULL, OPT_NO_EVENTS }, NULL,
+	  "no scan-campaign or DoS-victim tables: the datapath skips them, each holds 1 entry" },
+	{ { "scan-table-entries", required_argument, NULL, OPT_SCAN_TABLE_ENTRIES }, "N",
+	  "scan candidates tracked at once, 1.." DN_STR(DN_EVENT_TABLE_MAX) " (default "
+	  DN_STR(DN_SCAN_TABLE_DEFAULT) ")" },
+	{ { "dos-table-entries", required_argument, NULL, OPT_DOS_TABLE_ENTRIES }, "N",
+	  "DoS victims tracked at once, 1.." DN_STR(DN_EVENT_TABLE_MAX) " (default "
+	  DN_STR(DN_VICTIM_TABLE_DEFAULT) ")" },
 	{ { "detach-on-exit", no_argument, NULL, OPT_DETACH_ON_EXIT }, NULL,
 	  "detach and remove pinned state on exit (default: keep counting)" },
 	{ { "verbose", no_argument, NULL, 'v' }, NULL,
@@ -106,6 +119,20 @@ static int parse_uint(const char *opt, const char *text, unsigned int max,
 		return -EINVAL;
 	}
 	*out = v;
+	return 0;
+}
+
+/* An event table's size: its memory is fixed when the map is made
+ * (docs/events.md), so 0 and sizes past DN_EVENT_TABLE_MAX are refused. */
+static int parse_entries(const char *opt, const char *text, unsigned int *out)
+{
+	if (parse_uint(opt, text, DN_EVENT_TABLE_MAX, out))
+		return -EINVAL;
+	if (!*out) {
+		fprintf(stderr, "darknet-counter: --%s: a table holds at least 1 entry "
+			"(--no-events turns the tables off)\n", opt);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -203,6 +230,11 @@ static int parse_one(struct dn_config *cfg, int c, const char *arg)
 			return -EINVAL;
 		}
 		return 0;
+	case OPT_NO_EVENTS: cfg->no_events = true; return 0;
+	case OPT_SCAN_TABLE_ENTRIES:
+		return parse_entries("scan-table-entries", arg, &cfg->scan_table_entries);
+	case OPT_DOS_TABLE_ENTRIES:
+		return parse_entries("dos-table-entries", arg, &cfg->dos_table_entries);
 	case 'v': cfg->verbose++; return 0;
 	default:
 		return -EINVAL;
@@ -255,6 +287,8 @@ int config_parse(struct dn_config *cfg, int argc, char **argv)
 		.watch_ports = DN_DEFAULT_WATCH_PORTS,
 		.reload_interval = 30,
 		.distinct_interval = 60,
+		.scan_table_entries = DN_SCAN_TABLE_DEFAULT,
+		.dos_table_entries = DN_VICTIM_TABLE_DEFAULT,
 	};
 	prefix_list_init(&cfg->darknets);
 	for (size_t i = 0; i < NR_OPTIONS; i++)

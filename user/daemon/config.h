@@ -41,6 +41,9 @@ struct dn_config {
 	bool detach_on_exit;
 	bool no_distinct;                    /* --no-distinct: no sketches in the datapath */
 	unsigned int distinct_interval;      /* seconds per distinct-count interval */
+	bool no_events;                      /* --no-events: no event tables in the datapath */
+	unsigned int scan_table_entries;     /* scan_events max_entries */
+	unsigned int dos_table_entries;      /* dos_victims max_entries */
 	int verbose;
 };
 

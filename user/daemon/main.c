@@ -15,6 +15,7 @@
 #include "http.h"
 #include "landing.h"
 #include "listmaps.h"
+#include "maps.h"
 #include "lists.h"
 #include "loader.h"
 #include "log.h"
@@ -127,13 +128,19 @@ static int install_lists(struct dn_iface *ifc, const struct dn_lists *l,
 static int attach_all(struct daemon *d)
 {
 	struct dn_config *cfg = &d->cfg;
+	struct dn_events_opts ev = {
+		.scan_entries = cfg->scan_table_entries,
+		.victim_entries = cfg->dos_table_entries,
+		.dst_shift = maps_events_dst_shift(&d->lists.darknets),
+		.enabled = !cfg->no_events,
+	};
 	int ret;
 
 	for (int i = 0; i < cfg->nr_ifaces; i++) {
 		struct dn_iface *ifc = &d->ifaces[i];
 
 		ret = loader_open(ifc, cfg->ifaces[i], cfg->netns, cfg->pin_root,
-				  cfg->action, d->err, sizeof(d->err));
+				  cfg->action, &ev, d->err, sizeof(d->err));
 		if (step_failed(ret, d->err, sizeof(d->err), "open %s", cfg->ifaces[i]))
 			return ret;
 		/* before load: off, the verifier drops the sketch code */
