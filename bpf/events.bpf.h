@@ -192,8 +192,7 @@ static __always_inline void victim_from_quote(struct dn_victim_key *key, __u32 *
  * again from the frame: the entry has checked all of it already (parse_l3,
  * parse_l4), so this walk only re-finds offsets. Handing them over from the
  * entry would cost verifier states on each of its paths (the program is
- * near the limit) or a pointer subtraction, which unprivileged-for-perfmon
- * loaders may not do. Returns the family, or -1. */
+ * near the limit; docs/events.md). Returns the family, or -1. */
 static __always_inline int event_offsets(void *data, void *end, __u32 *l3, __u32 *l4,
 					 __u32 *proto)
 {

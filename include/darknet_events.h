@@ -66,7 +66,7 @@ static inline __u64 dn_event_dst_hash6(__u64 hi, __u64 lo)
  * together stay under 64 MiB, shared by all CPUs. */
 #define DN_SCAN_TABLE_DEFAULT 131072
 #define DN_VICTIM_TABLE_DEFAULT 65536
-#define DN_EVENT_TABLE_MAX (1u << 22)
+#define DN_EVENT_TABLE_MAX 1048576     /* per table: about 260 MiB of kernel memory */
 
 /* Default length of a DoS victim's packet window (dn_event_window_ns). */
 #define DN_EVENT_WINDOW_NS_DEFAULT (60ULL * 1000000000ULL)

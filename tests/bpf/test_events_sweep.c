@@ -141,7 +141,7 @@ static void init(void)
 	char err[256];
 
 	/* 512 darknet addresses, as the e2e lab's two /24s */
-	cr_assert_eq(events_init(&ev, &ifc, 1, &cfg, 512, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(events_init(&ev, &ifc, 1, &cfg, 512, 0, err, sizeof(err)), 0, "%s", err);
 }
 
 Test(events_sweep, idle_entries_are_judged_written_once_and_deleted)

@@ -21,10 +21,13 @@ enum {
 	OPT_NO_DISTINCT, OPT_DISTINCT_INTERVAL,
 	OPT_NO_EVENTS, OPT_SWEEP_INTERVAL, OPT_SCAN_IDLE, OPT_DOS_IDLE, OPT_SCAN_MIN_DST,
 	OPT_SCAN_MIN_RATE, OPT_DOS_MIN_PACKETS, OPT_DOS_MIN_DURATION, OPT_DOS_MIN_WINDOW,
-	OPT_DOS_WINDOW, OPT_SCAN_TABLE, OPT_DOS_TABLE, OPT_EVENTS_FILE, OPT_EVENTS_FILE_MAX,
+	OPT_DOS_WINDOW, OPT_SCAN_TABLE_ENTRIES, OPT_DOS_TABLE_ENTRIES, OPT_EVENTS_FILE, OPT_EVENTS_FILE_MAX,
 	OPT_EVENTS_KEEP,
 	OPT_VERSION,
 };
+
+#define DN_STR_(x) #x
+#define DN_STR(x) DN_STR_(x)
 
 struct option_doc {
 	struct option opt;
@@ -68,7 +71,7 @@ static const struct option_doc options[] = {
 	{ { "distinct-interval", required_argument, NULL, OPT_DISTINCT_INTERVAL }, "SEC",
 	  "distinct-count interval, a divisor of 300 (default 60)" },
 	{ { "no-events", no_argument, NULL, OPT_NO_EVENTS }, NULL,
-	  "no scan or DoS events: the datapath skips their tables entirely" },
+	  "no scan-campaign or DoS-victim tables: the datapath skips them, each holds 1 entry" },
 	{ { "event-sweep-interval", required_argument, NULL, OPT_SWEEP_INTERVAL }, "SEC",
 	  "close idle events every SEC seconds, 1..3600 (default 1)" },
 	{ { "scan-idle-timeout", required_argument, NULL, OPT_SCAN_IDLE }, "SEC",
@@ -87,10 +90,12 @@ static const struct option_doc options[] = {
 	  "a DoS attack has at least N packets in one window (default 30)" },
 	{ { "dos-window", required_argument, NULL, OPT_DOS_WINDOW }, "SEC",
 	  "length of a DoS packet window, 1..3600 seconds (default 60)" },
-	{ { "scan-table-size", required_argument, NULL, OPT_SCAN_TABLE }, "N",
-	  "entries of the scan table (default 131072)" },
-	{ { "dos-table-size", required_argument, NULL, OPT_DOS_TABLE }, "N",
-	  "entries of the DoS victim table (default 65536)" },
+	{ { "scan-table-entries", required_argument, NULL, OPT_SCAN_TABLE_ENTRIES }, "N",
+	  "scan candidates tracked at once, 1.." DN_STR(DN_EVENT_TABLE_MAX) " (default "
+	  DN_STR(DN_SCAN_TABLE_DEFAULT) ")" },
+	{ { "dos-table-entries", required_argument, NULL, OPT_DOS_TABLE_ENTRIES }, "N",
+	  "DoS victims tracked at once, 1.." DN_STR(DN_EVENT_TABLE_MAX) " (default "
+	  DN_STR(DN_VICTIM_TABLE_DEFAULT) ")" },
 	{ { "events-file", required_argument, NULL, OPT_EVENTS_FILE }, "FILE",
 	  "append each closed event to FILE as a JSON line" },
 	{ { "events-file-max-bytes", required_argument, NULL, OPT_EVENTS_FILE_MAX }, "N",
@@ -214,12 +219,13 @@ static int parse_event(struct dn_config *cfg, int c, const char *arg)
 		return parse_uint("dos-min-window-packets", arg, UINT_MAX, &t->dos_min_window);
 	case OPT_DOS_WINDOW:
 		return parse_event_uint("dos-window", arg, 1, 3600, &cfg->dos_window);
-	case OPT_SCAN_TABLE:
-		return parse_event_uint("scan-table-size", arg, 1, DN_EVENT_TABLE_MAX,
-					&cfg->scan_table_size);
-	case OPT_DOS_TABLE:
-		return parse_event_uint("dos-table-size", arg, 1, DN_EVENT_TABLE_MAX,
-					&cfg->dos_table_size);
+	/* a table's memory is fixed when the map is made (docs/events.md) */
+	case OPT_SCAN_TABLE_ENTRIES:
+		return parse_event_uint("scan-table-entries", arg, 1, DN_EVENT_TABLE_MAX,
+					&cfg->scan_table_entries);
+	case OPT_DOS_TABLE_ENTRIES:
+		return parse_event_uint("dos-table-entries", arg, 1, DN_EVENT_TABLE_MAX,
+					&cfg->dos_table_entries);
 	case OPT_EVENTS_FILE: cfg->events_file = arg; return 0;
 	case OPT_EVENTS_FILE_MAX: return parse_bytes(arg, &cfg->events_file_max_bytes);
 	case OPT_EVENTS_KEEP:
@@ -386,8 +392,8 @@ int config_parse(struct dn_config *cfg, int argc, char **argv)
 		.distinct_interval = 60,
 		.event_sweep_interval = 1,
 		.dos_window = DN_EVENT_WINDOW_NS_DEFAULT / 1000000000ull,
-		.scan_table_size = DN_SCAN_TABLE_DEFAULT,
-		.dos_table_size = DN_VICTIM_TABLE_DEFAULT,
+		.scan_table_entries = DN_SCAN_TABLE_DEFAULT,
+		.dos_table_entries = DN_VICTIM_TABLE_DEFAULT,
 		.events_file_max_bytes = EV_FILE_MAX_BYTES_DEFAULT,
 		.events_keep = 1000,
 	};

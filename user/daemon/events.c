@@ -5,8 +5,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
-#include <bpf/libbpf.h>
-#include "darknet_counter.skel.h"
 #include "darknet_events.h"
 #include "events.h"
 #include "log.h"
@@ -26,25 +24,6 @@ double events_darknet_v4(const struct dn_prefix_list *darknets)
 			n += prefix_addresses(&darknets->entries[i].prefix);
 	/* overlapping prefixes count twice; a darknet list has none normally */
 	return n > 4294967296.0 ? 4294967296.0 : n;
-}
-
-int events_configure_load(struct dn_iface *ifc, const struct dn_config *cfg, double darknet_v4,
-			  char *err, size_t errlen)
-{
-	struct darknet_counter_bpf *skel = ifc->skel;
-	int ret;
-
-	skel->rodata->dn_events_enabled = !cfg->no_events;
-	skel->rodata->dn_event_dst_shift = dn_event_dst_shift_for((__u64)darknet_v4);
-	skel->rodata->dn_event_window_ns = cfg->dos_window * 1000000000ull;
-	ret = bpf_map__set_max_entries(skel->maps.scan_events,
-				       cfg->no_events ? 1 : cfg->scan_table_size);
-	ret = ret ?: bpf_map__set_max_entries(skel->maps.dos_victims,
-					      cfg->no_events ? 1 : cfg->dos_table_size);
-	if (ret)
-		snprintf(err, errlen, "%s: cannot size the event tables: %s", ifc->name,
-			 strerror(-ret));
-	return ret;
 }
 
 /* The totals a predecessor left in event_totals, or fresh ones. */
@@ -73,7 +52,8 @@ static int map_totals(struct events *ev, int i, char *err, size_t errlen)
 }
 
 int events_init(struct events *ev, struct dn_iface *ifaces, int nr,
-		const struct dn_config *cfg, double darknet_v4, char *err, size_t errlen)
+		const struct dn_config *cfg, double darknet_v4, unsigned int dst_shift,
+		char *err, size_t errlen)
 {
 	char why[512];
 	int ret = 0;
@@ -87,7 +67,7 @@ int events_init(struct events *ev, struct dn_iface *ifaces, int nr,
 		return 0;
 	ev->th = cfg->ev_th;
 	ev->interval_s = cfg->event_sweep_interval;
-	ev->dst_shift = dn_event_dst_shift_for((__u64)darknet_v4);
+	ev->dst_shift = dst_shift;
 	ev->darknet_v4 = darknet_v4;
 	ev->ifaces = ifaces;
 	ev->nr = nr;

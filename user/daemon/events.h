@@ -44,17 +44,14 @@ struct events {
 	size_t active_total;              /* active found, shown or not */
 };
 
-/* Before the skeleton of ifc is loaded: the event tables' sizes and the
- * datapath's event settings (docs/events.md); --no-events leaves one entry
- * each, never used. 0 or -errno with err naming the interface. */
-int events_configure_load(struct dn_iface *ifc, const struct dn_config *cfg, double darknet_v4,
-			  char *err, size_t errlen);
-/* Set up from cfg (thresholds checked in config.c); the tables must be
+/* Set up from cfg (thresholds checked in config.c) for darknet_v4 IPv4
+ * darknet addresses, with the datapath's dst_shift; the tables must be
  * loaded. Opens --events-file: a failure is logged with its reason and
  * counted as a write error at each event, and counting goes on.
  * 0 or -errno with err naming the map. */
 int events_init(struct events *ev, struct dn_iface *ifaces, int nr,
-		const struct dn_config *cfg, double darknet_v4, char *err, size_t errlen);
+		const struct dn_config *cfg, double darknet_v4, unsigned int dst_shift,
+		char *err, size_t errlen);
 /* Start and stop the sweeper thread. */
 int events_start(struct events *ev, char *err, size_t errlen);
 void events_stop(struct events *ev);

@@ -16,6 +16,7 @@
 #include "http.h"
 #include "landing.h"
 #include "listmaps.h"
+#include "maps.h"
 #include "lists.h"
 #include "loader.h"
 #include "log.h"
@@ -128,22 +129,25 @@ static int install_lists(struct dn_iface *ifc, const struct dn_lists *l,
 static int attach_all(struct daemon *d)
 {
 	struct dn_config *cfg = &d->cfg;
+	struct dn_events_opts ev = {
+		.scan_entries = cfg->scan_table_entries,
+		.victim_entries = cfg->dos_table_entries,
+		.dst_shift = maps_events_dst_shift(&d->lists.darknets),
+		.enabled = !cfg->no_events,
+	};
 	int ret;
 
 	for (int i = 0; i < cfg->nr_ifaces; i++) {
 		struct dn_iface *ifc = &d->ifaces[i];
 
 		ret = loader_open(ifc, cfg->ifaces[i], cfg->netns, cfg->pin_root,
-				  cfg->action, d->err, sizeof(d->err));
+				  cfg->action, &ev, d->err, sizeof(d->err));
 		if (step_failed(ret, d->err, sizeof(d->err), "open %s", cfg->ifaces[i]))
 			return ret;
 		/* before load: off, the verifier drops the sketch code */
 		ifc->skel->rodata->dn_distinct = !cfg->no_distinct;
-		ret = events_configure_load(ifc, cfg, events_darknet_v4(&d->lists.darknets),
-					    d->err, sizeof(d->err));
-		if (step_failed(ret, d->err, sizeof(d->err), "size the event tables of %s",
-				ifc->name))
-			return ret;
+		/* the DoS window (docs/events.md): tests shorten it */
+		ifc->skel->rodata->dn_event_window_ns = cfg->dos_window * 1000000000ull;
 		ret = loader_attach(ifc, cfg->mode, d->err, sizeof(d->err));
 		if (step_failed(ret, d->err, sizeof(d->err), "attach to %s", ifc->name))
 			return ret;
@@ -312,7 +316,8 @@ static int setup_exporter(struct daemon *d)
 static int start_events(struct daemon *d)
 {
 	int ret = events_init(&d->ex.events, d->ifaces, d->cfg.nr_ifaces, &d->cfg,
-			      events_darknet_v4(&d->lists.darknets), d->err, sizeof(d->err));
+			      events_darknet_v4(&d->lists.darknets),
+			      maps_events_dst_shift(&d->lists.darknets), d->err, sizeof(d->err));
 
 	if (step_failed(ret, d->err, sizeof(d->err), "set up the events"))
 		return ret;
