@@ -203,7 +203,7 @@ static uint64_t class_packets(const struct tgen_result *a, const struct tgen_res
 Test(event_truth, a_flood_of_spoofed_sources_evicts_but_campaigns_and_counts_hold,
      .init = setup, .fini = teardown, .timeout = 150)
 {
-	const char *const a[] = { "--scan-table-size", "1024", "--dos-table-size", "256", NULL };
+	const char *const a[] = { "--scan-table-entries", "1024", "--dos-table-entries", "256", NULL };
 	const char *classes[] = { "scan", "zmap", "masscan", "mirai", "research", "backscatter",
 				  "udp_probe", "icmp_request" };
 	int port = e2e_free_port();
