@@ -177,6 +177,27 @@ static long rss_kib(pid_t pid)
 	return kib;
 }
 
+/* memlock of the daemon's LRU hash (map_type 9) of max_entries entries,
+ * from its fdinfo; 0 if it holds none. */
+static long long lru_memlock(pid_t pid, long entries)
+{
+	char path[96], want[48];
+	long long memlock = 0;
+
+	snprintf(want, sizeof(want), "max_entries:\t%ld\n", entries);
+	for (int fd = 0; fd < 1024 && !memlock; fd++) {
+		char *text, *p;
+
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)pid, fd);
+		text = e2e_read_file(path, NULL);
+		if (text && strstr(text, "map_type:\t9\n") && strstr(text, want) &&
+		    (p = strstr(text, "memlock:\t")))
+			memlock = strtoll(p + 9, NULL, 10);
+		free(text);
+	}
+	return memlock;
+}
+
 /* Packets of class cls over both runs' series. */
 static uint64_t class_packets(const struct tgen_result *a, const struct tgen_result *b,
 			      const char *cls)
@@ -214,12 +235,15 @@ Test(event_truth, a_flood_of_spoofed_sources_evicts_but_campaigns_and_counts_hol
 	size_t n, nrows, want;
 	double evicted, entries;
 	long rss0, rss1;
+	long long mem0;
 	char err[4096];
 
 	daemon_events(port, "2");
 	args(a);
 	e2e_start(&dd, "overload");
 	rss0 = rss_kib(dd.pid);
+	mem0 = lru_memlock(dd.pid, TABLE);
+	cr_assert_gt(mem0, 0, "overload: the daemon holds no LRU table of %d entries", TABLE);
 	cr_assert_eq(tgen_campaign_start(&fx, "scanners=3,slow=0,victims=1,weak=0,duration=8,"
 					 TH_SPEC, 5, scanners, truth_path, &c), 0);
 	cr_assert_eq(tgen_run_rate(&fx, "sweep", FLOOD_N, 9, scanners, FLOOD_PPS, &flood), 0,
@@ -247,6 +271,8 @@ Test(event_truth, a_flood_of_spoofed_sources_evicts_but_campaigns_and_counts_hol
 	entries = scrape_sum(port, "darknet_event_table_entries", "table=scan_events");
 	cr_expect_leq(entries, TABLE, "overload: %.0f entries in a table of %d", entries, TABLE);
 	rss1 = rss_kib(dd.pid);
+	cr_expect_eq(lru_memlock(dd.pid, TABLE), mem0, "overload: the scan table's kernel memory "
+		     "changed from %lld bytes", mem0);
 	cr_expect_lt(rss1 - rss0, 16384, "overload: the daemon grew from %ld to %ld KiB", rss0,
 		     rss1);
 	cr_expect_eq(scrape_sum(port, "darknet_packets_total", NULL),
