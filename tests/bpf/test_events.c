@@ -333,3 +333,57 @@ Test(events, disabled_touches_nothing_and_counts_the_same)
 	cr_expect_eq(memcmp(on.prefixes, off.prefixes, sizeof(on.prefixes)), 0, "prefixes");
 	dp_close(&d);
 }
+
+#define SMALL_TABLE 128
+
+static void small_setup(struct darknet_counter_bpf *skel)
+{
+	bpf_map__set_max_entries(skel->maps.scan_events, SMALL_TABLE);
+}
+
+/* A flood of new sources four times the table: memory stays at the
+ * table's entries, every insert is counted (so inserts - live is what was
+ * evicted), packets are all counted, and a campaign whose gap between
+ * packets (8 flood inserts) is far under the table's entries keeps its
+ * entry and every one of its packets (docs/events.md). */
+Test(events, flood_evicts_counted_and_a_busy_campaign_survives)
+{
+	struct frame_spec flood = { .dst = "44.44.44.9", .proto = IPPROTO_TCP, .sport = 1,
+				    .dport = 23, .tcp_flags = TH_SYN, .seq = 7, .ip_id = 1 };
+	struct frame_spec campaign = { .src = SCANNER4, .dst = "44.44.44.10", .proto = IPPROTO_TCP,
+				       .sport = 1, .dport = 6379, .tcp_flags = TH_SYN, .seq = 7,
+				       .ip_id = 1 };
+	const int sources = 4 * SMALL_TABLE;
+	struct dp_counts c;
+	struct dn_scan_state s;
+	struct dn_scan_key sk;
+	uint64_t packets = 0;
+	char src[32];
+	int live, sent = 0;
+	struct dp d;
+
+	open_lab(&d, small_setup);
+	for (int i = 0; i < sources; i++) {
+		snprintf(src, sizeof(src), "45.%d.%d.1", 40 + i / 250, i % 250);
+		flood.src = src;
+		ev_send(&d, &flood);
+		if (i % 8 == 0) {
+			ev_send(&d, &campaign);
+			sent++;
+		}
+	}
+	live = entries(d.maps.scan_events, sizeof(sk));
+	cr_expect_leq(live, SMALL_TABLE, "the table never grows: %d entries", live);
+	cr_expect_eq(stat_sum(&d, DN_EVENT_STAT_SCAN_INSERTS), sources + 1, "every insert counted");
+	cr_expect_geq(stat_sum(&d, DN_EVENT_STAT_SCAN_INSERTS) - live, sources - SMALL_TABLE,
+		      "evictions = inserts - live");
+	scan_key(&sk, SCANNER4, IPPROTO_TCP, 6379);
+	cr_assert_eq(bpf_map_lookup_elem(d.maps.scan_events, &sk, &s), 0, "the campaign survived");
+	cr_expect_eq(s.packets, sent, "every campaign packet: %llu of %d",
+		     (unsigned long long)s.packets, sent);
+	dp_counts_read(&d, &c, 23);
+	for (size_t k = 0; k < DN_CLASS_KEYS; k++)
+		packets += c.classes[k].packets;
+	cr_expect_eq(packets, sources + sent, "counting never stops");
+	dp_close(&d);
+}
