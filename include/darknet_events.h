@@ -12,8 +12,9 @@
 /* Linear counting of distinct darknet destinations (Whang et al., ACM TODS
  * 1990): a destination sets bit dn_event_dst_bit(hash) of a bitmap of
  * DN_EVENT_DST_BITS; n ~= -m ln(zero bits / m), times 2^shift for the
- * sampling below. Good to a few percent up to about m ln m ~= 7000 sampled
- * destinations. */
+ * sampling below. Standard error sqrt(m (e^t - t - 1)) / n with t = n / m:
+ * 3.3 % at 2048 sampled destinations, which the sampling keeps a whole
+ * darknet under. */
 #define DN_EVENT_DST_BITS 1024
 #define DN_EVENT_DST_WORDS (DN_EVENT_DST_BITS / 64)
 
