@@ -4,6 +4,7 @@
 #include "lookup.bpf.h"
 #include "classify.bpf.h"
 #include "count.bpf.h"
+#include "events.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -36,8 +37,10 @@ int darknet_counter(struct xdp_md *ctx)
 		return pass(reason, p.len);
 	/* 3. classify the source */
 	cls = classify(&p, &org);
-	/* 4. count */
+	/* 4. count, then the scan and victim tables (never the other way:
+	 * the counters do not depend on them) */
 	count_packet(&p, prefix, cls, org);
+	events_packet(ctx, cls, org);
 	/* 5. verdict */
 	return dn_action;
 }

@@ -6,6 +6,7 @@
 #include <bpf/bpf_helpers.h>
 #include "darknet_counter.h"
 #include "darknet_sketch.h"
+#include "darknet_events.h"
 
 /* The small counters: plain arrays with one block of keys_per_cpu values
  * per CPU, at cpu * keys_per_cpu + key; user space sizes them before load
@@ -248,5 +249,37 @@ struct {
 	__type(key, __u32);
 	__type(value, struct dn_hist_dir);
 } sketch_hdir SEC(".maps");
+
+/* Scan campaigns and DoS victims (include/darknet_events.h, docs/events.md).
+ * LRU hashes shared by all CPUs, not per CPU, so that their memory is not
+ * multiplied by the CPU count; always preallocated, so it is fixed when
+ * the map is made. User space sets max_entries before load (1 with
+ * --no-events). Pinned with the counters: events in progress survive a
+ * restart. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, DN_SCAN_TABLE_DEFAULT);
+	__type(key, struct dn_scan_key);
+	__type(value, struct dn_scan_state);
+} scan_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, DN_VICTIM_TABLE_DEFAULT);
+	__type(key, struct dn_victim_key);
+	__type(value, struct dn_victim_state);
+} dos_victims SEC(".maps");
+
+/* cpu block + enum dn_event_stat -> count (inserts, failed inserts) */
+CPU_BLOCK_ARRAY(event_stats, DN_EVENT_STAT_CPU_KEYS, __u64);
+
+/* The daemon's event totals, pinned for restarts; never used here. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DN_EVENT_TOTAL_KEYS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+} event_totals SEC(".maps");
 
 #endif /* DN_MAPS_BPF_H */

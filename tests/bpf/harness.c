@@ -22,6 +22,11 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 
 void dp_open(struct dp *d, uint32_t action)
 {
+	dp_open_with(d, action, NULL);
+}
+
+void dp_open_with(struct dp *d, uint32_t action, void (*setup)(struct darknet_counter_bpf *))
+{
 	int err;
 
 	libbpf_set_print(quiet);
@@ -30,6 +35,8 @@ void dp_open(struct dp *d, uint32_t action)
 	cr_assert_not_null(d->skel, "open skeleton: %s", strerror(errno));
 	d->skel->rodata->dn_action = action;
 	cr_assert_eq(maps_size_for_cpus(d->skel, 0), 0, "size the port tables");
+	if (setup)
+		setup(d->skel);
 	err = darknet_counter_bpf__load(d->skel);
 	cr_assert_eq(err, 0, "load skeleton (verifier): %s", strerror(-err));
 	maps_from_skel(&d->maps, d->skel);

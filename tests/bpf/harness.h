@@ -19,6 +19,8 @@ struct dp {
 /* Load a fresh skeleton whose counted darknet packets get verdict action.
  * Lists start empty. Criterion-asserts on failure. */
 void dp_open(struct dp *d, uint32_t action);
+/* The same, with setup(skel) called before load (read-only data, sizes). */
+void dp_open_with(struct dp *d, uint32_t action, void (*setup)(struct darknet_counter_bpf *));
 void dp_close(struct dp *d);
 
 /* NULL-terminated "CIDR" (darknets) or "CIDR ORG" (scanners) lines. Return

@@ -17,6 +17,7 @@ struct parse {
 	int help_line;             /* strict: line of the last HELP, its family in help */
 	char help[256];
 	char current[256];         /* strict: the family whose samples may follow */
+	bool histogram;            /* strict: current is a histogram (_bucket, _sum, _count) */
 	char *err;
 	size_t errlen;
 };
@@ -124,6 +125,7 @@ static int parse_comment(struct parse *p, const char *l)
 		te++;
 	if (p->strict && (!known_type(t, (size_t)(te - t)) || *te))
 		return fail(p, "unknown type", l);
+	p->histogram = (size_t)(te - t) == strlen("histogram") && !strncmp(t, "histogram", te - t);
 	free(f->type);
 	f->type = strndup(t, (size_t)(te - t));
 	return f->type ? 0 : fail(p, "out of memory", l);
@@ -257,6 +259,23 @@ static void series_free(struct promx_series *s)
 	free(s->key);
 }
 
+/* Strict: whether a sample named l (n bytes) belongs to the current family:
+ * its name, or for a histogram its name with _bucket, _sum or _count. */
+static bool in_family(const struct parse *p, const char *l, size_t n)
+{
+	static const char *const parts[] = { "_bucket", "_sum", "_count" };
+	size_t len = strlen(p->current);
+
+	if (n == len && !strncmp(l, p->current, n))
+		return true;
+	if (!p->histogram || n <= len || strncmp(l, p->current, len))
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(parts); i++)
+		if (n - len == strlen(parts[i]) && !strncmp(l + len, parts[i], n - len))
+			return true;
+	return false;
+}
+
 static int parse_sample(struct parse *p, const char *l)
 {
 	struct promx_series s = { .line = p->line }, *grown;
@@ -266,7 +285,7 @@ static int parse_sample(struct parse *p, const char *l)
 
 	if (!n)
 		goto bad;
-	if (p->strict && (strncmp(l, p->current, n) || p->current[n])) {
+	if (p->strict && !in_family(p, l, n)) {
 		what = "sample outside its family's HELP/TYPE group";
 		goto bad;
 	}

@@ -100,7 +100,7 @@ static void tgen_argv(const char *argv[24], char bufs[5][32], char *prog, const 
 }
 
 /* A finished run's status and output into r. */
-static int tgen_result_of(struct e2e_run *run, struct tgen_result *r)
+int tgen_result_of(struct e2e_run *run, struct tgen_result *r)
 {
 	int ret;
 

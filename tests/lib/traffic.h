@@ -52,6 +52,9 @@ int tgen_start(const struct netfix *f, const char *mix, uint64_t seed, const cha
 	       unsigned int rate, double max_s, struct e2e_child *c);
 int tgen_stop(struct e2e_child *c, int *was_running, struct tgen_result *r);
 void tgen_free(struct tgen_result *r);
+/* A finished darknet-trafgen run (its status and output) into r; frees run.
+ * 0, or -1 when it failed or its output did not parse. */
+int tgen_result_of(struct e2e_run *run, struct tgen_result *r);
 /* tgen_run() for when only "all n sent" matters: 0, or -1 with the reason
  * (exit status and stderr, or how many were sent) in err. */
 int tgen_send(const struct netfix *f, const char *mix, uint64_t n, uint64_t seed,

@@ -113,10 +113,10 @@ Test(errors, loader_unknown_interface)
 	struct dn_iface ifc;
 	int ret;
 
-	ret = loader_open(&ifc, "dnnosuchif0", NULL, dir, XDP_PASS, fresh(), sizeof(err));
+	ret = loader_open(&ifc, "dnnosuchif0", NULL, dir, XDP_PASS, NULL, fresh(), sizeof(err));
 	expect_reason("loader_open unknown interface", ret, "dnnosuchif0");
 	loader_close(&ifc);
-	ret = loader_open(&ifc, "dnnosuchif0", "dnnosuchns0", dir, XDP_PASS, fresh(),
+	ret = loader_open(&ifc, "dnnosuchif0", "dnnosuchns0", dir, XDP_PASS, NULL, fresh(),
 			  sizeof(err));
 	expect_reason("loader_open unknown interface in a netns (interface)", ret,
 		      "dnnosuchif0");
@@ -132,7 +132,7 @@ Test(errors, loader_pin_root_is_a_file)
 
 	own_netns();
 	put_file(scratch(file, sizeof(file), "file"));
-	ret = loader_open(&ifc, "lo", NULL, file, XDP_PASS, fresh(), sizeof(err));
+	ret = loader_open(&ifc, "lo", NULL, file, XDP_PASS, NULL, fresh(), sizeof(err));
 	expect_reason("loader_open pin root a regular file", ret, file);
 	cr_expect_null(ifc.skel, "loader_open pin root a regular file: skeleton kept");
 	loader_close(&ifc);
@@ -144,7 +144,7 @@ Test(errors, loader_pin_dir_not_on_bpffs)
 	int ret;
 
 	own_netns();
-	ret = loader_open(&ifc, "lo", NULL, dir, XDP_PASS, fresh(), sizeof(err));
+	ret = loader_open(&ifc, "lo", NULL, dir, XDP_PASS, NULL, fresh(), sizeof(err));
 	expect_reason("loader_open pin dir not on bpffs", ret, dir);
 	cr_expect_not_null(strstr(err, "bpffs"), "loader_open pin dir not on bpffs: \"%s\" "
 			   "does not say bpffs", err);
@@ -166,7 +166,7 @@ Test(errors, loader_incompatible_pinned_map)
 	cr_assert_geq(fd, 0, "loader_open incompatible pin: map create: %s", strerror(errno));
 	cr_assert_eq(bpf_obj_pin(fd, path), 0, "loader_open incompatible pin: pin %s", path);
 	close(fd);
-	ret = loader_open(&ifc, "lo", NULL, bpf_root, XDP_PASS, fresh(), sizeof(err));
+	ret = loader_open(&ifc, "lo", NULL, bpf_root, XDP_PASS, NULL, fresh(), sizeof(err));
 	expect_reason("loader_open incompatible pin", ret, path);
 	loader_close(&ifc);
 }
@@ -187,7 +187,7 @@ Test(errors, loader_incompatible_pinned_sketch_map)
 	cr_assert_geq(fd, 0, "incompatible sketch pin: map create: %s", strerror(errno));
 	cr_assert_eq(bpf_obj_pin(fd, path), 0, "incompatible sketch pin: pin %s", path);
 	close(fd);
-	ret = loader_open(&ifc, "lo", NULL, bpf_root, XDP_PASS, fresh(), sizeof(err));
+	ret = loader_open(&ifc, "lo", NULL, bpf_root, XDP_PASS, NULL, fresh(), sizeof(err));
 	expect_reason("loader_open incompatible sketch pin", ret, path);
 	cr_expect_null(ifc.skel, "incompatible sketch pin: skeleton kept");
 	loader_close(&ifc);
@@ -202,7 +202,7 @@ Test(errors, loader_attach_loopback)
 	int ret;
 
 	need_bpffs_root("loader_attach on lo");
-	ret = loader_open(&ifc, "lo", NULL, bpf_root, XDP_PASS, fresh(), sizeof(err));
+	ret = loader_open(&ifc, "lo", NULL, bpf_root, XDP_PASS, NULL, fresh(), sizeof(err));
 	cr_assert_eq(ret, 0, "loader_attach on lo: open: %s", err);
 	ret = loader_attach(&ifc, XDP_MODE_SKB, fresh(), sizeof(err));
 	expect_reason("loader_attach on lo", ret, "refusing to attach to lo");

@@ -10,7 +10,7 @@
 #include "mix.h"
 #include "names.h"
 #include "array_size.h"
-#include "lib/bogon_table.h"
+#include "frame_ref.h"
 
 /* A scanner list of our own, independent of the shipped file. The /25
  * inside the /24 checks that the org is the longest match's. */
@@ -52,152 +52,6 @@ static void start(struct mix_state *st, const char *name, uint64_t seed,
 	cr_assert_eq(mix_init(st, &cfg, err, sizeof(err)), 0, "mix_init(%s): %s", name, err);
 }
 
-/* ---- a reference classifier over the frame's bytes (docs/classification.md) ---- */
-
-struct parsed {
-	int family;                 /* DN_FAMILY_* */
-	uint8_t src[16], dst[16];
-	uint8_t proto;
-	int fragment;               /* non-first fragment */
-	uint16_t ip_id, sport, dport;
-	uint32_t seq;
-	uint8_t flags, icmp_type;
-};
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-
-static void parse(const uint8_t *f, int len, struct parsed *p)
-{
-	const uint8_t *ip = f + 14, *l4;
-
-	memset(p, 0, sizeof(*p));
-	cr_assert_geq(len, 34, "frame too short: %d", len);
-	if (get16(f + 12) == 0x0800) {
-		p->family = DN_FAMILY_IPV4;
-		memcpy(p->src, ip + 12, 4);
-		memcpy(p->dst, ip + 16, 4);
-		p->proto = ip[9];
-		p->ip_id = get16(ip + 4);
-		p->fragment = (get16(ip + 6) & 0x1fff) != 0;
-		cr_assert_eq(get16(ip + 2), len - 14, "IPv4 total length");
-		l4 = ip + (ip[0] & 0xf) * 4;
-	} else {
-		cr_assert_eq(get16(f + 12), 0x86dd, "ethertype");
-		p->family = DN_FAMILY_IPV6;
-		memcpy(p->src, ip + 8, 16);
-		memcpy(p->dst, ip + 24, 16);
-		p->proto = ip[6];
-		l4 = ip + 40;
-		if (p->proto == IPPROTO_FRAGMENT) {
-			p->proto = l4[0];
-			p->fragment = (get16(l4 + 2) >> 3) != 0;
-			l4 += 8;
-		}
-	}
-	if (p->fragment)
-		return;
-	if (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP) {
-		p->sport = get16(l4);
-		p->dport = get16(l4 + 2);
-	}
-	if (p->proto == IPPROTO_TCP) {
-		p->seq = get32(l4 + 4);
-		p->flags = l4[13];
-	}
-	if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6)
-		p->icmp_type = l4[0];
-}
-
-static int in_net(const uint8_t *a, const char *cidr)
-{
-	struct dn_prefix p;
-	char err[64];
-
-	cr_assert_eq(prefix_parse(cidr, &p, err, sizeof(err)), 0, "%s", cidr);
-	for (unsigned int i = 0; i < p.len; i++) {
-		unsigned int mask = 0x80 >> (i % 8);
-
-		if ((a[i / 8] & mask) != (p.addr[i / 8] & mask))
-			return 0;
-	}
-	return 1;
-}
-
-/* Spoofed: a source in the bogon table (include/bogons.h), or src == dst. */
-static int bogon(const struct parsed *p)
-{
-	return bogon_table_has((uint8_t)p->family, p->src) || !memcmp(p->src, p->dst, 16);
-}
-
-/* Longest scanner prefix holding the source: its org, or NULL. */
-static const char *scanner_of(const uint8_t *a, int family)
-{
-	const struct dn_prefix_entry *best = NULL;
-
-	for (size_t i = 0; i < scanners.len; i++) {
-		const struct dn_prefix_entry *e = &scanners.entries[i];
-		char text[DN_PREFIX_STRLEN];
-
-		if (e->prefix.family != family)
-			continue;
-		prefix_format(&e->prefix, text, sizeof(text));
-		if (in_net(a, text) && (!best || e->prefix.len > best->prefix.len))
-			best = e;
-	}
-	return best ? best->org : NULL;
-}
-
-static int backscatter(const struct parsed *p)
-{
-	if (p->proto == IPPROTO_TCP)
-		return (p->flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK) || (p->flags & TH_RST);
-	if (p->proto == IPPROTO_UDP)
-		return p->sport == 53;
-	if (p->proto == IPPROTO_ICMP)
-		return strchr("\x03\x04\x05\x0b\x0c\x0e\x10\x12", p->icmp_type) && p->icmp_type;
-	if (p->proto == IPPROTO_ICMPV6)
-		return (p->icmp_type >= 1 && p->icmp_type <= 4) || p->icmp_type == 129;
-	return 0;
-}
-
-static int classify(const struct parsed *p)
-{
-	int v4 = p->family == DN_FAMILY_IPV4;
-	int syn = p->proto == IPPROTO_TCP && p->flags == TH_SYN;
-	uint32_t daddr = v4 ? get32(p->dst) : 0;
-
-	if (bogon(p))
-		return DN_CLASS_SPOOFED;
-	if (p->fragment)
-		return DN_CLASS_FRAGMENT;
-	if (backscatter(p))
-		return DN_CLASS_BACKSCATTER;
-	if (scanner_of(p->src, p->family))
-		return DN_CLASS_RESEARCH;
-	if (v4 && syn && p->seq == daddr)
-		return DN_CLASS_MIRAI;
-	if (v4 && syn && p->ip_id == ((daddr ^ p->dport ^ p->seq) & 0xffff))
-		return DN_CLASS_MASSCAN;
-	if (v4 && p->ip_id == 54321)
-		return DN_CLASS_ZMAP;
-	if (syn)
-		return DN_CLASS_SCAN;
-	switch (p->proto) {
-	case IPPROTO_TCP: return DN_CLASS_TCP_OTHER;
-	case IPPROTO_UDP: return DN_CLASS_UDP_PROBE;
-	case IPPROTO_ICMP: case IPPROTO_ICMPV6: return DN_CLASS_ICMP_REQUEST;
-	default: return DN_CLASS_OTHER;
-	}
-}
-
 /* Every field of info must be what the bytes say. */
 static void check_frame(const struct mix_state *st, const uint8_t *f, int len,
 			const struct mix_frame_info *fi, size_t n)
@@ -205,11 +59,11 @@ static void check_frame(const struct mix_state *st, const uint8_t *f, int len,
 	const char *tname = st->tmpl[fi->tmpl].name;
 	const char *org;
 	char dn[DN_PREFIX_STRLEN];
-	struct parsed p;
+	struct frame_ref p;
 	int cls;
 
-	parse(f, len, &p);
-	cls = classify(&p);
+	frame_ref_parse(f, len, &p);
+	cls = frame_ref_classify(&p, &scanners);
 	cr_assert_eq(fi->len, len, "frame %zu (%s): length", n, tname);
 	cr_assert_eq(cls, fi->cls, "frame %zu (%s): bytes say %s, info says %s", n, tname,
 		     names_class(cls), names_class(fi->cls));
@@ -223,8 +77,8 @@ static void check_frame(const struct mix_state *st, const uint8_t *f, int len,
 		cr_assert_eq(p.icmp_type, fi->icmp_type, "frame %zu (%s): icmp type", n, tname);
 	cr_assert_not_null(fi->darknet, "frame %zu (%s): no darknet", n, tname);
 	prefix_format(fi->darknet, dn, sizeof(dn));
-	cr_assert(in_net(p.dst, dn), "frame %zu (%s): destination outside %s", n, tname, dn);
-	org = cls == DN_CLASS_RESEARCH ? scanner_of(p.src, p.family) : NULL;
+	cr_assert(frame_ref_in_net(p.dst, dn), "frame %zu (%s): destination outside %s", n, tname, dn);
+	org = cls == DN_CLASS_RESEARCH ? frame_ref_scanner(&scanners, p.src, p.family) : NULL;
 	cr_assert((!org && !fi->org) || (org && fi->org && !strcmp(org, fi->org)),
 		  "frame %zu (%s): org %s, info says %s", n, tname, org ? org : "-",
 		  fi->org ? fi->org : "-");
@@ -456,7 +310,7 @@ Test(mix, templates_without_darknet_or_scanners_drop_out)
 	for (int i = 0; i < 2000; i++) {
 		cr_assert_gt(mix_next(&st, buf), 0);
 		cr_assert_eq(st.info.family, DN_FAMILY_IPV6, "frame %d: IPv4 with no IPv4 darknet", i);
-		cr_assert(in_net(buf + 14 + 24, "2001:db8:dead::/48"), "frame %d: destination", i);
+		cr_assert(frame_ref_in_net(buf + 14 + 24, "2001:db8:dead::/48"), "frame %d: destination", i);
 	}
 	mix_free(&st);
 	cfg.scanners = &none;

@@ -196,6 +196,12 @@ static void print_targets(struct bench *b)
 	if (s & BENCH_TESTRUN)
 		fprintf(b->out, "  distinct-source sketches <= +15%% of own cost (nicter): %+.1f%%  %s\n",
 			100 * b->distinct_increase, verdict(b->distinct_increase <= 0.15));
+	if (s & BENCH_TESTRUN) {
+		fprintf(b->out, "  event tables <= +30%% of own cost (nicter): %+.1f%%  %s\n",
+			100 * b->events_increase, verdict(b->events_increase <= 0.30));
+		fprintf(b->out, "  event tables <= 64 MiB kernel memory, any CPU count: %.1f MiB  %s\n",
+			b->events_mib, verdict(b->events_mib <= 64));
+	}
 	if (s & BENCH_LIVE) {
 		fprintf(b->out, "  nicter >= 0.8x bare-drop throughput: %.2fx  %s\n",
 			b->live_ratio[0], verdict(b->live_ratio[0] >= 0.8));

@@ -88,6 +88,8 @@ struct bench {
 	double live_ratio[BENCH_NR_MIXES];
 	double scanners_increase;     /* 100k vs 0 prefixes, counter's own cost */
 	double distinct_increase;     /* sketches on vs off, nicter, counter's own cost */
+	double events_increase;       /* event tables on vs off, nicter, own cost */
+	double events_mib;            /* event tables' memlock at the defaults */
 	double ours_lossless_mpps, peer_lossless_mpps;
 	bool ours_generator_bound;
 	double scrape_10k_ms;
@@ -108,9 +110,13 @@ int bench_load_counter_copy(struct bench *b, const struct dn_prefix_list *scanne
 			    struct darknet_counter_bpf **out, double *install_s);
 /* The same, its per-CPU blocks made for cpus CPUs (0: this machine's), with
  * the distinct-source sketches on (as the daemon's defaults) or compiled
- * out (--no-distinct). */
+ * out (--no-distinct); the event tables at their defaults. */
 int bench_load_counter_for(struct bench *b, const struct dn_prefix_list *scanners, int cpus,
 			   bool distinct, struct darknet_counter_bpf **out, double *install_s);
+/* The same with the event tables on (the defaults) or off (--no-events). */
+int bench_load_counter_ev(struct bench *b, const struct dn_prefix_list *scanners, int cpus,
+			  bool distinct, bool events, struct darknet_counter_bpf **out,
+			  double *install_s);
 /* Attach prog_fd (native mode) to the receiving veth, replacing what is there. */
 int bench_attach_rx(struct bench *b, int prog_fd);
 /* Run fn in namespace ns and come back. */

@@ -147,7 +147,15 @@ int bench_load_counter_copy(struct bench *b, const struct dn_prefix_list *scanne
 int bench_load_counter_for(struct bench *b, const struct dn_prefix_list *scanners, int cpus,
 			   bool distinct, struct darknet_counter_bpf **out, double *install_s)
 {
+	return bench_load_counter_ev(b, scanners, cpus, distinct, true, out, install_s);
+}
+
+int bench_load_counter_ev(struct bench *b, const struct dn_prefix_list *scanners, int cpus,
+			  bool distinct, bool events, struct darknet_counter_bpf **out,
+			  double *install_s)
+{
 	struct darknet_counter_bpf *c = darknet_counter_bpf__open();
+	struct dn_events_opts ev;
 	struct dn_maps m;
 	char err[256] = "";
 	double t;
@@ -156,7 +164,12 @@ int bench_load_counter_for(struct bench *b, const struct dn_prefix_list *scanner
 	if (!c)
 		return -errno;
 	c->rodata->dn_distinct = distinct;
-	ret = maps_size_for_cpus(c, cpus);
+	/* as the daemon sets them up for the bench's darknets */
+	maps_events_defaults(&ev);
+	ev.enabled = events;
+	ev.dst_shift = maps_events_dst_shift(&b->darknets);
+	ret = maps_size_events(c, &ev);
+	ret = ret ?: maps_size_for_cpus(c, cpus);
 	ret = ret ?: darknet_counter_bpf__load(c);
 	if (!ret) {
 		maps_from_skel(&m, c);

@@ -58,7 +58,7 @@ int bench_direct_ns(struct bench *b, int prog_fd, const struct bench_mix *m,
  * drop): harness+program, and each program's own cost as the median of its
  * per-trial difference to harness+drop (paired, so slow drift of the
  * machine cancels). */
-#define MAX_TARGETS (3 + BENCH_MAX_VARIANTS)
+#define MAX_TARGETS (4 + BENCH_MAX_VARIANTS)
 
 struct figures {
 	double total[MAX_TARGETS], own[MAX_TARGETS];
@@ -94,15 +94,19 @@ static int measure(struct bench *b, const int *fds, int n, unsigned int trials,
 }
 
 /* Bare drop, the counter, the counter with its distinct-source sketches
- * compiled out (--no-distinct), then any --variant programs. */
+ * compiled out (--no-distinct), with its event tables off (--no-events),
+ * then any --variant programs. */
 #define NODISTINCT 2
-static int targets(const struct bench *b, struct darknet_counter_bpf *nodistinct, int *fds)
+#define NOEVENTS 3
+static int targets(const struct bench *b, struct darknet_counter_bpf *nodistinct,
+		   struct darknet_counter_bpf *noevents, int *fds)
 {
 	int n = 0;
 
 	fds[n++] = bpf_program__fd(b->sink->progs.bench_drop);
 	fds[n++] = bpf_program__fd(b->ctr->progs.darknet_counter);
 	fds[n++] = bpf_program__fd(nodistinct->progs.darknet_counter);
+	fds[n++] = bpf_program__fd(noevents->progs.darknet_counter);
 	for (int i = 0; i < b->nr_variants; i++)
 		fds[n++] = b->variant_fd[i];
 	return n;
@@ -131,18 +135,37 @@ static int direct_single(struct bench *b)
 	return 0;
 }
 
+/* The event tables' kernel memory at the defaults, as the kernel charges
+ * it (fdinfo memlock): LRU hashes are preallocated and shared by all CPUs,
+ * so this is their whole cost whatever the CPU count. */
+static void print_event_memory(struct bench *b)
+{
+	uint64_t scan = bench_map_memlock(bpf_map__fd(b->ctr->maps.scan_events));
+	uint64_t victims = bench_map_memlock(bpf_map__fd(b->ctr->maps.dos_victims));
+
+	fprintf(b->out, "  event tables (fdinfo memlock, all CPUs): scan_events %u entries %.1f MiB,"
+		" dos_victims %u entries %.1f MiB, total %.1f MiB\n",
+		bpf_map__max_entries(b->ctr->maps.scan_events), scan / (double)(1 << 20),
+		bpf_map__max_entries(b->ctr->maps.dos_victims), victims / (double)(1 << 20),
+		(scan + victims) / (double)(1 << 20));
+	b->events_mib = (scan + victims) / (double)(1 << 20);
+}
+
 int bench_section_testrun(struct bench *b)
 {
-	struct darknet_counter_bpf *nodistinct = NULL;
+	struct darknet_counter_bpf *nodistinct = NULL, *noevents = NULL;
 	int fds[MAX_TARGETS], n;
 	struct figures f;
 	double install;
 	int err;
 
 	err = bench_load_counter_for(b, &b->scanners, 0, false, &nodistinct, &install);
-	if (err)
+	err = err ?: bench_load_counter_ev(b, &b->scanners, 0, true, false, &noevents, &install);
+	if (err) {
+		darknet_counter_bpf__destroy(nodistinct);
 		return err;
-	n = targets(b, nodistinct, fds);
+	}
+	n = targets(b, nodistinct, noevents, fds);
 
 	fprintf(b->out,
 		"\n1. Per-packet cost, BPF_PROG_TEST_RUN (CPU %d; ns per packet, median of %u\n"
@@ -166,16 +189,25 @@ int bench_section_testrun(struct bench *b)
 		fprintf(b->out, "    --no-distinct %18s %16.0f %15.0f %5.0f-%-6.0f  sketches %+.1f%%\n",
 			"", f.total[NODISTINCT], f.own[NODISTINCT], f.own_min[NODISTINCT],
 			f.own_max[NODISTINCT], 100 * (f.own[1] / f.own[NODISTINCT] - 1));
-		if (i == 0)
+		fprintf(b->out, "    --no-events %20s %16.0f %15.0f %5.0f-%-6.0f  events %+.1f%%\n",
+			"", f.total[NOEVENTS], f.own[NOEVENTS], f.own_min[NOEVENTS],
+			f.own_max[NOEVENTS], 100 * (f.own[1] / f.own[NOEVENTS] - 1));
+		if (i == 0) {
 			b->distinct_increase = f.own[1] / f.own[NODISTINCT] - 1;
-		for (int k = NODISTINCT + 1; k < n; k++)
+			b->events_increase = f.own[1] / f.own[NOEVENTS] - 1;
+		}
+		for (int k = NOEVENTS + 1; k < n; k++)
 			fprintf(b->out, "    variant %-24s %16.0f %15.0f %5.0f-%-6.0f\n",
-				b->opt.variants[k - NODISTINCT - 1], f.total[k], f.own[k],
+				b->opt.variants[k - NOEVENTS - 1], f.total[k], f.own[k],
 				f.own_min[k], f.own_max[k]);
 	}
+	print_event_memory(b);
 	darknet_counter_bpf__destroy(nodistinct);
+	darknet_counter_bpf__destroy(noevents);
 	if (err)
 		return err;
+	fprintf(b->out, "  events: the scan and DoS-victim tables at their defaults against the same\n"
+		"  counter loaded with --no-events\n");
 	fprintf(b->out, "  sketches: the distinct-source sketches as the daemon sets them up at its\n"
 		"  defaults (a destination counter per darknet prefix, a port sketch per\n"
 		"  watched port) against the same counter loaded with --no-distinct\n");

@@ -8,7 +8,9 @@
 #include <linux/if_link.h>
 #include <linux/bpf.h>
 #include "config.h"
+#include "darknet_events.h"
 #include "distinct_window.h"
+#include "events_file.h"
 #include "pathname.h"
 #include "array_size.h"
 
@@ -17,8 +19,15 @@ enum {
 	OPT_LISTEN, OPT_PATH, OPT_WEB_CONFIG, OPT_NETNS, OPT_PIN_ROOT, OPT_USER,
 	OPT_MAX_PORT_SERIES, OPT_WATCH_PORTS, OPT_RELOAD_INTERVAL, OPT_DETACH_ON_EXIT,
 	OPT_NO_DISTINCT, OPT_DISTINCT_INTERVAL,
+	OPT_NO_EVENTS, OPT_SWEEP_INTERVAL, OPT_SCAN_IDLE, OPT_DOS_IDLE, OPT_SCAN_MIN_DST,
+	OPT_SCAN_MIN_RATE, OPT_DOS_MIN_PACKETS, OPT_DOS_MIN_DURATION, OPT_DOS_MIN_WINDOW,
+	OPT_DOS_WINDOW, OPT_SCAN_TABLE_ENTRIES, OPT_DOS_TABLE_ENTRIES, OPT_EVENTS_FILE, OPT_EVENTS_FILE_MAX,
+	OPT_EVENTS_KEEP,
 	OPT_VERSION,
 };
+
+#define DN_STR_(x) #x
+#define DN_STR(x) DN_STR_(x)
 
 struct option_doc {
 	struct option opt;
@@ -61,6 +70,38 @@ static const struct option_doc options[] = {
 	  "no distinct-source sketches: the datapath skips them entirely" },
 	{ { "distinct-interval", required_argument, NULL, OPT_DISTINCT_INTERVAL }, "SEC",
 	  "distinct-count interval, a divisor of 300 (default 60)" },
+	{ { "no-events", no_argument, NULL, OPT_NO_EVENTS }, NULL,
+	  "no scan-campaign or DoS-victim tables: the datapath skips them, each holds 1 entry" },
+	{ { "event-sweep-interval", required_argument, NULL, OPT_SWEEP_INTERVAL }, "SEC",
+	  "close idle events every SEC seconds, 1..3600 (default 1)" },
+	{ { "scan-idle-timeout", required_argument, NULL, OPT_SCAN_IDLE }, "SEC",
+	  "a scan ends after SEC seconds without a packet (default 480)" },
+	{ { "dos-idle-timeout", required_argument, NULL, OPT_DOS_IDLE }, "SEC",
+	  "a DoS attack ends after SEC seconds without backscatter (default 300)" },
+	{ { "scan-min-destinations", required_argument, NULL, OPT_SCAN_MIN_DST }, "N",
+	  "a scan reaches at least N distinct darknet addresses (default 100)" },
+	{ { "scan-min-rate", required_argument, NULL, OPT_SCAN_MIN_RATE }, "PPS",
+	  "a scan's estimated Internet-wide rate is at least PPS packets/s (default 10)" },
+	{ { "dos-min-packets", required_argument, NULL, OPT_DOS_MIN_PACKETS }, "N",
+	  "a DoS attack has at least N backscatter packets (default 25)" },
+	{ { "dos-min-duration", required_argument, NULL, OPT_DOS_MIN_DURATION }, "SEC",
+	  "a DoS attack lasts at least SEC seconds (default 60)" },
+	{ { "dos-min-window-packets", required_argument, NULL, OPT_DOS_MIN_WINDOW }, "N",
+	  "a DoS attack has at least N packets in one window (default 30)" },
+	{ { "dos-window", required_argument, NULL, OPT_DOS_WINDOW }, "SEC",
+	  "length of a DoS packet window, 1..3600 seconds (default 60)" },
+	{ { "scan-table-entries", required_argument, NULL, OPT_SCAN_TABLE_ENTRIES }, "N",
+	  "scan candidates tracked at once, 1.." DN_STR(DN_EVENT_TABLE_MAX) " (default "
+	  DN_STR(DN_SCAN_TABLE_DEFAULT) ")" },
+	{ { "dos-table-entries", required_argument, NULL, OPT_DOS_TABLE_ENTRIES }, "N",
+	  "DoS victims tracked at once, 1.." DN_STR(DN_EVENT_TABLE_MAX) " (default "
+	  DN_STR(DN_VICTIM_TABLE_DEFAULT) ")" },
+	{ { "events-file", required_argument, NULL, OPT_EVENTS_FILE }, "FILE",
+	  "append each closed event to FILE as a JSON line" },
+	{ { "events-file-max-bytes", required_argument, NULL, OPT_EVENTS_FILE_MAX }, "N",
+	  "rotate the events file to FILE.1 past N bytes (default 104857600)" },
+	{ { "events-keep", required_argument, NULL, OPT_EVENTS_KEEP }, "N",
+	  "closed events kept in memory for /api/v1/events, 1..100000 (default 1000)" },
 	{ { "detach-on-exit", no_argument, NULL, OPT_DETACH_ON_EXIT }, NULL,
 	  "detach and remove pinned state on exit (default: keep counting)" },
 	{ { "verbose", no_argument, NULL, 'v' }, NULL,
@@ -109,6 +150,91 @@ static int parse_uint(const char *opt, const char *text, unsigned int max,
 	return 0;
 }
 
+static int parse_rate(const char *text, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(text, &end);
+	if (errno || end == text || *end || !(v >= 0 && v <= EV_SCAN_MIN_RATE_MAX)) {
+		fprintf(stderr, "darknet-counter: --scan-min-rate: '%s' is not a rate in "
+			"0..%g packets/s\n", text, EV_SCAN_MIN_RATE_MAX);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_bytes(const char *text, unsigned long long *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (errno || end == text || *end || text[0] == '-' || v < EV_FILE_MAX_BYTES_MIN) {
+		fprintf(stderr, "darknet-counter: --events-file-max-bytes: '%s' is not a size "
+			"of at least %llu bytes\n", text, EV_FILE_MAX_BYTES_MIN);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Ranges of the event flags that are not thresholds. */
+static int parse_event_uint(const char *opt, const char *text, unsigned int min,
+			    unsigned int max, unsigned int *out)
+{
+	if (parse_uint(opt, text, max, out))
+		return -EINVAL;
+	if (*out < min) {
+		fprintf(stderr, "darknet-counter: --%s must be %u..%u, not %s\n", opt, min, max,
+			text);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_event(struct dn_config *cfg, int c, const char *arg)
+{
+	struct ev_thresholds *t = &cfg->ev_th;
+
+	switch (c) {
+	case OPT_NO_EVENTS: cfg->no_events = true; return 0;
+	case OPT_SWEEP_INTERVAL:
+		return parse_event_uint("event-sweep-interval", arg, 1, 3600,
+					&cfg->event_sweep_interval);
+	/* thresholds: any number here, their ranges are checked together */
+	case OPT_SCAN_IDLE: return parse_uint("scan-idle-timeout", arg, UINT_MAX, &t->scan_idle_s);
+	case OPT_DOS_IDLE: return parse_uint("dos-idle-timeout", arg, UINT_MAX, &t->dos_idle_s);
+	case OPT_SCAN_MIN_DST:
+		return parse_uint("scan-min-destinations", arg, UINT_MAX, &t->scan_min_dst);
+	case OPT_SCAN_MIN_RATE: return parse_rate(arg, &t->scan_min_rate);
+	case OPT_DOS_MIN_PACKETS:
+		return parse_uint("dos-min-packets", arg, UINT_MAX, &t->dos_min_packets);
+	case OPT_DOS_MIN_DURATION:
+		return parse_uint("dos-min-duration", arg, UINT_MAX, &t->dos_min_duration_s);
+	case OPT_DOS_MIN_WINDOW:
+		return parse_uint("dos-min-window-packets", arg, UINT_MAX, &t->dos_min_window);
+	case OPT_DOS_WINDOW:
+		return parse_event_uint("dos-window", arg, 1, 3600, &cfg->dos_window);
+	/* a table's memory is fixed when the map is made (docs/events.md) */
+	case OPT_SCAN_TABLE_ENTRIES:
+		return parse_event_uint("scan-table-entries", arg, 1, DN_EVENT_TABLE_MAX,
+					&cfg->scan_table_entries);
+	case OPT_DOS_TABLE_ENTRIES:
+		return parse_event_uint("dos-table-entries", arg, 1, DN_EVENT_TABLE_MAX,
+					&cfg->dos_table_entries);
+	case OPT_EVENTS_FILE: cfg->events_file = arg; return 0;
+	case OPT_EVENTS_FILE_MAX: return parse_bytes(arg, &cfg->events_file_max_bytes);
+	case OPT_EVENTS_KEEP:
+		return parse_event_uint("events-keep", arg, 1, 100000, &cfg->events_keep);
+	default:
+		return 1;   /* not an event flag */
+	}
+}
+
 static int push_path(const char **paths, int *n, const char *opt, const char *path)
 {
 	if (*n >= DN_MAX_LIST_PATHS) {
@@ -139,7 +265,10 @@ static int add_darknet(struct dn_config *cfg, const char *text)
 static int parse_one(struct dn_config *cfg, int c, const char *arg)
 {
 	char why[160];
+	int ret = parse_event(cfg, c, arg);
 
+	if (ret <= 0)
+		return ret;
 	switch (c) {
 	case OPT_DARKNET:
 		return add_darknet(cfg, arg);
@@ -228,6 +357,12 @@ static enum dn_command parse_command(int *argi, int argc, char **argv)
 
 static int check_rules(const struct dn_config *cfg)
 {
+	char why[160];
+
+	if (ev_thresholds_check(&cfg->ev_th, why, sizeof(why))) {
+		fprintf(stderr, "darknet-counter: %s\n", why);
+		return -EINVAL;
+	}
 	if (cfg->command == DN_CMD_STATUS && cfg->nr_ifaces) {
 		fprintf(stderr, "darknet-counter: status takes no interface\n");
 		return -EINVAL;
@@ -255,7 +390,14 @@ int config_parse(struct dn_config *cfg, int argc, char **argv)
 		.watch_ports = DN_DEFAULT_WATCH_PORTS,
 		.reload_interval = 30,
 		.distinct_interval = 60,
+		.event_sweep_interval = 1,
+		.dos_window = DN_EVENT_WINDOW_NS_DEFAULT / 1000000000ull,
+		.scan_table_entries = DN_SCAN_TABLE_DEFAULT,
+		.dos_table_entries = DN_VICTIM_TABLE_DEFAULT,
+		.events_file_max_bytes = EV_FILE_MAX_BYTES_DEFAULT,
+		.events_keep = 1000,
 	};
+	ev_thresholds_default(&cfg->ev_th);
 	prefix_list_init(&cfg->darknets);
 	for (size_t i = 0; i < NR_OPTIONS; i++)
 		longopts[i] = options[i].opt;

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <xdp/libxdp.h>
+#include "events_judge.h"
 #include "port_series.h"
 #include "prefix.h"
 
@@ -41,6 +42,16 @@ struct dn_config {
 	bool detach_on_exit;
 	bool no_distinct;                    /* --no-distinct: no sketches in the datapath */
 	unsigned int distinct_interval;      /* seconds per distinct-count interval */
+	/* scan campaigns and DoS victims (docs/events.md) */
+	bool no_events;                      /* --no-events: no event tables in the datapath, no sweeper */
+	struct ev_thresholds ev_th;
+	unsigned int event_sweep_interval;   /* seconds between sweeps */
+	unsigned int dos_window;             /* seconds of a DoS packet window */
+	unsigned int scan_table_entries;     /* scan_events max_entries */
+	unsigned int dos_table_entries;      /* dos_victims max_entries */
+	const char *events_file;
+	unsigned long long events_file_max_bytes;
+	unsigned int events_keep;            /* closed events kept for the API */
 	int verbose;
 };
 

@@ -188,6 +188,7 @@ int exporter_metrics(void *ctx, char **body, size_t *len)
 	err = metrics_render(&sb, &ex->snap, &info);
 	selfmon_render(&sb, &ex->self);
 	distinct_render(&sb, &ex->distinct);
+	events_render_metrics(&ex->events, &sb);
 	ex->last_scrape_seconds = cpu_seconds() - start;
 	pthread_mutex_unlock(&ex->lock);
 	if (err || sb.err) {

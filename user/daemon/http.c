@@ -77,6 +77,36 @@ static enum MHD_Result send_body(struct http_server *srv, struct MHD_Connection 
 	return ret;
 }
 
+static const char *query_arg(void *req, const char *name)
+{
+	return MHD_lookup_connection_value(req, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* A body made for this request alone: not shared (it depends on the query). */
+static enum MHD_Result send_query(struct http_server *srv, struct MHD_Connection *conn,
+				  http_query_fn fn)
+{
+	struct MHD_Response *r;
+	unsigned int status;
+	enum MHD_Result ret;
+	char *body = NULL;
+	size_t len = 0;
+
+	if (fn(srv->opts.ctx, query_arg, conn, &body, &len, &status))
+		return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				 "failed to render the events; see the daemon's log\n");
+	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 void http_body_stats(struct http_server *srv, size_t *nr, size_t *bytes)
 {
 	http_bodies_stats(srv->bodies, nr, bytes);
@@ -297,6 +327,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	if (!strcmp(url, "/api/v1/sketches") && srv->opts.sketches)
 		return send_body(srv, conn, BODY_SKETCHES, srv->opts.sketches,
 				 "application/json");
+	if (!strcmp(url, "/api/v1/events") && srv->opts.events)
+		return send_query(srv, conn, srv->opts.events);
 	if (!strcmp(url, "/") && srv->opts.landing)
 		return send_body(srv, conn, BODY_LANDING, srv->opts.landing,
 				 "text/html; charset=utf-8");

@@ -7,6 +7,10 @@
 
 /* Produce a body: malloc'd into *body (the server frees it). 0 or -errno. */
 typedef int (*http_body_fn)(void *ctx, char **body, size_t *len);
+/* Produce a body that depends on the query: arg(req, name) gives a query
+ * argument (NULL if absent). 0 with *status and a malloc'd body, or -errno. */
+typedef int (*http_query_fn)(void *ctx, const char *(*arg)(void *req, const char *name),
+			     void *req, char **body, size_t *len, unsigned int *status);
 /* Decide whether a request may proceed: 0 yes, else the HTTP status to send
  * (401 with a challenge, 429). user/pass are NULL when none were given;
  * peer is the client's address (NULL if unknown). */
@@ -28,6 +32,7 @@ struct http_options {
 	http_body_fn metrics;          /* text/plain; version=0.0.4 */
 	http_body_fn landing;          /* text/html for "/" */
 	http_body_fn sketches;         /* application/json for /api/v1/sketches */
+	http_query_fn events;          /* application/json for /api/v1/events */
 	void *ctx;
 	http_auth_fn auth;             /* NULL: no authentication */
 	void *auth_ctx;                /* passed to auth */

@@ -10,6 +10,7 @@
 #include "port_series.h"
 #include "landing_stats.h"
 #include "landing.h"
+#include "landing_events.h"
 
 #ifndef DN_VERSION
 #define DN_VERSION "unknown"
@@ -365,8 +366,8 @@ static void distinct_card(struct strbuf *sb, const struct landing_distinct *ld)
 }
 
 int landing_render(struct strbuf *out, const struct dn_snapshot *snap,
-		   const struct landing_distinct *dist, const char *telemetry_path,
-		   const char *version, time_t now)
+		   const struct landing_distinct *dist, const char *cards,
+		   const char *telemetry_path, const char *version, time_t now)
 {
 	struct landing_sums total;
 	int err = landing_sum(&total, snap->ifaces, snap->nr_ifaces);
@@ -385,6 +386,8 @@ int landing_render(struct strbuf *out, const struct dn_snapshot *snap,
 	err = iface_table(out, snap, &total);
 	if (dist && dist->on)
 		distinct_card(out, dist);
+	if (cards)
+		strbuf_puts(out, cards);
 	strbuf_puts(out, "<p class=\"note\">Packets per address: darknet packets over the "
 		    "addresses of the configured darknet prefixes (NICTER 2018: about 790,000 a "
 		    "year). Ports: TCP and UDP destination ports over all interfaces without "
@@ -399,15 +402,19 @@ int exporter_landing(void *ctx, char **body, size_t *len)
 	struct exporter *ex = ctx;
 	struct strbuf sb = STRBUF_INIT;
 	struct landing_distinct dist;
+	struct strbuf cards = STRBUF_INIT;
 	int err;
 
 	/* A fresh read, but no port_series_update(): promotion compares counts
 	 * between scrapes, and page views are not scrapes. */
+	landing_events_render(&cards, &ex->events);
 	pthread_mutex_lock(&ex->lock);
 	exporter_read(ex);
 	landing_distinct_fill(&dist, &ex->distinct);
-	err = landing_render(&sb, &ex->snap, &dist, metrics_path, DN_VERSION, time(NULL));
+	err = landing_render(&sb, &ex->snap, &dist, cards.err ? NULL : strbuf_str(&cards),
+			     metrics_path, DN_VERSION, time(NULL));
 	pthread_mutex_unlock(&ex->lock);
+	strbuf_free(&cards);
 	if (err) {
 		strbuf_free(&sb);
 		return err;

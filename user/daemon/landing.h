@@ -20,9 +20,11 @@
  * over 24 hours (landing_stats.h). 0 or -ENOMEM; errors also stick in
  * out->err. */
 struct landing_distinct;
+/* cards (NULL: none): HTML of further cards, placed after the others
+ * (the event cards, landing_events.h). */
 int landing_render(struct strbuf *out, const struct dn_snapshot *snap,
-		   const struct landing_distinct *dist, const char *telemetry_path,
-		   const char *version, time_t now);
+		   const struct landing_distinct *dist, const char *cards,
+		   const char *telemetry_path, const char *version, time_t now);
 
 /* The metrics path the page links to (default "/metrics"). The string must
  * outlive the HTTP server; set it before http_start(). */

@@ -1,5 +1,6 @@
 /* loader.c: loads, pins, attaches, adopts and detaches one interface's XDP counter. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include "bpffs.h"
 #include "log.h"
 #include "loader.h"
+#include "maps.h"
 
 #define PROG_NAME "darknet_counter"
 
@@ -47,6 +49,17 @@ int loader_query(int ifindex, struct dn_attachment *a)
 	return 0;
 }
 
+/* An event table pinned with another size: only its size differs. */
+static bool resized_event_table(struct bpf_map *map, const struct bpf_map_info *info)
+{
+	const char *name = bpf_map__name(map);
+
+	return (!strcmp(name, "scan_events") || !strcmp(name, "dos_victims")) &&
+	       info->type == bpf_map__type(map) && info->key_size == bpf_map__key_size(map) &&
+	       info->value_size == bpf_map__value_size(map) &&
+	       info->max_entries != bpf_map__max_entries(map);
+}
+
 /* libbpf reuses a pinned map only if type, sizes and flags match; check first
  * so that the user reads which map differs instead of a bare -EINVAL. */
 static int check_pinned(const struct dn_iface *ifc, struct bpf_map *map, const char *path,
@@ -66,6 +79,16 @@ static int check_pinned(const struct dn_iface *ifc, struct bpf_map *map, const c
 	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot read pinned map %s: %s", path, strerror(-ret));
+	} else if (resized_event_table(map, &info)) {
+		/* a new --scan-table-entries, --dos-table-entries or --no-events:
+		 * the operator's choice, so the events in progress go */
+		pr_warn("%s: %s had %u entries, now %u: its events in progress are dropped\n",
+			ifc->name, bpf_map__name(map), info.max_entries, bpf_map__max_entries(map));
+		if (unlink(path)) {
+			ret = -errno;
+			snprintf(err, errlen, "cannot remove pinned map %s: %s", path,
+				 strerror(-ret));
+		}
 	} else if (info.type != bpf_map__type(map) ||
 		 info.key_size != bpf_map__key_size(map) ||
 		 info.value_size != bpf_map__value_size(map) ||
@@ -109,8 +132,10 @@ static int pin_maps(struct dn_iface *ifc, char *err, size_t errlen)
 }
 
 int loader_open(struct dn_iface *ifc, const char *name, const char *netns,
-		const char *pin_root, unsigned int action, char *err, size_t errlen)
+		const char *pin_root, unsigned int action, const struct dn_events_opts *ev,
+		char *err, size_t errlen)
 {
+	struct dn_events_opts defaults;
 	int ret;
 
 	memset(ifc, 0, sizeof(*ifc));
@@ -151,6 +176,16 @@ int loader_open(struct dn_iface *ifc, const char *name, const char *netns,
 	if (ret) {
 		snprintf(err, errlen, "cannot size the port maps of %s for the possible CPUs: %s",
 			 name, strerror(-ret));
+		goto cleanup;
+	}
+	if (!ev) {
+		maps_events_defaults(&defaults);
+		ev = &defaults;
+	}
+	ret = maps_size_events(ifc->skel, ev);
+	if (ret) {
+		snprintf(err, errlen, "cannot size the event tables of %s (%u and %u entries): %s",
+			 name, ev->scan_entries, ev->victim_entries, strerror(-ret));
 		goto cleanup;
 	}
 	ret = pin_maps(ifc, err, errlen);

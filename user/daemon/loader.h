@@ -28,8 +28,11 @@ struct dn_iface {
  * pin_root, which must be on bpffs (counters continue if a predecessor left
  * them). 0 or -errno, with a one-line reason naming the interface, path or
  * map in err; on error no skeleton is held (loader_close is still safe). */
+struct dn_events_opts;
+/* ev: the event tables' sizes and settings (NULL: the defaults). */
 int loader_open(struct dn_iface *ifc, const char *name, const char *netns,
-		const char *pin_root, unsigned int action, char *err, size_t errlen);
+		const char *pin_root, unsigned int action, const struct dn_events_opts *ev,
+		char *err, size_t errlen);
 /* Load and attach. A darknet-counter program already on the interface is
  * replaced atomically (its maps are ours, so no packet goes uncounted); any
  * other program is left alone and reported. 0 or -errno with a one-line

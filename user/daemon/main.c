@@ -12,10 +12,12 @@
 #include "bpffs.h"
 #include "config.h"
 #include "darknet_counter.skel.h"
+#include "events_api.h"
 #include "exporter.h"
 #include "http.h"
 #include "landing.h"
 #include "listmaps.h"
+#include "maps.h"
 #include "lists.h"
 #include "loader.h"
 #include "log.h"
@@ -128,17 +130,25 @@ static int install_lists(struct dn_iface *ifc, const struct dn_lists *l,
 static int attach_all(struct daemon *d)
 {
 	struct dn_config *cfg = &d->cfg;
+	struct dn_events_opts ev = {
+		.scan_entries = cfg->scan_table_entries,
+		.victim_entries = cfg->dos_table_entries,
+		.dst_shift = maps_events_dst_shift(&d->lists.darknets),
+		.enabled = !cfg->no_events,
+	};
 	int ret;
 
 	for (int i = 0; i < cfg->nr_ifaces; i++) {
 		struct dn_iface *ifc = &d->ifaces[i];
 
 		ret = loader_open(ifc, cfg->ifaces[i], cfg->netns, cfg->pin_root,
-				  cfg->action, d->err, sizeof(d->err));
+				  cfg->action, &ev, d->err, sizeof(d->err));
 		if (step_failed(ret, d->err, sizeof(d->err), "open %s", cfg->ifaces[i]))
 			return ret;
 		/* before load: off, the verifier drops the sketch code */
 		ifc->skel->rodata->dn_distinct = !cfg->no_distinct;
+		/* the DoS window (docs/events.md): tests shorten it */
+		ifc->skel->rodata->dn_event_window_ns = cfg->dos_window * 1000000000ull;
 		ret = loader_attach(ifc, cfg->mode, d->err, sizeof(d->err));
 		if (step_failed(ret, d->err, sizeof(d->err), "attach to %s", ifc->name))
 			return ret;
@@ -221,6 +231,8 @@ static int64_t reload_lists(struct daemon *d, const char *why)
 	lists_free(&d->lists);
 	d->lists = fresh;
 	if (!ret)
+		events_set_darknet(&d->ex.events, events_darknet_v4(&fresh.darknets));
+	if (!ret)
 		pr_info("reloaded lists (%s): %zu darknet prefixes, %zu scanner prefixes\n",
 			why, fresh.darknets.len, fresh.scanners.len);
 	return before;
@@ -302,6 +314,18 @@ static int setup_exporter(struct daemon *d)
 	return 0;
 }
 
+static int start_events(struct daemon *d)
+{
+	int ret = events_init(&d->ex.events, d->ifaces, d->cfg.nr_ifaces, &d->cfg,
+			      events_darknet_v4(&d->lists.darknets),
+			      maps_events_dst_shift(&d->lists.darknets), d->err, sizeof(d->err));
+
+	if (step_failed(ret, d->err, sizeof(d->err), "set up the events"))
+		return ret;
+	ret = events_start(&d->ex.events, d->err, sizeof(d->err));
+	return step_failed(ret, d->err, sizeof(d->err), "start the event sweeper");
+}
+
 /* Called with privileges already dropped: capset() and no_new_privs apply
  * to the calling thread only, and libmicrohttpd's threads inherit them from
  * this one when they are created (docs/hardening.md). */
@@ -312,6 +336,7 @@ static int start_http(struct daemon *d)
 		.metrics = exporter_metrics,
 		.landing = exporter_landing,
 		.sketches = exporter_sketches,
+		.events = exporter_events,
 		.ctx = &d->ex,
 	};
 	int ret;
@@ -359,15 +384,21 @@ static int setup(struct daemon *d)
 		ret = privs_drop(cfg->user, err, len);
 		step_failed(ret, err, len, "drop privileges");
 	}
+	/* after the drop: the events file is opened, and later rotated, by
+	 * the same user */
+	ret = ret ?: start_events(d);
 	ret = ret ?: start_http(d);
-	if (ret)
+	if (ret) {
+		events_free(&d->ex.events);
 		rollback(d);
+	}
 	return ret;
 }
 
 static void shutdown_daemon(struct daemon *d)
 {
 	http_stop(d->http);
+	events_free(&d->ex.events);   /* the sweeper uses the maps: before they close */
 	for (int i = 0; i < d->cfg.nr_ifaces; i++) {
 		if (d->cfg.detach_on_exit) {
 			int ret = loader_detach(&d->ifaces[i], d->err, sizeof(d->err));

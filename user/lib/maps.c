@@ -8,7 +8,9 @@
 #include <bpf/libbpf.h>
 #include "darknet_counter.skel.h"
 #include "darknet_counter.h"
+#include "darknet_events.h"
 #include "maps.h"
+#include "prefix.h"
 #include "array_size.h"
 
 int maps_size_for_cpus(struct darknet_counter_bpf *skel, int cpus)
@@ -25,6 +27,7 @@ int maps_size_for_cpus(struct darknet_counter_bpf *skel, int cpus)
 		{ skel->maps.prefix_counters, DN_PREFIX_CPU_KEYS },
 		{ skel->maps.org_counters, DN_ORG_CPU_KEYS },
 		{ skel->maps.reason_counters, DN_REASON_CPU_KEYS },
+		{ skel->maps.event_stats, DN_EVENT_STAT_CPU_KEYS },
 	};
 	int ncpus = cpus > 0 ? cpus : libbpf_num_possible_cpus(), err = 0;
 
@@ -33,6 +36,41 @@ int maps_size_for_cpus(struct darknet_counter_bpf *skel, int cpus)
 	for (size_t i = 0; !err && i < ARRAY_SIZE(blocks); i++)
 		err = bpf_map__set_max_entries(blocks[i].map, ncpus * blocks[i].per_cpu);
 	return err;
+}
+
+void maps_events_defaults(struct dn_events_opts *o)
+{
+	o->scan_entries = DN_SCAN_TABLE_DEFAULT;
+	o->victim_entries = DN_VICTIM_TABLE_DEFAULT;
+	o->dst_shift = 0;
+	o->enabled = 1;
+}
+
+unsigned int maps_events_dst_shift(const struct dn_prefix_list *darknets)
+{
+	__u64 addrs = 0;
+
+	for (size_t i = 0; i < darknets->len; i++) {
+		const struct dn_prefix *p = &darknets->entries[i].prefix;
+
+		if (p->family == DN_FAMILY_IPV4)
+			addrs += 1ULL << (32 - p->len);
+	}
+	return dn_event_dst_shift_for(addrs);
+}
+
+int maps_size_events(struct darknet_counter_bpf *skel, const struct dn_events_opts *o)
+{
+	__u32 scan = o->enabled ? o->scan_entries : 1, victim = o->enabled ? o->victim_entries : 1;
+	int err;
+
+	if (!scan || !victim || scan > DN_EVENT_TABLE_MAX || victim > DN_EVENT_TABLE_MAX ||
+	    o->dst_shift > DN_EVENT_DST_MAX_SHIFT)
+		return -ERANGE;
+	skel->rodata->dn_events_enabled = !!o->enabled;
+	skel->rodata->dn_event_dst_shift = o->dst_shift;
+	err = bpf_map__set_max_entries(skel->maps.scan_events, scan);
+	return err ?: bpf_map__set_max_entries(skel->maps.dos_victims, victim);
 }
 
 void maps_from_skel(struct dn_maps *m, const struct darknet_counter_bpf *skel)

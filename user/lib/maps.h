@@ -16,7 +16,8 @@
 	X(scanner_buckets) X(scanner_v6_bits) X(org_names)              \
 	X(prefix_info) X(series_state)                                     \
 	X(sketches) X(sketch_gen) X(sketch_ports) X(dst_slot) X(dst_bitmap)    \
-	X(sketch_hist) X(sketch_hdir)
+	X(sketch_hist) X(sketch_hdir)                                         \
+	X(scan_events) X(dos_victims) X(event_stats) X(event_totals)
 
 /* The kernel keeps 15 characters of a map's name (BPF_OBJ_NAME_LEN - 1):
  * a longer one would show cut short in bpftool and in pins. */
@@ -32,6 +33,25 @@ struct dn_maps {
 };
 
 struct darknet_counter_bpf;
+struct dn_prefix_list;
+
+/* How the scan-campaign and DoS-victim tables are set up at load
+ * (include/darknet_events.h, docs/events.md). */
+struct dn_events_opts {
+	unsigned int scan_entries;     /* scan_events max_entries */
+	unsigned int victim_entries;   /* dos_victims max_entries */
+	unsigned int dst_shift;        /* destinations sampled 1 in 2^dst_shift */
+	int enabled;                   /* 0: the datapath never touches the tables */
+};
+
+/* The defaults: both tables at their default size, enabled, no sampling. */
+void maps_events_defaults(struct dn_events_opts *o);
+/* The sampling shift for a darknet list: from its IPv4 addresses (the
+ * estimated rates scale by them; IPv6 darknets alone take shift 0). */
+unsigned int maps_events_dst_shift(const struct dn_prefix_list *darknets);
+/* Set the tables' sizes and the program's event settings before load;
+ * disabled, both tables hold 1 entry. 0 or -errno. */
+int maps_size_events(struct darknet_counter_bpf *skel, const struct dn_events_opts *o);
 
 /* Size the tables that hold one block per CPU (low bytes, touched bits,
  * the small counters) for cpus CPUs, or with cpus 0 for the possible CPUs, before the skeleton

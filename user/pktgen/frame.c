@@ -110,6 +110,43 @@ static int has_l4(const struct frame_spec *s)
 	return s->frag_offset == 0;
 }
 
+/* The quoted packet of an ICMP error: its IP header, then the first 8 bytes
+ * of its transport header (ports first, so the receiver can tell the flow).
+ * A bad quote address marks the frame as failed, as an overflow does. */
+static void put_quote(struct cursor *c, const struct frame_spec *s)
+{
+	int v6 = strchr(s->quote_src, ':') != NULL;
+	int af = v6 ? AF_INET6 : AF_INET;
+	uint16_t l4len = s->quote_proto == FRAME_TCP ? 20 : 8;
+	uint8_t *h = put(c, v6 ? 40 : 20), *l4;
+
+	if (!h)
+		return;
+	if (!s->quote_dst || inet_pton(af, s->quote_src, h + (v6 ? 8 : 12)) != 1 ||
+	    inet_pton(af, s->quote_dst, h + (v6 ? 24 : 16)) != 1) {
+		c->overflow = 1;
+		return;
+	}
+	if (v6) {
+		h[0] = 0x60;
+		put16(h + 4, l4len);
+		h[6] = s->quote_proto;
+		h[7] = DEFAULT_TTL;
+	} else {
+		h[0] = 0x45;
+		put16(h + 2, 20 + l4len);
+		h[8] = DEFAULT_TTL;
+		h[9] = s->quote_proto;
+		put16(h + 10, csum_fold(csum_add(0, h, 20)));
+	}
+	if (!(l4 = put(c, 8)))
+		return;
+	put16(l4, s->quote_sport);
+	put16(l4 + 2, s->quote_dport);
+	if (s->quote_proto == FRAME_UDP)
+		put16(l4 + 4, l4len);
+}
+
 static void put_l4(struct cursor *c, const struct frame_spec *s)
 {
 	uint8_t *h;
@@ -143,6 +180,8 @@ static void put_l4(struct cursor *c, const struct frame_spec *s)
 		h[1] = s->icmp_code;
 		put16(h + 4, s->sport);
 		put16(h + 6, s->dport);
+		if (s->quote_src)
+			put_quote(c, s);
 		break;
 	}
 }

@@ -33,6 +33,12 @@ struct frame_spec {
 	uint16_t vlan[2];             /* VLAN ids; nonzero ones add tags, outer first */
 	int qinq;                     /* outer tag is 802.1ad (0x88a8) */
 	uint16_t payload;             /* bytes of zero payload after L4 */
+	/* ICMP/ICMPv6 errors: the packet that caused the error, quoted after
+	 * the ICMP header as RFC 792 and RFC 4443 say (its IP header and first
+	 * 8 bytes). quote_src NULL: no quote. Same family as the frame. */
+	const char *quote_src, *quote_dst;
+	uint8_t quote_proto;          /* TCP or UDP: ports go in the quoted L4 */
+	uint16_t quote_sport, quote_dport;
 };
 
 /* Build the frame into buf (FRAME_MAX bytes). Returns its length, or -EINVAL

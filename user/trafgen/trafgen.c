@@ -13,7 +13,8 @@
 volatile sig_atomic_t tg_stop;
 
 enum { OPT_NETNS = 256, OPT_IFACE, OPT_MIX, OPT_RATE, OPT_COUNT, OPT_DURATION,
-       OPT_SEED, OPT_SOURCES, OPT_SCANNERS, OPT_DARKNET, OPT_VERSION };
+       OPT_SEED, OPT_SOURCES, OPT_SCANNERS, OPT_DARKNET, OPT_CAMPAIGN, OPT_TRUTH,
+       OPT_VERSION };
 
 struct option_doc {
 	struct option opt;
@@ -42,6 +43,10 @@ static const struct option_doc options[] = {
 	  "research-scanner list: research sources (repeatable)" },
 	{ { "darknet", required_argument, NULL, OPT_DARKNET }, "CIDR",
 	  "destination prefix (repeatable; default: see below)" },
+	{ { "campaign", required_argument, NULL, OPT_CAMPAIGN }, "SPEC",
+	  "--mix campaign with KEY=VALUE,... over its defaults (see below)" },
+	{ { "truth", required_argument, NULL, OPT_TRUTH }, "FILE",
+	  "campaign: write the expected events to FILE (.tsv: TSV, else JSON)" },
 	{ { "quiet", no_argument, NULL, 'q' }, NULL, "no progress lines on stderr" },
 	{ { "version", no_argument, NULL, OPT_VERSION }, NULL, "print the version" },
 	{ { "help", no_argument, NULL, 'h' }, NULL, "this help" },
@@ -53,7 +58,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: " PROG " [--netns NAME] --iface IFACE [--mix NAME] [--rate PPS]\n"
 		"       [--count N] [--duration SEC] [--seed N] [--sources N]\n"
-		"       [--scanners FILE] [-q]\n\n"
+		"       [--scanners FILE] [--campaign SPEC] [--truth FILE] [-q]\n\n"
 		"Sends a synthetic darknet traffic mix out of IFACE (AF_PACKET, root).\n"
 		"Without --count or --duration it runs until SIGINT or SIGTERM.\n\nOptions:\n");
 	for (size_t i = 0; i < NR_OPTIONS; i++) {
@@ -68,6 +73,16 @@ static void usage(FILE *out)
 	fprintf(out, "\nMixes:\n");
 	for (const struct mix_def *d = mix_defs; d->name; d++)
 		fprintf(out, "  %-8s %s\n", d->name, d->help);
+	fprintf(out, "  %-8s %s\n", "campaign", "scan campaigns and DoS backscatter on a timeline, "
+		"with ground truth (--truth); --rate is ignored, each actor keeps its own pace");
+	fprintf(out,
+		"\nCampaign keys (defaults in brackets): scanners [7] and slow [2] scanners\n"
+		"above and below the scan thresholds, victims [3] and weak [3] DoS victims\n"
+		"above and below the DoS thresholds, duration [12] s of the run, gap [0.5] s\n"
+		"the longest silence of an actor, pps [1000] the fastest scanner, and the\n"
+		"thresholds the daemon must run with: scan-min-destinations [100],\n"
+		"scan-min-rate [5e8], dos-min-packets [25], dos-min-duration [2] s,\n"
+		"dos-window [1] s, dos-min-window-packets [30]. Campaigns are IPv4.\n");
 	fprintf(out,
 		"\nDestinations default to 198.51.100.0/24, 203.0.113.0/24 and 2001:db8::/32.\n"
 		"Sources other than research scans avoid every --scanners prefix.\n"
@@ -136,6 +151,18 @@ static int add_scanners(struct tg_config *cfg, const char *path)
 	return 0;
 }
 
+static int parse_campaign(struct tg_config *cfg, const char *spec)
+{
+	char err[256];
+
+	cfg->mix = "campaign";
+	if (campaign_config_parse(&cfg->camp, spec, err, sizeof(err))) {
+		fprintf(stderr, PROG ": --campaign: %s\n", err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* One option; returns 0, 1 to exit 0 at once (--help), or -EINVAL. */
 static int parse_one(struct tg_config *cfg, int c, const char *arg)
 {
@@ -150,6 +177,8 @@ static int parse_one(struct tg_config *cfg, int c, const char *arg)
 	case OPT_DURATION: return parse_seconds(arg, &cfg->duration);
 	case OPT_SCANNERS: return add_scanners(cfg, arg);
 	case OPT_DARKNET: return add_darknet(cfg, arg);
+	case OPT_CAMPAIGN: return parse_campaign(cfg, arg);
+	case OPT_TRUTH: cfg->truth = arg; return 0;
 	case 'q': cfg->quiet = 1; return 0;
 	case 'h': usage(stdout); return 1;
 	case OPT_VERSION: printf(PROG " %s\n", DN_VERSION); return 1;
@@ -176,6 +205,11 @@ static int parse_args(struct tg_config *cfg, int argc, char **argv)
 		fprintf(stderr, PROG ": unexpected argument '%s' (try --help)\n", argv[optind]);
 		return -EINVAL;
 	}
+	cfg->campaign = !strcmp(cfg->mix, "campaign");
+	if (cfg->truth && !cfg->campaign) {
+		fprintf(stderr, PROG ": --truth needs --mix campaign\n");
+		return -EINVAL;
+	}
 	if (!cfg->iface) {
 		fprintf(stderr, PROG ": --iface is required (try --help)\n");
 		return -EINVAL;
@@ -183,8 +217,29 @@ static int parse_args(struct tg_config *cfg, int argc, char **argv)
 	return 0;
 }
 
+/* The campaign's plan, and its truth before anything is sent. */
+static int setup_campaign(const struct tg_config *cfg, const struct dn_prefix_list *scanners,
+			  struct tg_run *r)
+{
+	struct campaign_config cc = cfg->camp;
+	char err[256];
+	int ret;
+
+	cc.seed = cfg->seed;
+	cc.darknets = &cfg->darknets;
+	cc.scanners = scanners;
+	ret = campaign_init(&r->camp, &cc, err, sizeof(err));
+	if (!ret && cfg->truth && (ret = campaign_truth_save(&r->camp, cfg->truth, err,
+							      sizeof(err))))
+		campaign_free(&r->camp);
+	if (ret)
+		fprintf(stderr, PROG ": %s\n", err);
+	r->campaign = !ret;
+	return ret;
+}
+
 /* Lists, then the mix over them. */
-static int setup_mix(const struct tg_config *cfg, struct mix_state *mix)
+static int setup_mix(const struct tg_config *cfg, struct tg_run *r)
 {
 	struct dn_prefix_list scanners;
 	struct mix_config mc = { .name = cfg->mix, .seed = cfg->seed, .scanners = &scanners,
@@ -198,10 +253,12 @@ static int setup_mix(const struct tg_config *cfg, struct mix_state *mix)
 		if (ret)
 			fprintf(stderr, PROG ": %s\n", err);
 	}
-	if (!ret && !strcmp(cfg->mix, "nicter") && !scanners.len)
+	if (!ret && cfg->campaign)
+		ret = setup_campaign(cfg, &scanners, r);
+	else if (!ret && !strcmp(cfg->mix, "nicter") && !scanners.len)
 		fprintf(stderr, PROG ": warning: no --scanners: the nicter mix sends no "
 			"research scans\n");
-	if (!ret && (ret = mix_init(mix, &mc, err, sizeof(err))))
+	if (!ret && !cfg->campaign && (ret = mix_init(&r->mix, &mc, err, sizeof(err))))
 		fprintf(stderr, PROG ": %s\n", err);
 	prefix_list_free(&scanners);
 	return ret;
@@ -230,10 +287,11 @@ int main(int argc, char **argv)
 	int ret;
 
 	prefix_list_init(&cfg.darknets);
+	campaign_config_defaults(&cfg.camp);
 	ret = parse_args(&cfg, argc, argv);
 	if (ret)
 		goto out_cfg;
-	ret = setup_mix(&cfg, &run.mix);
+	ret = setup_mix(&cfg, &run);
 	if (ret)
 		goto out_cfg;
 	mix_distinct_init(&run.distinct);
@@ -250,6 +308,8 @@ int main(int argc, char **argv)
 out_mix:
 	mix_distinct_free(&run.distinct);
 	mix_free(&run.mix);
+	if (run.campaign)
+		campaign_free(&run.camp);
 out_cfg:
 	prefix_list_free(&cfg.darknets);
 	return ret < 0 ? 1 : 0;

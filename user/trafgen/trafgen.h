@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include "campaign.h"
 #include "mix.h"
 #include "mix_sources.h"
 
@@ -21,6 +22,9 @@ struct tg_config {
 	uint64_t sources;           /* --sources: 0 for none */
 	double duration;
 	int quiet;
+	int campaign;               /* --mix campaign: actors on a timeline */
+	struct campaign_config camp;
+	const char *truth;          /* --truth: where the campaign's truth goes */
 };
 
 /* Frames built but not yet accepted by the kernel: msgs[head..tail). */
@@ -35,6 +39,8 @@ struct tg_batch {
 struct tg_run {
 	int fd;
 	struct mix_state mix;
+	struct campaign_state camp; /* with campaign set, instead of mix */
+	int campaign;
 	struct tg_batch batch;
 	struct mix_tally tally;
 	struct mix_distinct distinct;   /* with --sources only */

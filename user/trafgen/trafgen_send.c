@@ -77,13 +77,15 @@ static int fill_batch(struct tg_run *r, int n)
 	struct tg_batch *b = &r->batch;
 
 	for (int i = 0; i < n; i++) {
-		int len = mix_next(&r->mix, b->frames[i]);
+		uint64_t t_ns;
+		int len = r->campaign ? campaign_next(&r->camp, b->frames[i], &t_ns)
+				      : mix_next(&r->mix, b->frames[i]);
 
 		if (len < 0) {
 			fprintf(stderr, PROG ": failed to build a frame: %s\n", strerror(-len));
 			return len;
 		}
-		b->info[i] = r->mix.info;
+		b->info[i] = r->campaign ? r->camp.info : r->mix.info;
 		b->iov[i] = (struct iovec){ .iov_base = b->frames[i], .iov_len = (size_t)len };
 		b->msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &b->iov[i],
 							    .msg_iovlen = 1 } };
@@ -120,6 +122,19 @@ static int flush_batch(struct tg_run *r, const char *iface)
 	return 0;
 }
 
+/* A campaign's frames go at their scheduled times: those due by t_ns
+ * (at most cap); none left to wait for ends the run (*wake 0). */
+static uint64_t campaign_due(const struct campaign_state *c, uint64_t t_ns, uint64_t cap,
+			     uint64_t start_ns, uint64_t *wake)
+{
+	uint64_t due = 0;
+
+	while (due < cap && c->next + due < c->nr_pkts && c->sched[c->next + due].t_ns <= t_ns)
+		due++;
+	*wake = c->next < c->nr_pkts ? start_ns + c->sched[c->next].t_ns : 0;
+	return due;
+}
+
 /* How many frames may go now: what the rate allows by this time, capped by
  * the batch and by --count. 0 means "wait until *wake". */
 static uint64_t frames_due(const struct tg_config *cfg, const struct tg_run *r,
@@ -129,6 +144,8 @@ static uint64_t frames_due(const struct tg_config *cfg, const struct tg_run *r,
 
 	if (cfg->count && cfg->count - sent < due)
 		due = cfg->count - sent;
+	if (r->campaign)
+		return campaign_due(&r->camp, now - r->start_ns, due, r->start_ns, wake);
 	if (cfg->rate) {
 		uint64_t allowed = (uint64_t)((double)(now - r->start_ns) * cfg->rate / NSEC) + 1;
 
@@ -168,6 +185,8 @@ int tg_send_loop(const struct tg_config *cfg, struct tg_run *r)
 			continue;
 		}
 		due = frames_due(cfg, r, now, &wake);
+		if (!due && r->campaign && r->camp.next >= r->camp.nr_pkts)
+			break;
 		if (!due) {
 			sleep_until(end && wake > end ? end : wake);
 			continue;
