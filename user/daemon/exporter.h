@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "config.h"
 #include "distinct.h"
+#include "geo_export.h"
 #include "counters.h"
 #include "loader.h"
 #include "port_series.h"
@@ -26,6 +27,7 @@ struct exporter {
 	double last_scrape_seconds;
 	struct selfmon_info self;    /* reload state is written by the main loop */
 	struct distinct distinct;    /* rotated by the main loop */
+	struct geo_export geo;       /* country and AS series */
 };
 
 /* 0 or -errno with a reason in err (e.g. --watch-ports does not fit). */
