@@ -1,6 +1,6 @@
 /* geo.h: source country and origin AS databases: the country table, range files, validation, table images. */
-#ifndef DN_GEO_H
-#define DN_GEO_H
+#ifndef DN_GEO_LIB_H
+#define DN_GEO_LIB_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -31,7 +31,8 @@ struct geo_range {
 struct geo_file {
 	char *path;
 	char type[64];        /* "csv" or the .mmdb's database_type */
-	size_t ranges;
+	size_t ranges;        /* as read, before overlaps are resolved */
+	size_t overlapping;   /* ranges that share addresses with another */
 	int64_t mtime_ns;
 };
 
@@ -73,6 +74,11 @@ int geo_db_add_name(struct geo_db *db, __u32 asn, const char *name, size_t len);
 int geo_csv_load(struct geo_db *db, const char *path, __u16 file, char *err, size_t errlen);
 /* The .mmdb loader also writes db->files[file].type. */
 int geo_mmdb_load(struct geo_db *db, const char *path, __u16 file, char *err, size_t errlen);
+/* Sort in[0..len) (one file, one family); when ranges overlap, *res gets
+ * them disjoint (the narrowest wins, docs/geo.md), *n pieces, else *res is
+ * NULL. *overlapping: ranges sharing addresses with another. */
+int geo_flatten(struct geo_range *in, size_t len, struct geo_range **res, size_t *n,
+		size_t *overlapping);
 /* Text of one address of family (for messages). */
 void geo_addr_format(__u8 family, unsigned __int128 a, char *buf, size_t len);
 

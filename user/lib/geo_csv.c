@@ -139,8 +139,7 @@ int geo_csv_load(struct geo_db *db, const char *path, __u16 file, char *err, siz
 	}
 	while ((ret = list_file_line(f, buf, sizeof(buf), &n)) == 1) {
 		c.line++;
-		if (strlen(buf) != n)
-			ret = refuse(&c, "malformed line: a NUL byte%s", "");
+		ret = strlen(buf) == n ? 0 : refuse(&c, "malformed line: a NUL byte%s", "");
 		buf[strcspn(buf, "\r\n")] = '\0';
 		if (!ret && buf[0] && buf[0] != '#')
 			ret = parse_line(&c, buf);

@@ -121,6 +121,60 @@ static int is_mmdb(const char *path)
 	return found;
 }
 
+static int range_cmp(const void *a, const void *b)
+{
+	const struct geo_range *x = a, *y = b;
+
+	if (x->family != y->family)
+		return x->family - y->family;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* A file's own overlaps are resolved; those between files are refused in
+ * geo_db_finish. A .mmdb's tree has none; a CSV holds one family. */
+static int resolve_overlaps(struct geo_db *db, size_t from, size_t *overlapping)
+{
+	size_t end = db->len, split = from, len[2], nflat[2] = { 0, 0 }, n;
+	struct geo_range *flat[2] = { NULL, NULL }, *part[2], *all = NULL;
+	int ret = 0;
+
+	*overlapping = 0;
+	qsort(db->ranges + from, end - from, sizeof(*db->ranges), range_cmp);
+	while (split < end && db->ranges[split].family == DN_FAMILY_IPV4)
+		split++;
+	part[0] = db->ranges + from;
+	len[0] = split - from;
+	part[1] = db->ranges + split;
+	len[1] = end - split;
+	for (int f = 0; f < 2 && !ret; f++) {
+		ret = geo_flatten(part[f], len[f], &flat[f], &nflat[f], &n);
+		*overlapping += ret ? 0 : n;
+	}
+	if (ret || (!flat[0] && !flat[1]))
+		goto out;
+	/* Both families' results, IPv4 first, copied out before db changes. */
+	n = (flat[0] ? nflat[0] : len[0]) + (flat[1] ? nflat[1] : len[1]);
+	if (!(all = malloc(n * sizeof(*all) + 1))) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	n = 0;
+	for (int f = 0; f < 2; f++) {
+		size_t k = flat[f] ? nflat[f] : len[f];
+
+		memcpy(all + n, flat[f] ? flat[f] : part[f], k * sizeof(*all));
+		n += k;
+	}
+	db->len = from;
+	for (size_t i = 0; i < n && !ret; i++)
+		ret = geo_db_add(db, &all[i]);
+out:
+	free(all);
+	free(flat[0]);
+	free(flat[1]);
+	return ret;
+}
+
 int geo_db_load_file(struct geo_db *db, const char *path, char *err, size_t errlen)
 {
 	size_t before = db->len, names = db->nr_names;
@@ -165,18 +219,15 @@ int geo_db_load_file(struct geo_db *db, const char *path, char *err, size_t errl
 	}
 	err[0] = '\0';
 	f->ranges = db->len - before;
+	ret = resolve_overlaps(db, before, &f->overlapping);
+	if (ret) {
+		free(f->path);
+		db->len = before;
+		return ret;
+	}
 	f->mtime_ns = stat(path, &st) ? 0 : st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec;
 	db->nr_files++;
 	return 0;
-}
-
-static int range_cmp(const void *a, const void *b)
-{
-	const struct geo_range *x = a, *y = b;
-
-	if (x->family != y->family)
-		return x->family - y->family;
-	return x->first < y->first ? -1 : x->first > y->first;
 }
 
 static int name_cmp(const void *a, const void *b)
