@@ -16,7 +16,7 @@ enum {
 	OPT_DARKNET = 256, OPT_DARKNET_FILE, OPT_SCANNERS, OPT_ACTION, OPT_MODE,
 	OPT_LISTEN, OPT_PATH, OPT_WEB_CONFIG, OPT_NETNS, OPT_PIN_ROOT, OPT_USER,
 	OPT_MAX_PORT_SERIES, OPT_WATCH_PORTS, OPT_RELOAD_INTERVAL, OPT_DETACH_ON_EXIT,
-	OPT_NO_DISTINCT, OPT_DISTINCT_INTERVAL,
+	OPT_NO_DISTINCT, OPT_DISTINCT_INTERVAL, OPT_GEO_COUNTRY, OPT_GEO_ASN,
 	OPT_VERSION,
 };
 
@@ -55,6 +55,11 @@ static const struct option_doc options[] = {
 	{ { "watch-ports", required_argument, NULL, OPT_WATCH_PORTS }, "LIST",
 	  "ports that always get their own series (default: the IoT and top darknet "
 	  "ports, " DN_DEFAULT_WATCH_PORTS "); \"none\" for none" },
+	{ { "geo-country", required_argument, NULL, OPT_GEO_COUNTRY }, "FILE[,FILE]",
+	  "source country database: range CSV 'first,last,CC' or .mmdb, IPv4 and IPv6 "
+	  "files (repeatable)" },
+	{ { "geo-asn", required_argument, NULL, OPT_GEO_ASN }, "FILE[,FILE]",
+	  "origin AS database: range CSV 'first,last,ASN,org' or .mmdb (repeatable)" },
 	{ { "reload-interval", required_argument, NULL, OPT_RELOAD_INTERVAL }, "SEC",
 	  "check list files for changes every SEC seconds, 0 = only on SIGHUP (default 30)" },
 	{ { "no-distinct", no_argument, NULL, OPT_NO_DISTINCT }, NULL,
@@ -120,6 +125,30 @@ static int push_path(const char **paths, int *n, const char *opt, const char *pa
 	return 0;
 }
 
+/* --geo-country a.csv,b.csv: the list is cut in a copy that config_free
+ * releases. */
+static int push_geo(struct dn_config *cfg, const char *opt, const char *arg)
+{
+	int geo_asn = !strcmp(opt, "geo-asn");
+	const char **paths = geo_asn ? cfg->geo_asn_files : cfg->geo_country_files;
+	int *n = geo_asn ? &cfg->nr_geo_asn_files : &cfg->nr_geo_country_files;
+	char *copy, *save = NULL;
+	int ret = 0;
+
+	if (cfg->nr_geo_copies >= (int)ARRAY_SIZE(cfg->geo_copies) || !(copy = strdup(arg))) {
+		fprintf(stderr, "darknet-counter: --%s given too often\n", opt);
+		return -EINVAL;
+	}
+	cfg->geo_copies[cfg->nr_geo_copies++] = copy;
+	for (char *p = strtok_r(copy, ",", &save); p && !ret; p = strtok_r(NULL, ",", &save))
+		ret = push_path(paths, n, opt, p);
+	if (!ret && !*n) {
+		fprintf(stderr, "darknet-counter: --%s: no file named\n", opt);
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
 static int add_darknet(struct dn_config *cfg, const char *text)
 {
 	struct dn_prefix p;
@@ -149,6 +178,10 @@ static int parse_one(struct dn_config *cfg, int c, const char *arg)
 	case OPT_SCANNERS:
 		return push_path(cfg->scanner_paths, &cfg->nr_scanner_paths,
 				 "scanners", arg);
+	case OPT_GEO_COUNTRY:
+		return push_geo(cfg, "geo-country", arg);
+	case OPT_GEO_ASN:
+		return push_geo(cfg, "geo-asn", arg);
 	case OPT_ACTION:
 		if (!strcmp(arg, "drop"))
 			cfg->action = XDP_DROP;
@@ -297,6 +330,9 @@ int config_parse(struct dn_config *cfg, int argc, char **argv)
 void config_free(struct dn_config *cfg)
 {
 	prefix_list_free(&cfg->darknets);
+	for (int i = 0; i < cfg->nr_geo_copies; i++)
+		free(cfg->geo_copies[i]);
+	cfg->nr_geo_copies = 0;
 }
 
 const char *config_mode_name(enum xdp_attach_mode mode)

@@ -188,6 +188,8 @@ int exporter_metrics(void *ctx, char **body, size_t *len)
 	err = metrics_render(&sb, &ex->snap, &info);
 	selfmon_render(&sb, &ex->self);
 	distinct_render(&sb, &ex->distinct);
+	if (ex->geo)
+		geo_state_render(&sb, ex->geo, ex->nr_ifaces ? &ex->ifaces[0] : NULL);
 	ex->last_scrape_seconds = cpu_seconds() - start;
 	pthread_mutex_unlock(&ex->lock);
 	if (err || sb.err) {

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "config.h"
 #include "distinct.h"
+#include "geo_state.h"
 #include "counters.h"
 #include "loader.h"
 #include "port_series.h"
@@ -26,6 +27,7 @@ struct exporter {
 	double last_scrape_seconds;
 	struct selfmon_info self;    /* reload state is written by the main loop */
 	struct distinct distinct;    /* rotated by the main loop */
+	struct geo_state *geo;       /* swapped by the main loop, NULL in tests */
 };
 
 /* 0 or -errno with a reason in err (e.g. --watch-ports does not fit). */
