@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bench.h"
+#include "bench_drop.skel.h"
 #include "darknet_counter.skel.h"
 #include "darknet_geo.h"
 #include "geo.h"

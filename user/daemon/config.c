@@ -18,6 +18,7 @@ enum {
 	OPT_LISTEN, OPT_PATH, OPT_WEB_CONFIG, OPT_NETNS, OPT_PIN_ROOT, OPT_USER,
 	OPT_MAX_PORT_SERIES, OPT_WATCH_PORTS, OPT_RELOAD_INTERVAL, OPT_DETACH_ON_EXIT,
 	OPT_NO_DISTINCT, OPT_DISTINCT_INTERVAL, OPT_MAX_ASN_SERIES, OPT_WATCH_ASNS,
+	OPT_GEO_COUNTRY, OPT_GEO_ASN,
 	OPT_VERSION,
 };
 
@@ -126,6 +127,30 @@ static int push_path(const char **paths, int *n, const char *opt, const char *pa
 	return 0;
 }
 
+/* --geo-country a.csv,b.csv: the list is cut in a copy that config_free
+ * releases. */
+static int push_geo(struct dn_config *cfg, const char *opt, const char *arg)
+{
+	int geo_asn = !strcmp(opt, "geo-asn");
+	const char **paths = geo_asn ? cfg->geo_asn_files : cfg->geo_country_files;
+	int *n = geo_asn ? &cfg->nr_geo_asn_files : &cfg->nr_geo_country_files;
+	char *copy, *save = NULL;
+	int ret = 0;
+
+	if (cfg->nr_geo_copies >= (int)ARRAY_SIZE(cfg->geo_copies) || !(copy = strdup(arg))) {
+		fprintf(stderr, "darknet-counter: --%s given too often\n", opt);
+		return -EINVAL;
+	}
+	cfg->geo_copies[cfg->nr_geo_copies++] = copy;
+	for (char *p = strtok_r(copy, ",", &save); p && !ret; p = strtok_r(NULL, ",", &save))
+		ret = push_path(paths, n, opt, p);
+	if (!ret && !*n) {
+		fprintf(stderr, "darknet-counter: --%s: no file named\n", opt);
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
 static int add_darknet(struct dn_config *cfg, const char *text)
 {
 	struct dn_prefix p;
@@ -155,6 +180,10 @@ static int parse_one(struct dn_config *cfg, int c, const char *arg)
 	case OPT_SCANNERS:
 		return push_path(cfg->scanner_paths, &cfg->nr_scanner_paths,
 				 "scanners", arg);
+	case OPT_GEO_COUNTRY:
+		return push_geo(cfg, "geo-country", arg);
+	case OPT_GEO_ASN:
+		return push_geo(cfg, "geo-asn", arg);
 	case OPT_ACTION:
 		if (!strcmp(arg, "drop"))
 			cfg->action = XDP_DROP;
@@ -308,6 +337,9 @@ int config_parse(struct dn_config *cfg, int argc, char **argv)
 void config_free(struct dn_config *cfg)
 {
 	prefix_list_free(&cfg->darknets);
+	for (int i = 0; i < cfg->nr_geo_copies; i++)
+		free(cfg->geo_copies[i]);
+	cfg->nr_geo_copies = 0;
 }
 
 const char *config_mode_name(enum xdp_attach_mode mode)

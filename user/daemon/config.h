@@ -27,6 +27,12 @@ struct dn_config {
 	int nr_darknet_files;
 	const char *scanner_paths[DN_MAX_LIST_PATHS];
 	int nr_scanner_paths;
+	const char *geo_country_files[DN_MAX_LIST_PATHS];   /* --geo-country */
+	int nr_geo_country_files;
+	const char *geo_asn_files[DN_MAX_LIST_PATHS];       /* --geo-asn */
+	int nr_geo_asn_files;
+	char *geo_copies[2 * DN_MAX_LIST_PATHS];           /* comma lists, cut */
+	int nr_geo_copies;
 	unsigned int action;                 /* XDP_DROP or XDP_PASS */
 	enum xdp_attach_mode mode;           /* XDP_MODE_UNSPEC means auto */
 	const char *listen_address;

@@ -11,7 +11,10 @@
 #include "bpffs.h"
 #include "config.h"
 #include "darknet_counter.skel.h"
+#include "darknet_geo.h"
 #include "exporter.h"
+#include "geo_check.h"
+#include "geo_state.h"
 #include "http.h"
 #include "landing.h"
 #include "listmaps.h"
@@ -29,6 +32,7 @@
 struct daemon {
 	struct dn_config cfg;
 	struct dn_lists lists;
+	struct geo_state geo;
 	struct dn_iface ifaces[DN_MAX_IFACES];
 	bool detached[DN_MAX_IFACES];   /* logged as detached behind our back */
 	int nr_attached;
@@ -138,6 +142,10 @@ static int attach_all(struct daemon *d)
 			return ret;
 		/* before load: off, the verifier drops the sketch code */
 		ifc->skel->rodata->dn_distinct = !cfg->no_distinct;
+		/* and without a database of a kind, its geo counting */
+		ifc->skel->rodata->dn_geo_enabled =
+			(cfg->nr_geo_country_files ? DN_GEO_ON_COUNTRY : 0) |
+			(cfg->nr_geo_asn_files ? DN_GEO_ON_ASN : 0);
 		ret = loader_attach(ifc, cfg->mode, d->err, sizeof(d->err));
 		if (step_failed(ret, d->err, sizeof(d->err), "attach to %s", ifc->name))
 			return ret;
@@ -225,6 +233,31 @@ static int64_t reload_lists(struct daemon *d, const char *why)
 	return before;
 }
 
+/* The geo databases reload on their own: a bad one keeps the previous
+ * tables and does not hold back the lists (or the reverse). Returns the
+ * newest mtime taken before the files were read, as reload_lists. */
+static int64_t reload_geo(struct daemon *d, const char *why)
+{
+	int64_t before = geo_state_newest_mtime(&d->cfg);
+	char err[512];
+	int ret;
+
+	if (!geo_state_wanted(&d->cfg))
+		return before;
+	ret = geo_state_load(&d->geo, &d->cfg, d->ifaces, d->cfg.nr_ifaces, &d->ex.lock, err,
+			     sizeof(err));
+	if (ret) {
+		pthread_mutex_lock(&d->ex.lock);
+		d->ex.self.reload_errors++;
+		pthread_mutex_unlock(&d->ex.lock);
+		pr_err("geo reload (%s) failed, keeping the previous tables: %s\n", why, err);
+	} else {
+		pr_info("reloaded the geo databases (%s): %zu country ranges, %zu AS ranges, %.2f s\n",
+			why, d->geo.country.len, d->geo.asn.len, d->geo.load_seconds);
+	}
+	return before;
+}
+
 /* Log once when our program disappears from an interface (someone else
  * detached or replaced it), and once when it is back. The metric
  * darknet_xdp_attached says the same at every scrape. */
@@ -261,14 +294,17 @@ static int serve(struct daemon *d, const sigset_t *sigs)
 	struct timespec tick = { .tv_sec = 1 };
 	int64_t last_check = mono_sec();
 	int64_t seen = d->lists.newest_mtime, now;
+	int64_t geo_seen = geo_state_newest_mtime(&d->cfg);
 	int sig;
 
 	for (;;) {
 		sig = sigtimedwait(sigs, NULL, &tick);
 		if (sig == SIGINT || sig == SIGTERM)
 			return 0;
-		if (sig == SIGHUP)
+		if (sig == SIGHUP) {
 			seen = reload_lists(d, "SIGHUP");
+			geo_seen = reload_geo(d, "SIGHUP");
+		}
 		/* A changed file reloads once per change: a bad one is not
 		 * retried (and counted again) until it changes again. */
 		if (d->cfg.reload_interval &&
@@ -278,6 +314,11 @@ static int serve(struct daemon *d, const sigset_t *sigs)
 			if (now != seen) {
 				reload_lists(d, "a list file changed");
 				seen = now;   /* taken before this reload read the files */
+			}
+			now = geo_state_newest_mtime(&d->cfg);
+			if (now != geo_seen) {
+				reload_geo(d, "a geo database file changed");
+				geo_seen = now;
 			}
 		}
 		check_attached(d);
@@ -297,6 +338,7 @@ static int setup_exporter(struct daemon *d)
 	d->ex.self.darknet_entries = d->lists.darknets.len;
 	d->ex.self.scanner_entries = d->lists.scanners.len;
 	d->ex.self.last_reload_success = exporter_now();
+	d->ex.geo = &d->geo;
 	landing_set_telemetry_path(d->cfg.telemetry_path);
 	return 0;
 }
@@ -353,6 +395,14 @@ static int setup(struct daemon *d)
 	/* The socket is bound (a port below 1024 needs no capability later);
 	 * privileges go before the first HTTP thread exists. */
 	ret = attach_all(d);
+	if (!ret && geo_state_wanted(cfg)) {
+		ret = geo_state_load(&d->geo, cfg, d->ifaces, cfg->nr_ifaces, NULL, err, len);
+		if (!step_failed(ret, err, len, "load the geo databases"))
+			pr_info("geo: %zu country ranges, %zu AS ranges (%zu ASes) in %.2f s; "
+				"tables %zu + %zu bytes\n", d->geo.country.len, d->geo.asn.len,
+				d->geo.asn.nr_names, d->geo.load_seconds, d->geo.v4_bytes,
+				d->geo.v6_bytes);
+	}
 	ret = ret ?: setup_exporter(d);
 	if (!ret) {
 		ret = privs_drop(cfg->user, err, len);
@@ -385,6 +435,7 @@ static void shutdown_daemon(struct daemon *d)
 	exporter_free(&d->ex);
 	webconfig_free(&d->web);
 	lists_free(&d->lists);
+	geo_state_free(&d->geo);
 }
 
 static int run(struct daemon *d)
@@ -400,6 +451,10 @@ static int run(struct daemon *d)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (geo_state_wanted(&d->cfg) && geo_state_init(&d->geo)) {
+		pr_err("start: geo: out of memory\n");
+		return 1;
+	}
 	if (step_failed(setup(d), d->err, sizeof(d->err), "start")) {
 		pr_err("%s\n", d->err);
 		return 1;
@@ -421,6 +476,8 @@ int main(int argc, char **argv)
 		return report_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "union"))   /* a client: no daemon options */
 		return union_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "geo-check"))   /* no interface, no daemon */
+		return geo_check_main(argc - 1, argv + 1);
 	ret = config_parse(&d.cfg, argc, argv);
 
 	if (ret)
