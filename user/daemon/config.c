@@ -17,8 +17,8 @@ enum {
 	OPT_DARKNET = 256, OPT_DARKNET_FILE, OPT_SCANNERS, OPT_ACTION, OPT_MODE,
 	OPT_LISTEN, OPT_PATH, OPT_WEB_CONFIG, OPT_NETNS, OPT_PIN_ROOT, OPT_USER,
 	OPT_MAX_PORT_SERIES, OPT_WATCH_PORTS, OPT_RELOAD_INTERVAL, OPT_DETACH_ON_EXIT,
-	OPT_NO_DISTINCT, OPT_DISTINCT_INTERVAL, OPT_MAX_ASN_SERIES, OPT_WATCH_ASNS,
-	OPT_GEO_COUNTRY, OPT_GEO_ASN,
+	OPT_NO_DISTINCT, OPT_DISTINCT_INTERVAL, OPT_GEO_COUNTRY, OPT_GEO_ASN,
+	OPT_MAX_ASN_SERIES, OPT_WATCH_ASNS,
 	OPT_VERSION,
 };
 
@@ -57,6 +57,11 @@ static const struct option_doc options[] = {
 	{ { "watch-ports", required_argument, NULL, OPT_WATCH_PORTS }, "LIST",
 	  "ports that always get their own series (default: the IoT and top darknet "
 	  "ports, " DN_DEFAULT_WATCH_PORTS "); \"none\" for none" },
+	{ { "geo-country", required_argument, NULL, OPT_GEO_COUNTRY }, "FILE[,FILE]",
+	  "source country database: range CSV 'first,last,CC' or .mmdb, IPv4 and IPv6 "
+	  "files (repeatable)" },
+	{ { "geo-asn", required_argument, NULL, OPT_GEO_ASN }, "FILE[,FILE]",
+	  "origin AS database: range CSV 'first,last,ASN,org' or .mmdb (repeatable)" },
 	{ { "max-asn-series", required_argument, NULL, OPT_MAX_ASN_SERIES }, "N",
 	  "origin ASes promoted to a series of their own per interface, the rest in "
 	  "asn=\"other\"; never demoted (default 100)" },
