@@ -4,6 +4,7 @@
 #include "lookup.bpf.h"
 #include "classify.bpf.h"
 #include "count.bpf.h"
+#include "geo.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -22,7 +23,7 @@ int darknet_counter(struct xdp_md *ctx)
 		.end = (void *)(long)ctx->data_end,
 	};
 	struct pkt p = { .len = c.end - c.pos };
-	__u32 reason, cls, prefix, org = 0;
+	__u32 reason, cls, prefix, org = 0, src;
 
 	/* 1. parse Ethernet, VLANs, IPv4/IPv6 */
 	reason = parse_l3(&c, &p);
@@ -36,8 +37,9 @@ int darknet_counter(struct xdp_md *ctx)
 		return pass(reason, p.len);
 	/* 3. classify the source */
 	cls = classify(&p, &org);
-	/* 4. count */
-	count_packet(&p, prefix, cls, org);
+	/* 4. count, then the source's country and AS (nothing with geo off) */
+	src = count_packet(&p, prefix, cls, org);
+	geo_packet(&p, cls, src);
 	/* 5. verdict */
 	return dn_action;
 }

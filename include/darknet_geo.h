@@ -1,6 +1,6 @@
 /* darknet_geo.h: source country and origin AS tables and counters, shared by the XDP program and user space. */
-#ifndef DN_GEO_H
-#define DN_GEO_H
+#ifndef DARKNET_GEO_H
+#define DARKNET_GEO_H
 
 /* Fixed-width types and #defines only: every struct is a map key or value.
  * The design, the memory at full database size and the series rules are in
@@ -124,4 +124,4 @@ _Static_assert(DN_GEO_COUNTRY_CPU_KEYS * 16 % 64 == 0 && DN_GEO_ASN_CPU_KEYS * 1
 	       "CPU blocks are whole cache lines");
 #endif
 
-#endif /* DN_GEO_H */
+#endif /* DARKNET_GEO_H */

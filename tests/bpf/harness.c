@@ -22,6 +22,11 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 
 void dp_open(struct dp *d, uint32_t action)
 {
+	dp_open_geo(d, action, 0);
+}
+
+void dp_open_geo(struct dp *d, uint32_t action, uint32_t geo)
+{
 	int err;
 
 	libbpf_set_print(quiet);
@@ -29,6 +34,7 @@ void dp_open(struct dp *d, uint32_t action)
 	d->skel = darknet_counter_bpf__open();
 	cr_assert_not_null(d->skel, "open skeleton: %s", strerror(errno));
 	d->skel->rodata->dn_action = action;
+	d->skel->rodata->dn_geo_enabled = geo;
 	cr_assert_eq(maps_size_for_cpus(d->skel, 0), 0, "size the port tables");
 	err = darknet_counter_bpf__load(d->skel);
 	cr_assert_eq(err, 0, "load skeleton (verifier): %s", strerror(-err));

@@ -19,6 +19,8 @@ struct dp {
 /* Load a fresh skeleton whose counted darknet packets get verdict action.
  * Lists start empty. Criterion-asserts on failure. */
 void dp_open(struct dp *d, uint32_t action);
+/* The same with dn_geo_enabled = geo (DN_GEO_ON_* bits). */
+void dp_open_geo(struct dp *d, uint32_t action, uint32_t geo);
 void dp_close(struct dp *d);
 
 /* NULL-terminated "CIDR" (darknets) or "CIDR ORG" (scanners) lines. Return

@@ -8,6 +8,7 @@
 #include <linux/if_link.h>
 #include <linux/bpf.h>
 #include "config.h"
+#include "geo_series.h"
 #include "distinct_window.h"
 #include "pathname.h"
 #include "array_size.h"
@@ -17,6 +18,7 @@ enum {
 	OPT_LISTEN, OPT_PATH, OPT_WEB_CONFIG, OPT_NETNS, OPT_PIN_ROOT, OPT_USER,
 	OPT_MAX_PORT_SERIES, OPT_WATCH_PORTS, OPT_RELOAD_INTERVAL, OPT_DETACH_ON_EXIT,
 	OPT_NO_DISTINCT, OPT_DISTINCT_INTERVAL, OPT_GEO_COUNTRY, OPT_GEO_ASN,
+	OPT_MAX_ASN_SERIES, OPT_WATCH_ASNS,
 	OPT_VERSION,
 };
 
@@ -60,6 +62,11 @@ static const struct option_doc options[] = {
 	  "files (repeatable)" },
 	{ { "geo-asn", required_argument, NULL, OPT_GEO_ASN }, "FILE[,FILE]",
 	  "origin AS database: range CSV 'first,last,ASN,org' or .mmdb (repeatable)" },
+	{ { "max-asn-series", required_argument, NULL, OPT_MAX_ASN_SERIES }, "N",
+	  "origin ASes promoted to a series of their own per interface, the rest in "
+	  "asn=\"other\"; never demoted (default 100)" },
+	{ { "watch-asns", required_argument, NULL, OPT_WATCH_ASNS }, "LIST",
+	  "AS numbers that always get their own series, e.g. 13335,15169 (default none)" },
 	{ { "reload-interval", required_argument, NULL, OPT_RELOAD_INTERVAL }, "SEC",
 	  "check list files for changes every SEC seconds, 0 = only on SIGHUP (default 30)" },
 	{ { "no-distinct", no_argument, NULL, OPT_NO_DISTINCT }, NULL,
@@ -222,6 +229,9 @@ static int parse_one(struct dn_config *cfg, int c, const char *arg)
 	case OPT_MAX_PORT_SERIES:
 		return parse_uint("max-port-series", arg, DN_NR_PORTS, &cfg->max_port_series);
 	case OPT_WATCH_PORTS: cfg->watch_ports = arg; return 0;
+	case OPT_MAX_ASN_SERIES:
+		return parse_uint("max-asn-series", arg, DN_GEO_ASN_SLOTS - 1, &cfg->max_asn_series);
+	case OPT_WATCH_ASNS: cfg->watch_asns = arg; return 0;
 	case OPT_RELOAD_INTERVAL:
 		return parse_uint("reload-interval", arg, 86400, &cfg->reload_interval);
 	case OPT_DETACH_ON_EXIT: cfg->detach_on_exit = true; return 0;
@@ -286,6 +296,8 @@ int config_parse(struct dn_config *cfg, int argc, char **argv)
 		.pin_root = DN_DEFAULT_PIN_ROOT,
 		.max_port_series = DN_DEFAULT_MAX_PORT_SERIES,
 		.watch_ports = DN_DEFAULT_WATCH_PORTS,
+		.max_asn_series = GEO_SERIES_DEFAULT_MAX,
+		.watch_asns = "none",
 		.reload_interval = 30,
 		.distinct_interval = 60,
 	};

@@ -43,6 +43,8 @@ struct dn_config {
 	const char *user;                    /* drop to this user after setup */
 	unsigned int max_port_series;
 	const char *watch_ports;
+	unsigned int max_asn_series;         /* --max-asn-series, per interface */
+	const char *watch_asns;              /* --watch-asns LIST or "none" */
 	unsigned int reload_interval;        /* seconds between list mtime checks */
 	bool detach_on_exit;
 	bool no_distinct;                    /* --no-distinct: no sketches in the datapath */

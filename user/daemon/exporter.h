@@ -7,6 +7,7 @@
 #include "config.h"
 #include "distinct.h"
 #include "geo_state.h"
+#include "geo_export.h"
 #include "counters.h"
 #include "loader.h"
 #include "port_series.h"
@@ -27,7 +28,8 @@ struct exporter {
 	double last_scrape_seconds;
 	struct selfmon_info self;    /* reload state is written by the main loop */
 	struct distinct distinct;    /* rotated by the main loop */
-	struct geo_state *geo;       /* swapped by the main loop, NULL in tests */
+	struct geo_export geo;       /* country and AS series */
+	struct geo_state *geo_state; /* databases in force, swapped by the main loop; NULL: none */
 };
 
 /* 0 or -errno with a reason in err (e.g. --watch-ports does not fit). */

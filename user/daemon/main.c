@@ -333,7 +333,7 @@ static int setup_exporter(struct daemon *d)
 	d->ex.self.darknet_entries = d->lists.darknets.len;
 	d->ex.self.scanner_entries = d->lists.scanners.len;
 	d->ex.self.last_reload_success = exporter_now();
-	d->ex.geo = &d->geo;
+	d->ex.geo_state = &d->geo;
 	landing_set_telemetry_path(d->cfg.telemetry_path);
 	return 0;
 }
