@@ -200,7 +200,7 @@ $(TRAFGEN): $(call objs,trafgen) $(LIBPKTGEN) $(LIBDARKNET)
 	$(call link,$^ $(LIBBPF_LIBS))
 
 $(BENCH): $(call objs,bench) $(LIBPKTGEN) $(LIBDARKNET)
-	$(call link,$^ $(LIBXDP_LIBS) $(LIBBPF_LIBS) $(PCAP_LIBS) -lm -lpthread)
+	$(call link,$^ $(LIBXDP_LIBS) $(LIBBPF_LIBS) $(GEO_LIBS) $(PCAP_LIBS) -lm -lpthread)
 
 $(PCAP_COUNTER): $(call objs,pcap-counter)
 	$(call link,$^ $(PCAP_LIBS))

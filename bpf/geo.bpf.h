@@ -87,8 +87,8 @@ static __always_inline void geo_asn_total(__u32 cpu, __u32 asn)
 
 /* Everything geo does for one darknet packet, as a global function
  * verified once with scalar arguments (like sketch_update()): look the
- * source up, count (country, class) and (AS series, class), the AS's
- * total, and the source into its country's and AS series' sketches.
+ * source up, count (country, class) and (AS series, class), the total
+ * of an AS without a series, and the source into its country's and AS series' sketches.
  * addr: IPv4 source in host order, or the first 64 bits of an IPv6 one;
  * fam_cls: family << 8 | class; src: the source's sketch register << 8 |
  * rank, 0 = no sketches. A source in no range, or any source while no
@@ -129,7 +129,9 @@ __noinline int geo_update(__u64 addr, __u32 fam_cls, __u32 bytes, __u32 src)
 			s = bpf_map_lookup_elem(&geo_asn_slot, &asn);
 			if (s && *s < DN_GEO_ASN_SLOTS)
 				slot = *s;
-			geo_asn_total(cpu, asn);
+			/* only promotion reads totals: an AS with a series needs none */
+			if (slot == DN_GEO_ASN_OTHER)
+				geo_asn_total(cpu, asn);
 		}
 		count(&geo_asn_counts, cpu, DN_GEO_ASN_CPU_KEYS, dn_geo_key(slot, cls), bytes);
 		if (src)

@@ -103,7 +103,8 @@ static inline __u32 dn_geo_key(__u32 index, __u32 cls)
 	return index * DN_CLASS_MAX + cls;
 }
 
-/* Per-AS packet totals, for promotion, split like the port counters:
+/* Per-AS packet totals of the ASes without a series (slot 0), for
+ * promotion, split like the port counters:
  * geo_asn_low holds one byte per AS per CPU (eight ASes a u64 value, key
  * cpu * DN_GEO_ASN_LOW_CPU_KEYS + index / 8, byte index % 8 from the least
  * significant), 128 KiB per CPU; at DN_GEO_ASN_CARRY the packet adds that

@@ -138,6 +138,10 @@ static int load_counter(struct bench *b)
 	return bench_install_scanners(b, &b->scanners);
 }
 
+static int load_counter_opts(struct bench *b, const struct dn_prefix_list *scanners, int cpus,
+			     bool distinct, unsigned int geo, struct darknet_counter_bpf **out,
+			     double *install_s);
+
 int bench_load_counter_copy(struct bench *b, const struct dn_prefix_list *scanners,
 			    struct darknet_counter_bpf **out, double *install_s)
 {
@@ -146,6 +150,19 @@ int bench_load_counter_copy(struct bench *b, const struct dn_prefix_list *scanne
 
 int bench_load_counter_for(struct bench *b, const struct dn_prefix_list *scanners, int cpus,
 			   bool distinct, struct darknet_counter_bpf **out, double *install_s)
+{
+	return load_counter_opts(b, scanners, cpus, distinct, 0, out, install_s);
+}
+
+int bench_load_counter_geo(struct bench *b, unsigned int geo, struct darknet_counter_bpf **out,
+			   double *install_s)
+{
+	return load_counter_opts(b, &b->scanners, 0, true, geo, out, install_s);
+}
+
+static int load_counter_opts(struct bench *b, const struct dn_prefix_list *scanners, int cpus,
+			     bool distinct, unsigned int geo, struct darknet_counter_bpf **out,
+			     double *install_s)
 {
 	struct darknet_counter_bpf *c = darknet_counter_bpf__open();
 	struct dn_maps m;
@@ -156,6 +173,7 @@ int bench_load_counter_for(struct bench *b, const struct dn_prefix_list *scanner
 	if (!c)
 		return -errno;
 	c->rodata->dn_distinct = distinct;
+	c->rodata->dn_geo_enabled = geo;
 	ret = maps_size_for_cpus(c, cpus);
 	ret = ret ?: darknet_counter_bpf__load(c);
 	if (!ret) {

@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include "config.h"
 #include "distinct.h"
-#include "geo_state.h"
 #include "geo_export.h"
+#include "geo_state.h"
 #include "counters.h"
 #include "loader.h"
 #include "port_series.h"
@@ -28,8 +28,8 @@ struct exporter {
 	double last_scrape_seconds;
 	struct selfmon_info self;    /* reload state is written by the main loop */
 	struct distinct distinct;    /* rotated by the main loop */
-	struct geo_export geo;       /* country and AS series */
-	struct geo_state *geo_state; /* databases in force, swapped by the main loop; NULL: none */
+	struct geo_export geo_metrics; /* country and AS series */
+	struct geo_state *geo;       /* swapped by the main loop, NULL in tests */
 };
 
 /* 0 or -errno with a reason in err (e.g. --watch-ports does not fit). */
