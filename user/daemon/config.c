@@ -91,7 +91,9 @@ static void usage(FILE *out)
 		"       darknet-counter report --prometheus URL --output FILE.html PERIOD [OPTIONS]\n"
 		"                            (see darknet-counter report --help)\n"
 		"       darknet-counter union [--json] [--username USER --password-file FILE] "
-		"URL...\n\n"
+		"URL...\n"
+		"       darknet-counter geo-check [--geo-country FILE] [--geo-asn FILE] "
+		"[--install]\n\n"
 		"Counts darknet packets per port, protocol and source class in XDP\n"
 		"and serves them as Prometheus metrics.\n\nOptions:\n");
 	for (size_t i = 0; i < NR_OPTIONS; i++) {

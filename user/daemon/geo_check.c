@@ -28,14 +28,19 @@ static void usage(FILE *out)
 		"makes the kernel maps, in throwaway slots (root), and prints their memory.\n");
 }
 
-static int add_files(struct geo_db *db, char *arg, char *err, size_t errlen)
+#define MAX_FILES 16
+
+/* Cut a comma list in place into paths[]; 0 or -E2BIG. */
+static int add_files(const char **paths, int *n, char *arg)
 {
 	char *save = NULL;
-	int ret = 0;
 
-	for (char *p = strtok_r(arg, ",", &save); p && !ret; p = strtok_r(NULL, ",", &save))
-		ret = geo_db_load_file(db, p, err, errlen);
-	return ret;
+	for (char *p = strtok_r(arg, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		if (*n == MAX_FILES)
+			return -E2BIG;
+		paths[(*n)++] = p;
+	}
+	return 0;
 }
 
 /* Outer maps like the program's geo_v4 / geo_v6, to swap the tables into
@@ -89,10 +94,11 @@ int geo_check_main(int argc, char **argv)
 		{ 0 },
 	};
 	struct geo_db country, asn;
-	struct geo_asn_ids ids;
+	struct geo_asn_ids ids = {0};
 	struct geo_image img;
-	int c, ret = 0, install = 0, have_c = 0, have_a = 0;
-	double t0 = mono(), t1, t2, t3;
+	int c, ret = 0, install = 0, nc = 0, na = 0, which;
+	const char *cf[MAX_FILES], *af[MAX_FILES];
+	double t0, t2, t3;
 	char err[512] = "";
 
 	geo_db_init(&country, GEO_COUNTRY);
@@ -109,20 +115,19 @@ int geo_check_main(int argc, char **argv)
 		if (c == 'i')
 			install = 1;
 		if (c == 'c')
-			have_c = 1, ret = add_files(&country, optarg, err, sizeof(err));
+			ret = add_files(cf, &nc, optarg);
 		if (c == 'a')
-			have_a = 1, ret = add_files(&asn, optarg, err, sizeof(err));
+			ret = add_files(af, &na, optarg);
 	}
-	if (!ret && ((!have_c && !have_a) || optind < argc)) {
+	if (ret || (!nc && !na) || optind < argc) {
 		usage(stderr);
 		return 2;
 	}
-	ret = ret ?: geo_db_finish(&country, err, sizeof(err));
-	t1 = mono();
-	ret = ret ?: geo_db_finish(&asn, err, sizeof(err));
+	t0 = mono();
+	ret = geo_db_load_both(&country, cf, nc, &asn, af, na, &which, err, sizeof(err));
 	t2 = mono();
 	ret = ret ?: geo_asn_ids_init(&ids);
-	ret = ret ?: geo_image_build(&img, have_c ? &country : NULL, have_a ? &asn : NULL, &ids,
+	ret = ret ?: geo_image_build(&img, nc ? &country : NULL, na ? &asn : NULL, &ids,
 				     err, sizeof(err));
 	t3 = mono();
 	if (!ret) {
@@ -134,7 +139,8 @@ int geo_check_main(int argc, char **argv)
 			printf("asn %s (%s): %zu ranges, %zu overlapping resolved\n",
 			       asn.files[i].path, asn.files[i].type, asn.files[i].ranges,
 			       asn.files[i].overlapping);
-		printf("read and checked: %.2f s (ASes: %zu); tables built: %.2f s; total %.2f s\n",
+		printf("read and checked: %.2f s (ASes: %zu); tables built: %.2f s; total %.2f s "
+		       "before the kernel maps\n",
 		       t2 - t0, asn.nr_names, t3 - t2, t3 - t0);
 		printf("IPv4: %zu segments, %u split /24s, table %zu bytes; IPv6: %zu segments, "
 		       "%zu prefixes\n", img.segments[0], img.nr_blocks, geo_image_v4_bytes(&img),
@@ -143,9 +149,9 @@ int geo_check_main(int argc, char **argv)
 			ret = try_install(&img, err, sizeof(err));
 		geo_image_free(&img);
 	}
-	(void)t1;
 	if (ret)
 		fprintf(stderr, "darknet-counter geo-check: %s\n", err[0] ? err : strerror(-ret));
+	(void)which;
 	if (ids.asn_of)
 		geo_asn_ids_free(&ids);
 	geo_db_free(&country);

@@ -40,20 +40,6 @@ static double mono(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int read_files(struct geo_db *db, const char *opt, const char *const *files, int nr,
-		      char *err, size_t errlen)
-{
-	char why[512];
-	int ret = 0;
-
-	for (int i = 0; i < nr && !ret; i++)
-		ret = geo_db_load_file(db, files[i], why, sizeof(why));
-	ret = ret ?: geo_db_finish(db, why, sizeof(why));
-	if (ret)
-		snprintf(err, errlen, "--%s %s", opt, why);
-	return ret;
-}
-
 /* The indices a restart finds in the pins are kept: the first interface
  * whose geo_asn_ids holds any is the reference (all get the same writes). */
 static int take_ids(struct geo_state *g, struct dn_iface *ifaces, int nr, char *err,
@@ -96,15 +82,16 @@ int geo_state_load(struct geo_state *g, const struct dn_config *cfg, struct dn_i
 	struct geo_db country, asn, old;
 	struct geo_image img = {0};
 	double start = mono();
+	char why[512];
 	bool locked;
-	int ret;
+	int ret, which;
 
 	geo_db_init(&country, GEO_COUNTRY);
 	geo_db_init(&asn, GEO_ASN);
-	ret = read_files(&country, "geo-country", cfg->geo_country_files,
-			 cfg->nr_geo_country_files, err, errlen);
-	ret = ret ?: read_files(&asn, "geo-asn", cfg->geo_asn_files, cfg->nr_geo_asn_files, err,
-				errlen);
+	ret = geo_db_load_both(&country, cfg->geo_country_files, cfg->nr_geo_country_files, &asn,
+			       cfg->geo_asn_files, cfg->nr_geo_asn_files, &which, why, sizeof(why));
+	if (ret)
+		snprintf(err, errlen, "--%s %s", which == GEO_ASN ? "geo-asn" : "geo-country", why);
 	if (!ret && !g->ids_read)
 		ret = take_ids(g, ifaces, nr, err, errlen);
 	ret = ret ?: geo_image_build(&img, cfg->nr_geo_country_files ? &country : NULL,

@@ -65,6 +65,11 @@ int geo_db_load_file(struct geo_db *db, const char *path, char *err, size_t errl
 /* Sort the ranges and refuse overlapping ones ("file:line: range overlaps
  * file:line"). Call once, after the last file. */
 int geo_db_finish(struct geo_db *db, char *err, size_t errlen);
+/* geo_db_load_file for every file, then geo_db_finish, for both kinds at
+ * once (the ASN files in a second thread). *which: the kind that failed
+ * (the country's error is the one reported when both fail). */
+int geo_db_load_both(struct geo_db *country, const char *const *cf, int nc, struct geo_db *asn,
+		     const char *const *af, int na, int *which, char *err, size_t errlen);
 /* The organisation of asn, or NULL. After geo_db_finish. */
 const char *geo_db_asn_name(const struct geo_db *db, __u32 asn);
 

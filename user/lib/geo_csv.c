@@ -39,6 +39,8 @@ static char *field(char **p, int last)
 	if (*s != '"') {
 		char *comma = last ? NULL : strchr(s, ',');
 
+		if (!last && !comma)
+			return NULL;   /* a field is missing */
 		*p = comma ? comma + 1 : s + strlen(s);
 		if (comma)
 			*comma = '\0';
@@ -53,7 +55,7 @@ static char *field(char **p, int last)
 		in += *in == '"';
 	}
 	in++;
-	if (*in && *in != ',')
+	if ((*in && *in != ',') || (!last && !*in))
 		return NULL;
 	*out = '\0';
 	*p = *in ? in + 1 : in;
@@ -92,7 +94,7 @@ static int parse_line(struct csv_file *c, char *s)
 
 	if (value && asn)
 		org = field(&s, 1);
-	if (!value || (asn && !org) || (!asn && *s))
+	if (!value || (asn && !org) || (!asn && strchr(value, ',')))
 		return refuse(c, "malformed line: expected %s", asn ? "first,last,ASN,org"
 								    : "first,last,CC");
 	if (parse_addr(first, &r.family, &r.first))

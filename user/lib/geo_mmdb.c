@@ -22,6 +22,7 @@ struct walk {
 	const char *path;
 	__u16 file;
 	__u32 v4_start;       /* the IPv4 subtree of an IPv6 tree (::/96), or node_count */
+	size_t from;          /* this file's first range in db */
 	char *err;
 	size_t errlen;
 };
@@ -43,6 +44,19 @@ static int country_of(MMDB_entry_s *e, __u32 *idx, char *cc)
 		return 1;
 	}
 	return 0;
+}
+
+/* A tree holds prefixes: neighbours with the same value are one range. */
+static int add_range(struct walk *w, const struct geo_range *r)
+{
+	struct geo_range *prev = w->db->len > w->from ? &w->db->ranges[w->db->len - 1] : NULL;
+
+	if (prev && prev->family == r->family && prev->value == r->value &&
+	    prev->last + 1 == r->first) {
+		prev->last = r->last;
+		return 0;
+	}
+	return geo_db_add(w->db, r);
 }
 
 static int add_record(struct walk *w, MMDB_entry_s *e, unsigned __int128 prefix, int depth)
@@ -69,7 +83,7 @@ static int add_record(struct walk *w, MMDB_entry_s *e, unsigned __int128 prefix,
 				 w->path, cc, first);
 			return -EINVAL;
 		}
-		return geo_db_add(w->db, &r);
+		return add_range(w, &r);
 	}
 	if (MMDB_get_value(e, &num, "autonomous_system_number", NULL) != MMDB_SUCCESS ||
 	    !num.has_data || num.type != MMDB_DATA_TYPE_UINT32 || !num.uint32)
@@ -78,59 +92,66 @@ static int add_record(struct walk *w, MMDB_entry_s *e, unsigned __int128 prefix,
 	if (MMDB_get_value(e, &org, "autonomous_system_organization", NULL) != MMDB_SUCCESS ||
 	    !org.has_data || org.type != MMDB_DATA_TYPE_UTF8_STRING)
 		org.data_size = 0;
-	return geo_db_add(w->db, &r) ?:
+	return add_range(w, &r) ?:
 	       geo_db_add_name(w->db, r.value, org.data_size ? org.utf8_string : "", org.data_size);
 }
 
-/* Depth first, left (0) before right: the ranges come out in address order. */
+/* Depth first, left (0) before right: the ranges come out in address
+ * order. A stack item is a record still to visit: a node or data. */
+struct item {
+	__u64 rec;
+	MMDB_entry_s entry;
+	unsigned __int128 prefix;
+	__u8 type;
+	__u8 depth;
+};
+
 static int walk_tree(struct walk *w)
 {
-	struct { __u32 node; int depth; unsigned __int128 prefix; } stack[130];
 	int bits = w->mmdb.metadata.ip_version == 6 ? 128 : 32, top = 0, ret = 0;
 	__u32 nodes = w->mmdb.metadata.node_count;
+	struct item stack[2 * 129 + 2];
 
-	stack[top++].node = 0;
-	stack[0].depth = 0;
-	stack[0].prefix = 0;
+	stack[top++] = (struct item){ .rec = 0, .type = MMDB_RECORD_TYPE_SEARCH_NODE };
 	while (top && !ret) {
-		__typeof__(stack[0]) s = stack[--top];
+		struct item it = stack[--top];
 		MMDB_search_node_s n;
 
-		if (MMDB_read_node(&w->mmdb, s.node, &n) != MMDB_SUCCESS) {
-			snprintf(w->err, w->errlen, "%s: broken search tree at node %u", w->path, s.node);
+		if (it.type == MMDB_RECORD_TYPE_DATA) {
+			ret = add_record(w, &it.entry, it.prefix, it.depth);
+			continue;
+		}
+		if (it.type != MMDB_RECORD_TYPE_SEARCH_NODE)
+			continue;   /* empty */
+		if (it.rec >= nodes || it.depth >= bits ||
+		    MMDB_read_node(&w->mmdb, it.rec, &n) != MMDB_SUCCESS) {
+			snprintf(w->err, w->errlen, "%s: broken search tree at node %llu", w->path,
+				 (unsigned long long)it.rec);
 			return -EINVAL;
 		}
 		/* Right first on the stack, so that left comes out first. */
-		for (int side = 1; side >= 0 && !ret; side--) {
-			__u64 rec = side ? n.right_record : n.left_record;
-			__u8 type = side ? n.right_record_type : n.left_record_type;
-			unsigned __int128 p = s.prefix;
-			int d = s.depth + 1;
+		for (int side = 1; side >= 0; side--) {
+			struct item c = {
+				.rec = side ? n.right_record : n.left_record,
+				.type = side ? n.right_record_type : n.left_record_type,
+				.entry = side ? n.right_record_entry : n.left_record_entry,
+				.prefix = it.prefix,
+				.depth = it.depth + 1,
+			};
 
 			if (side)
-				p |= (unsigned __int128)1 << (bits - d);
-			if (type == MMDB_RECORD_TYPE_SEARCH_NODE) {
-				/* ::ffff:0:0/96 and 2002::/16 lead to the IPv4
-				 * subtree again: read it once, at ::/96. */
-				if (rec == w->v4_start && (d != 96 || p))
-					continue;
-				if (d >= bits || rec >= nodes) {
-					snprintf(w->err, w->errlen, "%s: broken search tree at node %u",
-						 w->path, s.node);
-					return -EINVAL;
-				}
-				stack[top].node = rec;
-				stack[top].depth = d;
-				stack[top++].prefix = p;
-			} else if (type == MMDB_RECORD_TYPE_DATA) {
-				MMDB_entry_s *e = side ? &n.right_record_entry : &n.left_record_entry;
-
-				ret = add_record(w, e, p, d);
-			} else if (type == MMDB_RECORD_TYPE_INVALID) {
-				snprintf(w->err, w->errlen, "%s: invalid record at node %u", w->path,
-					 s.node);
+				c.prefix |= (unsigned __int128)1 << (bits - c.depth);
+			if (c.type == MMDB_RECORD_TYPE_INVALID) {
+				snprintf(w->err, w->errlen, "%s: invalid record at node %llu",
+					 w->path, (unsigned long long)it.rec);
 				return -EINVAL;
 			}
+			/* ::ffff:0:0/96 and 2002::/16 lead to the IPv4 subtree
+			 * again: it is read once, at ::/96. */
+			if (c.type == MMDB_RECORD_TYPE_SEARCH_NODE && c.rec == w->v4_start &&
+			    (c.depth != 96 || c.prefix))
+				continue;
+			stack[top++] = c;
 		}
 	}
 	return ret;
@@ -154,7 +175,8 @@ static __u32 ipv4_start(MMDB_s *m)
 
 int geo_mmdb_load(struct geo_db *db, const char *path, __u16 file, char *err, size_t errlen)
 {
-	struct walk w = { .db = db, .path = path, .file = file, .err = err, .errlen = errlen };
+	struct walk w = { .db = db, .path = path, .file = file, .from = db->len, .err = err,
+			  .errlen = errlen };
 	const char *type;
 	int ret, status = MMDB_open(path, MMDB_MODE_MMAP, &w.mmdb);
 
