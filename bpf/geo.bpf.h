@@ -12,9 +12,10 @@
  * so geo off costs nothing on the packet path. */
 const volatile __u32 dn_geo_enabled = 0;
 
-/* The entry of an IPv4 source (host order): its /16's row, the /24's word;
- * a split /24 one row more (include/darknet_geo.h). 0 when no table is
- * installed or the address is in no range. */
+/* The entry of an IPv4 source (host order): its /16's directory word;
+ * for a mixed /16 its row, and for a split /24 its block as well
+ * (include/darknet_geo.h). 0 when no table is installed or the address is
+ * in no range. */
 static __always_inline __u32 geo_entry_v4(__u32 addr)
 {
 	struct dn_geo_v4_row *row;
@@ -24,14 +25,21 @@ static __always_inline __u32 geo_entry_v4(__u32 addr)
 	table = bpf_map_lookup_elem(&geo_v4, &zero);
 	if (!table)
 		return 0;
-	key = addr >> 16;
+	key = addr >> 24;
+	row = bpf_map_lookup_elem(table, &key);
+	if (!row)
+		return 0;
+	e = row->e[(addr >> 16) & 0xff];
+	if (!(e & DN_GEO_SPLIT))
+		return e;
+	key = e & ~DN_GEO_SPLIT;
 	row = bpf_map_lookup_elem(table, &key);
 	if (!row)
 		return 0;
 	e = row->e[(addr >> 8) & 0xff];
 	if (!(e & DN_GEO_SPLIT))
 		return e;
-	key = DN_GEO_V4_DIRECT_ROWS + (e & ~DN_GEO_SPLIT);
+	key = DN_GEO_V4_DIR_ROWS + (e & ~DN_GEO_SPLIT);
 	row = bpf_map_lookup_elem(table, &key);
 	if (!row)
 		return 0;

@@ -43,23 +43,35 @@ static inline __u32 dn_geo_asn(__u32 entry)
 	return (entry >> DN_GEO_ASN_SHIFT) & DN_GEO_ASN_MASK;
 }
 
-/* IPv4 table (inner map of geo_v4), logically an array of u32 entries:
- * entries [0, DN_GEO_V4_DIRECT) are the source's /24 (host-order address
- * >> 8); a split /24's entry is DN_GEO_SPLIT | b, and its 256 addresses
- * are entries DN_GEO_V4_DIRECT + b * 256 + last octet. Stored in rows of
- * DN_GEO_V4_ROW entries (entry i is word i % 256 of key i / 256), because
- * an array map keeps each value in 8 bytes at least: u32 values one per
- * key would take 128 MiB for the direct part, rows take 64 MiB. Row r <
- * DN_GEO_V4_DIRECT_ROWS is the /16 r by third octet; row
- * DN_GEO_V4_DIRECT_ROWS + b is split block b by last octet. The inner
+/* IPv4 table, logically an array of u32 entries (what user space builds,
+ * user/lib/geo_image.h): entries [0, DN_GEO_V4_DIRECT) are the source's /24
+ * (host-order address >> 8); a split /24's entry is DN_GEO_SPLIT | b, and
+ * its 256 addresses are entries DN_GEO_V4_DIRECT + b * 256 + last octet.
+ * Entry i is word i % 256 of logical row i / 256: row r <
+ * DN_GEO_V4_DIRECT_ROWS is the /16 r by third octet, row
+ * DN_GEO_V4_DIRECT_ROWS + b is split block b by last octet.
+ *
+ * The inner map of geo_v4 holds those rows compacted, rows of 1 KiB
+ * because an array map keeps each value in 8 bytes at least:
+ * - rows [0, DN_GEO_V4_DIR_ROWS): the directory, one word per /16 (word
+ *   r % 256 of row r / 256, i.e. row = first octet, word = second): the
+ *   /16's entry when all its 65,536 addresses have that one entry (about
+ *   71 % of /16s with the full databases), else DN_GEO_SPLIT | the map row
+ *   holding its logical row;
+ * - rows [DN_GEO_V4_DIR_ROWS, + blocks): split block b at
+ *   DN_GEO_V4_DIR_ROWS + b (so a /16 row's split entries need no rewrite);
+ * - then the /16 rows that are not uniform, in any order.
+ * A lookup reads the 256 KiB directory (cache-resident), and only for a
+ * source in a mixed /16 its row, and for a split /24 its block. The
  * template carries BPF_F_INNER_MAP so that each table is made with
- * max_entries = DN_GEO_V4_DIRECT_ROWS + blocks (blocks <=
+ * max_entries = DN_GEO_V4_DIR_ROWS + blocks + mixed /16s (blocks <=
  * DN_GEO_V4_MAX_BLOCKS). */
 #define DN_GEO_V4_DIRECT (1u << 24)
 #define DN_GEO_V4_ROW 256
 #define DN_GEO_V4_DIRECT_ROWS (DN_GEO_V4_DIRECT / DN_GEO_V4_ROW)
 #define DN_GEO_V4_MAX_BLOCKS (1u << 16)
-#define DN_GEO_V4_MAX_ROWS (DN_GEO_V4_DIRECT_ROWS + DN_GEO_V4_MAX_BLOCKS)
+#define DN_GEO_V4_DIR_ROWS (DN_GEO_V4_DIRECT_ROWS / DN_GEO_V4_ROW)
+#define DN_GEO_V4_MAX_ROWS (DN_GEO_V4_DIR_ROWS + DN_GEO_V4_MAX_BLOCKS + DN_GEO_V4_DIRECT_ROWS)
 
 struct dn_geo_v4_row {
 	__u32 e[DN_GEO_V4_ROW];

@@ -43,40 +43,89 @@ static void swap_in(int outer, int inner)
 	close(inner);
 }
 
+/* The /16 rows the ranges touch, and the split blocks, built from the
+ * logical layout; then laid out as the map holds them: directory, blocks,
+ * mixed /16 rows. */
+#define TEST_MAX_ROWS 64
+
+struct test_rows {
+	uint32_t r16[TEST_MAX_ROWS];            /* which /16 */
+	struct dn_geo_v4_row row[TEST_MAX_ROWS];
+	size_t n;
+	struct dn_geo_v4_row block[TEST_MAX_BLOCKS];
+	uint32_t nr_blocks;
+};
+
+static struct dn_geo_v4_row *row16(struct test_rows *t, uint32_t r16)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->r16[i] == r16)
+			return &t->row[i];
+	cr_assert_lt(t->n, TEST_MAX_ROWS, "test table: too many /16s");
+	t->r16[t->n] = r16;
+	memset(&t->row[t->n], 0, sizeof(t->row[0]));
+	return &t->row[t->n++];
+}
+
+static int uniform(const struct dn_geo_v4_row *r)
+{
+	for (int i = 0; i < DN_GEO_V4_ROW; i++)
+		if (r->e[i] != r->e[0] || (r->e[i] & DN_GEO_SPLIT))
+			return 0;
+	return 1;
+}
+
 void geo_test_install_v4(int outer, const struct geo_test_range *r, size_t n, size_t *splits)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_INNER_MAP);
-	struct dn_geo_v4_row row, block;
-	uint32_t blocks = 0, e, last24 = UINT32_MAX;
+	struct test_rows *t = calloc(1, sizeof(*t));
+	struct dn_geo_v4_row dir;
+	uint32_t e, last24 = UINT32_MAX, mixed = 0, key;
 	int fd;
 
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "geo_v4_test", 4, sizeof(row),
-			    DN_GEO_V4_DIRECT_ROWS + TEST_MAX_BLOCKS, &o);
-	cr_assert_geq(fd, 0, "geo_v4 table: %s", strerror(errno));
+	cr_assert_not_null(t);
 	for (size_t i = 0; i < n; i++) {
 		for (uint64_t s24 = r[i].first >> 8; s24 <= r[i].last >> 8; s24++) {
-			uint32_t a0 = (uint32_t)s24 << 8;
-			int uniform = 1;
+			uint32_t a0 = (uint32_t)s24 << 8, *b;
+			int same = 1;
 
 			if (s24 == last24)
 				continue;   /* done for the range before */
 			last24 = s24;
+			cr_assert_lt(t->nr_blocks, TEST_MAX_BLOCKS, "test table: too many splits");
+			b = t->block[t->nr_blocks].e;
 			e = geo_test_expect_v4(r, n, a0);
 			for (uint32_t o8 = 0; o8 < 256; o8++) {
-				block.e[o8] = geo_test_expect_v4(r, n, a0 | o8);
-				uniform &= block.e[o8] == e;
+				b[o8] = geo_test_expect_v4(r, n, a0 | o8);
+				same &= b[o8] == e;
 			}
-			if (!uniform) {
-				cr_assert_lt(blocks, TEST_MAX_BLOCKS, "test table: too many splits");
-				put_row(fd, DN_GEO_V4_DIRECT_ROWS + blocks, &block);
-				e = DN_GEO_SPLIT | blocks++;
-			}
-			get_row(fd, a0 >> 16, &row);
-			row.e[(a0 >> 8) & 0xff] = e;
-			put_row(fd, a0 >> 16, &row);
+			if (!same)
+				e = DN_GEO_SPLIT | t->nr_blocks++;
+			row16(t, a0 >> 16)->e[(a0 >> 8) & 0xff] = e;
 		}
 	}
-	*splits = blocks;
+	*splits = t->nr_blocks;
+	for (size_t i = 0; i < t->n; i++)
+		mixed += !uniform(&t->row[i]);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "geo_v4_test", 4, sizeof(dir),
+			    DN_GEO_V4_DIR_ROWS + t->nr_blocks + mixed, &o);
+	cr_assert_geq(fd, 0, "geo_v4 table: %s", strerror(errno));
+	for (uint32_t b = 0; b < t->nr_blocks; b++)
+		put_row(fd, DN_GEO_V4_DIR_ROWS + b, &t->block[b]);
+	key = DN_GEO_V4_DIR_ROWS + t->nr_blocks;
+	for (size_t i = 0; i < t->n; i++) {
+		uint32_t w = t->r16[i];
+
+		get_row(fd, w >> 8, &dir);
+		if (uniform(&t->row[i])) {
+			dir.e[w & 0xff] = t->row[i].e[0];
+		} else {
+			dir.e[w & 0xff] = DN_GEO_SPLIT | key;
+			put_row(fd, key++, &t->row[i]);
+		}
+		put_row(fd, w >> 8, &dir);
+	}
+	free(t);
 	swap_in(outer, fd);
 }
 

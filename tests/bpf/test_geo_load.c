@@ -71,7 +71,7 @@ static void install(const char *country_csv, const char *asn_csv, struct geo_asn
 	geo_asn_ids_mark_written(ids);
 	cr_assert_eq(geo_tables_commit(d.maps.geo_v4, d.maps.geo_v6, &t, err, sizeof(err)), 0,
 		     "%s", err);
-	cr_assert_gt(t.v4_bytes, (size_t)DN_GEO_V4_DIRECT_ROWS * 1024, "IPv4 memory %zu", t.v4_bytes);
+	cr_assert_gt(t.v4_bytes, (size_t)DN_GEO_V4_DIR_ROWS * 1024, "IPv4 memory %zu", t.v4_bytes);
 	geo_tables_free(&t);
 	geo_image_free(&img);
 	geo_db_free(&cc);

@@ -170,10 +170,10 @@ int bench_section_geo(struct bench *b)
 	if (ret)
 		goto cleanup;
 	fprintf(b->out, "  ranges: country %zu, ASN %zu (both families); %u ASes indexed\n"
-		"  parse %.2f s, build %.2f s, maps made %.2f s; IPv4 table %u split /24s, "
-		"%.1f MiB; IPv6 trie %zu prefixes, %.1f MiB\n",
+		"  parse %.2f s, build %.2f s, maps made %.2f s; IPv4 table %u mixed /16s, %u split "
+		"/24s, %.1f MiB; IPv6 trie %zu prefixes, %.1f MiB\n",
 		g.country.len, g.asn.len, g.ids.next - 1, g.load_s, g.build_s, g.prepare_s,
-		g.img.nr_blocks, g.tables.v4_bytes / 1048576.0, g.tables.v6_prefixes,
+		g.tables.v4_mixed, g.img.nr_blocks, g.tables.v4_bytes / 1048576.0, g.tables.v6_prefixes,
 		g.tables.v6_bytes / 1048576.0);
 	fds[0] = bpf_program__fd(b->sink->progs.bench_drop);
 	for (int i = 0; !ret && i < SETTINGS; i++) {

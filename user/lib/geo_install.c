@@ -1,5 +1,6 @@
 /* geo_install.c: geo table images made into BPF maps and swapped into the geo_v4 / geo_v6 slots. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,11 +49,50 @@ static int put_rows(int fd, __u32 first_key, const struct dn_geo_v4_row *rows, _
 	return ret;
 }
 
+/* A /16 whose addresses all have one entry: no split /24, one value. */
+static bool uniform_row(const struct dn_geo_v4_row *r)
+{
+	for (int i = 0; i < DN_GEO_V4_ROW; i++)
+		if (r->e[i] != r->e[0] || (r->e[i] & DN_GEO_SPLIT))
+			return false;
+	return true;
+}
+
+/* The directory (include/darknet_geo.h) and the mixed /16 rows, in map
+ * order, from the image's logical rows. */
+static int compact_v4(const struct geo_image *img, struct dn_geo_v4_row *dir,
+		      struct dn_geo_v4_row **mixed, __u32 *nr_mixed)
+{
+	*nr_mixed = 0;
+	*mixed = malloc(DN_GEO_V4_DIRECT_ROWS * sizeof(**mixed));
+	if (!*mixed)
+		return -ENOMEM;
+	for (__u32 r = 0; r < DN_GEO_V4_DIRECT_ROWS; r++) {
+		__u32 *word = &dir[r / DN_GEO_V4_ROW].e[r % DN_GEO_V4_ROW];
+
+		if (uniform_row(&img->direct[r])) {
+			*word = img->direct[r].e[0];
+			continue;
+		}
+		*word = DN_GEO_SPLIT | (DN_GEO_V4_DIR_ROWS + img->nr_blocks + *nr_mixed);
+		(*mixed)[(*nr_mixed)++] = img->direct[r];
+	}
+	return 0;
+}
+
 static int make_v4(const struct geo_image *img, struct geo_tables *t, char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
-	__u32 rows = DN_GEO_V4_DIRECT_ROWS + img->nr_blocks;
-	int ret;
+	struct dn_geo_v4_row *dir = calloc(DN_GEO_V4_DIR_ROWS, sizeof(*dir)), *mixed = NULL;
+	__u32 rows, nr_mixed = 0;
+	int ret = dir ? compact_v4(img, dir, &mixed, &nr_mixed) : -ENOMEM;
+
+	if (ret) {
+		free(dir);
+		snprintf(err, errlen, "failed to lay out the IPv4 geo table: %s", strerror(-ret));
+		return ret;
+	}
+	rows = DN_GEO_V4_DIR_ROWS + img->nr_blocks + nr_mixed;
 
 	t->fd_v4 = bpf_map_create(BPF_MAP_TYPE_ARRAY, "geo_v4_table", sizeof(__u32),
 				  sizeof(struct dn_geo_v4_row), rows, &opts);
@@ -60,13 +100,19 @@ static int make_v4(const struct geo_image *img, struct geo_tables *t, char *err,
 		ret = -errno;
 		snprintf(err, errlen, "failed to create the IPv4 geo table (%u rows): %s", rows,
 			 strerror(errno));
+		free(mixed);
+		free(dir);
 		return ret;
 	}
-	ret = put_rows(t->fd_v4, 0, img->direct, DN_GEO_V4_DIRECT_ROWS);
-	ret = ret ?: put_rows(t->fd_v4, DN_GEO_V4_DIRECT_ROWS, img->blocks, img->nr_blocks);
+	ret = put_rows(t->fd_v4, 0, dir, DN_GEO_V4_DIR_ROWS);
+	ret = ret ?: put_rows(t->fd_v4, DN_GEO_V4_DIR_ROWS, img->blocks, img->nr_blocks);
+	ret = ret ?: put_rows(t->fd_v4, DN_GEO_V4_DIR_ROWS + img->nr_blocks, mixed, nr_mixed);
 	if (ret)
 		snprintf(err, errlen, "failed to fill the IPv4 geo table: %s", strerror(-ret));
 	t->v4_bytes = geo_map_memory(t->fd_v4);
+	t->v4_mixed = nr_mixed;
+	free(mixed);
+	free(dir);
 	return ret;
 }
 

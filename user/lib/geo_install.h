@@ -11,6 +11,7 @@
 struct geo_tables {
 	int fd_v4, fd_v6;
 	size_t v4_bytes;       /* kernel memory of the maps (fdinfo memlock) */
+	__u32 v4_mixed;        /* /16s not one entry throughout: rows of their own */
 	size_t v6_bytes;
 	size_t v6_prefixes;
 };
