@@ -4,11 +4,13 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "frame.h"
+#include "darknet_counter.h"
 #include "lib/daemonctl.h"
 #include "lib/netfix.h"
 #include "lib/proc.h"
@@ -192,6 +194,89 @@ Test(geo_attribution, exact_counts_through_metrics, .init = setup, .fini = teard
 	expect_distinct(port, "darknet_asn_unique_sources", "asn=64501,window=5m", 5);
 	free(c4);
 	free(c6);
+	free(a4);
+	free(a6);
+}
+
+/* How many darknet_asn_packets_total series carry asn (any class). */
+static size_t asn_series(int port, const char *asn)
+{
+	struct scrape s;
+	char l[64];
+	double sum;
+	size_t n;
+
+	e2e_scrape(port, &s, "geo: series");
+	snprintf(l, sizeof(l), "asn=%s", asn);
+	n = promx_match(&s.m, "darknet_asn_packets_total", l, &sum);
+	scrape_free(&s);
+	return n;
+}
+
+/* --max-asn-series 1: the heaviest AS gets the one series; after a
+ * SIGKILL and restart it still has it, counting on from where it was, and
+ * the next heavy AS gets none (promotion is sticky and bounded across
+ * restarts, and the sums stay exact). */
+Test(geo_attribution, asn_series_sticky_across_restart, .init = setup, .fini = teardown,
+     .timeout = 120)
+{
+	char *c4 = netfix_tmp(&fx, "country-ipv4.csv"), *a4 = netfix_tmp(&fx, "asn-ipv4.csv");
+	char *a6 = netfix_tmp(&fx, "asn-ipv6.csv");
+	int port = e2e_free_port(), fd;
+	double total = batch_sum(NULL, NULL), before;
+
+	e2e_put(c4, country_v4);
+	e2e_put(a4, asn_v4);
+	e2e_put(a6, asn_v6);
+	dctl_init(&dd, &fx, port);
+	dctl_lab_lists(&dd, scanners);
+	dctl_arg(&dd, "--geo-country");
+	dctl_arg(&dd, c4);
+	dctl_arg(&dd, "--geo-asn");
+	dctl_arg(&dd, a4);
+	dctl_arg(&dd, "--geo-asn");
+	dctl_arg(&dd, a6);
+	dctl_arg(&dd, "--max-asn-series");
+	dctl_arg(&dd, "1");
+	e2e_start(&dd, "geo sticky");
+	fd = inject_open(&fx);
+	cr_assert_geq(fd, 0, "geo sticky: inject_open");
+	send_batch(fd);
+	e2e_sleep_ms(300);
+	cr_assert_eq(scrape_wait_sum(port, "darknet_packets_total", NULL, total, 5000), total,
+		     "geo sticky: batch 1 not all counted");
+	cr_expect_eq(asn_series(port, "64501"), DN_CLASS_MAX, "geo sticky: 64501 has no series");
+	cr_expect_eq(asn_series(port, "64502"), 0, "geo sticky: a second series past the max");
+	send_batch(fd);
+	e2e_sleep_ms(300);
+	cr_assert_eq(scrape_wait_sum(port, "darknet_packets_total", NULL, 2 * total, 5000),
+		     2 * total, "geo sticky: batch 2 not all counted");
+	before = value(port, "darknet_asn_packets_total", "asn=%s", "64501");
+	cr_expect_eq(before, batch_sum(NULL, "64501"), "geo sticky: 64501 before the kill");
+	cr_assert_eq(dctl_stop(&dd, SIGKILL, 5000), 128 + SIGKILL, "geo sticky: daemon did not die");
+	e2e_start(&dd, "geo sticky: restart");
+	cr_expect_eq(value(port, "darknet_asn_packets_total", "asn=%s", "64501"), before,
+		     "geo sticky: 64501 lost its count over the restart");
+	/* batch 3: 64502 is heavy again, 64501 still takes the one series */
+	send_batch(fd);
+	close(fd);
+	e2e_sleep_ms(300);
+	cr_assert_eq(scrape_wait_sum(port, "darknet_packets_total", NULL, 3 * total, 5000),
+		     3 * total, "geo sticky: batch 3 not all counted");
+	send_batch(fd = inject_open(&fx));
+	close(fd);
+	e2e_sleep_ms(300);
+	cr_assert_eq(scrape_wait_sum(port, "darknet_packets_total", NULL, 4 * total, 5000),
+		     4 * total, "geo sticky: batch 4 not all counted");
+	cr_expect_eq(value(port, "darknet_asn_packets_total", "asn=%s", "64501"),
+		     3 * batch_sum(NULL, "64501"), "geo sticky: 64501 after the restart");
+	cr_expect_eq(asn_series(port, "64502"), 0, "geo sticky: promoted past the max after a "
+		     "restart");
+	cr_expect_eq(scrape_sum(port, "darknet_asn_packets_total", NULL), 4 * total,
+		     "geo sticky: series and other do not sum to the darknet packets");
+	cr_expect_eq(scrape_sum(port, "darknet_country_packets_total", NULL), 4 * total,
+		     "geo sticky: the countries do not sum to the darknet packets");
+	free(c4);
 	free(a4);
 	free(a6);
 }
