@@ -73,7 +73,7 @@ FAILMAP := $(OUT)/tests/libfailmap.so
 TEST_SUPPORT := $(wildcard tests/lib/*.c)
 # libFuzzer harnesses (tests/fuzz), built with clang and their own objects:
 # libFuzzer's ASan is clang's, not gcc's.
-FUZZ_NAMES := prefix list_file webconfig metrics frame
+FUZZ_NAMES := prefix list_file webconfig metrics frame geo
 FUZZERS := $(addprefix $(OUT)/fuzz/fuzz_,$(FUZZ_NAMES))
 TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) $(E2E_TESTS) $(PNG_STATS) $(CLOCKSHIFT) $(FAILMAP) \
 	     $(FUZZERS)

@@ -41,6 +41,8 @@ static void setup(void)
 	dctl_arg(&dd, both);
 	dctl_arg(&dd, "--geo-asn");
 	dctl_arg(&dd, asn4);
+	dctl_arg(&dd, "--watch-asns");
+	dctl_arg(&dd, "64500");
 	dctl_arg(&dd, "--reload-interval");
 	dctl_arg(&dd, "0");
 }
@@ -78,6 +80,9 @@ Test(geo_files, loads_and_reloads, .init = setup, .fini = teardown, .timeout = 6
 		     "geo start: the asn file's mtime");
 	cr_expect_gt(promx_value(&s.m, "darknet_geo_table_bytes", "family=ipv4", -1), 64 << 20,
 		     "geo start: IPv4 table memory");
+	/* a watched AS has a series from the start: its name beside it */
+	cr_expect(promx_has_line(&s.m, "darknet_asn_info{asn=\"64500\",name=\"Example, Inc.\"} 1"),
+		  "geo start: darknet_asn_info of the watched AS 64500");
 	scrape_free(&s);
 
 	/* a bad reload: line 2 names no country; the old tables stay */

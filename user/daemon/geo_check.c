@@ -45,7 +45,7 @@ static int add_files(const char **paths, int *n, char *arg)
 
 /* Outer maps like the program's geo_v4 / geo_v6, to swap the tables into
  * exactly as the daemon does. */
-static int try_install(const struct geo_image *img, char *err, size_t errlen)
+static int try_install(const struct geo_image *img, double t0, char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, o4, .inner_map_fd = -1);
 	LIBBPF_OPTS(bpf_map_create_opts, o6, .inner_map_fd = -1);
@@ -76,6 +76,8 @@ static int try_install(const struct geo_image *img, char *err, size_t errlen)
 		printf("installed: %.2f s; kernel memory: IPv4 table %zu bytes (%.1f MiB), IPv6 "
 		       "trie %zu bytes (%.1f MiB, %zu prefixes)\n", mono() - start, t.v4_bytes,
 		       t.v4_bytes / 1048576.0, t.v6_bytes, t.v6_bytes / 1048576.0, t.v6_prefixes);
+	if (!ret)
+		printf("load total, files to tables in force: %.2f s\n", mono() - t0);
 	geo_tables_free(&t);
 out:
 	for (int *fd = (int[]){ tpl4, tpl6, out4, out6 }, i = 0; i < 4; i++)
@@ -146,7 +148,7 @@ int geo_check_main(int argc, char **argv)
 		       "%zu prefixes\n", img.segments[0], img.nr_blocks, geo_image_v4_bytes(&img),
 		       img.segments[1], img.nr_v6);
 		if (install)
-			ret = try_install(&img, err, sizeof(err));
+			ret = try_install(&img, t0, err, sizeof(err));
 		geo_image_free(&img);
 	}
 	if (ret)
