@@ -24,6 +24,12 @@ struct geo_export_iface {
 	bool counts_ok;
 };
 
+unsigned int geo_export_bits(const struct dn_config *cfg)
+{
+	return (cfg->nr_geo_country_files ? DN_GEO_ON_COUNTRY : 0) |
+	       (cfg->nr_geo_asn_files ? DN_GEO_ON_ASN : 0);
+}
+
 /* Every value of an array map of DN_GEO_MAX_ASNS entries, in one batch. */
 static int read_all(int fd, void *values, size_t value_size)
 {

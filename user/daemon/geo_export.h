@@ -9,6 +9,10 @@
 
 struct geo_export_iface;
 
+/* The dn_geo_enabled bits of a configuration: a kind's counting only
+ * with a database of that kind (set before load; 0 costs nothing). */
+unsigned int geo_export_bits(const struct dn_config *cfg);
+
 /* on: the DN_GEO_ON_* bits the interfaces' programs were loaded with
  * (the same for all: one configuration). Nothing is read or rendered
  * for a bit that is off. */

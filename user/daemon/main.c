@@ -11,7 +11,7 @@
 #include "bpffs.h"
 #include "config.h"
 #include "darknet_counter.skel.h"
-#include "darknet_geo.h"
+#include "geo_export.h"
 #include "exporter.h"
 #include "geo_check.h"
 #include "geo_state.h"
@@ -142,10 +142,7 @@ static int attach_all(struct daemon *d)
 			return ret;
 		/* before load: off, the verifier drops the sketch code */
 		ifc->skel->rodata->dn_distinct = !cfg->no_distinct;
-		/* and without a database of a kind, its geo counting */
-		ifc->skel->rodata->dn_geo_enabled =
-			(cfg->nr_geo_country_files ? DN_GEO_ON_COUNTRY : 0) |
-			(cfg->nr_geo_asn_files ? DN_GEO_ON_ASN : 0);
+		ifc->skel->rodata->dn_geo_enabled = geo_export_bits(cfg);   /* likewise */
 		ret = loader_attach(ifc, cfg->mode, d->err, sizeof(d->err));
 		if (step_failed(ret, d->err, sizeof(d->err), "attach to %s", ifc->name))
 			return ret;
