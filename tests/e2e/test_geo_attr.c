@@ -12,6 +12,7 @@
 #include "frame.h"
 #include "darknet_counter.h"
 #include "lib/daemonctl.h"
+#include "lib/httpc.h"
 #include "lib/netfix.h"
 #include "lib/proc.h"
 #include "lib/scrape.h"
@@ -116,6 +117,23 @@ static void expect_distinct(int port, const char *name, const char *labels, doub
 	cr_expect_eq(got, want, "geo: %s{%s} = %.0f, want %.0f", name, labels, got, want);
 }
 
+/* The landing page's tables: FR and AS64501 with their packets (none of
+ * the sources is a research scanner). */
+static void expect_landing(int port, double fr, double as64501)
+{
+	struct httpc_resp r;
+	char row[96];
+
+	cr_assert_eq(httpc_get("127.0.0.1", port, "/", 5000, &r), 0, "geo: GET /");
+	cr_assert_eq(r.status, 200, "geo: GET /: %d", r.status);
+	cr_expect(strstr(r.body, "Top source countries"), "geo: no country table on /");
+	snprintf(row, sizeof(row), "<tr><td>FR</td><td></td><td>%.0f</td>", fr);
+	cr_expect(strstr(r.body, row), "geo: no %s on /", row);
+	snprintf(row, sizeof(row), "<tr><td>AS64501</td><td></td><td>%.0f</td>", as64501);
+	cr_expect(strstr(r.body, row), "geo: no %s on /", row);
+	httpc_resp_free(&r);
+}
+
 /* AS 64500 is watched: a series from the first scrape. 64501 and 64502
  * turn heavy in batch 1 and get theirs at the scrape after it, so they
  * count batch 2 only; batch 1's packets stay in "other". */
@@ -192,6 +210,7 @@ Test(geo_attribution, exact_counts_through_metrics, .init = setup, .fini = teard
 	expect_distinct(port, "darknet_country_unique_sources", "country=NL,window=5m", 1);
 	expect_distinct(port, "darknet_country_unique_sources", "country=--,window=5m", 3);
 	expect_distinct(port, "darknet_asn_unique_sources", "asn=64501,window=5m", 5);
+	expect_landing(port, 2 * batch_sum("FR", NULL), batch_sum(NULL, "64501"));
 	free(c4);
 	free(c6);
 	free(a4);

@@ -110,7 +110,7 @@ static void promote(struct geo_export *g, int i)
 	}
 }
 
-void geo_export_update(struct geo_export *g)
+void geo_export_read(struct geo_export *g)
 {
 	for (int i = 0; i < g->nr; i++) {
 		struct geo_export_iface *f = &g->ifc[i];
@@ -120,9 +120,14 @@ void geo_export_update(struct geo_export *g)
 		if (err)
 			pr_warn("%s: cannot read the geo counters: %s\n", g->ifaces[i].name,
 				strerror(-err));
-		if (g->on & DN_GEO_ON_ASN)
-			promote(g, i);
 	}
+}
+
+void geo_export_update(struct geo_export *g)
+{
+	geo_export_read(g);
+	for (int i = 0; i < g->nr && (g->on & DN_GEO_ON_ASN); i++)
+		promote(g, i);
 }
 
 static void header(struct strbuf *sb, const char *name, const char *type, const char *help)
@@ -235,22 +240,23 @@ void geo_export_render(struct strbuf *sb, const struct geo_export *g, const stru
 	render_distinct(sb, g, d);
 }
 
-__u64 geo_export_country_packets(const struct geo_export *g, int i, unsigned int c)
+const struct dn_count *geo_export_country(const struct geo_export *g, int i, unsigned int c)
 {
-	if (!(g->on & DN_GEO_ON_COUNTRY) || i >= g->nr || c >= DN_GEO_COUNTRIES)
-		return 0;
-	return geo_counts_packets(g->ifc[i].counts.country, c);
+	if (!(g->on & DN_GEO_ON_COUNTRY) || i >= g->nr || c >= DN_GEO_COUNTRIES ||
+	    !g->ifc[i].counts_ok)
+		return NULL;
+	return &g->ifc[i].counts.country[dn_geo_key(c, 0)];
 }
 
-bool geo_export_asn_series(const struct geo_export *g, int i, unsigned int s, __u32 *asn,
-			   __u64 *packets)
+const struct dn_count *geo_export_asn_series(const struct geo_export *g, int i, unsigned int s,
+					     __u32 *asn)
 {
 	const struct geo_export_iface *f;
 
-	if (!(g->on & DN_GEO_ON_ASN) || i >= g->nr || s > g->ifc[i].series.used)
-		return false;
+	if (!(g->on & DN_GEO_ON_ASN) || i >= g->nr || s > g->ifc[i].series.used ||
+	    !g->ifc[i].counts_ok)
+		return NULL;
 	f = &g->ifc[i];
 	*asn = s ? f->asn_of[f->series.index_of_slot[s]] : 0;
-	*packets = geo_counts_packets(f->counts.asn, s);
-	return true;
+	return &f->counts.asn[dn_geo_key(s, 0)];
 }

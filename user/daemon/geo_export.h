@@ -37,11 +37,15 @@ void geo_export_update(struct geo_export *g);
  * d's windows. */
 void geo_export_render(struct strbuf *sb, const struct geo_export *g, const struct distinct *d);
 
-/* For the landing page: interface i's packets of country index c (all
- * classes), and of AS series slot s with its AS number (0 = other); false
- * past the last slot in use. */
-__u64 geo_export_country_packets(const struct geo_export *g, int i, unsigned int c);
-bool geo_export_asn_series(const struct geo_export *g, int i, unsigned int s, __u32 *asn,
-			   __u64 *packets);
+/* Read the counters again, promoting nothing (page views are not
+ * scrapes). Under the exporter lock. */
+void geo_export_read(struct geo_export *g);
+/* For the landing page: interface i's counters of country index c, by
+ * class (DN_CLASS_MAX of them), NULL when country counting is off; and
+ * of AS series slot s with its AS number (0 = other), NULL past the last
+ * slot in use. */
+const struct dn_count *geo_export_country(const struct geo_export *g, int i, unsigned int c);
+const struct dn_count *geo_export_asn_series(const struct geo_export *g, int i, unsigned int s,
+					     __u32 *asn);
 
 #endif

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "names.h"
 #include "port_series.h"
+#include "landing_geo.h"
 #include "landing_stats.h"
 #include "landing.h"
 
@@ -365,8 +366,8 @@ static void distinct_card(struct strbuf *sb, const struct landing_distinct *ld)
 }
 
 int landing_render(struct strbuf *out, const struct dn_snapshot *snap,
-		   const struct landing_distinct *dist, const char *telemetry_path,
-		   const char *version, time_t now)
+		   const struct landing_distinct *dist, const struct landing_geo *geo,
+		   const char *telemetry_path, const char *version, time_t now)
 {
 	struct landing_sums total;
 	int err = landing_sum(&total, snap->ifaces, snap->nr_ifaces);
@@ -385,6 +386,7 @@ int landing_render(struct strbuf *out, const struct dn_snapshot *snap,
 	err = iface_table(out, snap, &total);
 	if (dist && dist->on)
 		distinct_card(out, dist);
+	landing_geo_card(out, geo);
 	strbuf_puts(out, "<p class=\"note\">Packets per address: darknet packets over the "
 		    "addresses of the configured darknet prefixes (NICTER 2018: about 790,000 a "
 		    "year). Ports: TCP and UDP destination ports over all interfaces without "
@@ -399,6 +401,7 @@ int exporter_landing(void *ctx, char **body, size_t *len)
 	struct exporter *ex = ctx;
 	struct strbuf sb = STRBUF_INIT;
 	struct landing_distinct dist;
+	static struct landing_geo geo;   /* under ex->lock */
 	int err;
 
 	/* A fresh read, but no port_series_update(): promotion compares counts
@@ -406,7 +409,9 @@ int exporter_landing(void *ctx, char **body, size_t *len)
 	pthread_mutex_lock(&ex->lock);
 	exporter_read(ex);
 	landing_distinct_fill(&dist, &ex->distinct);
-	err = landing_render(&sb, &ex->snap, &dist, metrics_path, DN_VERSION, time(NULL));
+	geo_export_read(&ex->geo_metrics);
+	landing_geo_fill(&geo, &ex->geo_metrics);
+	err = landing_render(&sb, &ex->snap, &dist, &geo, metrics_path, DN_VERSION, time(NULL));
 	pthread_mutex_unlock(&ex->lock);
 	if (err) {
 		strbuf_free(&sb);
