@@ -177,3 +177,18 @@ Test(geo_load, reload_swaps_and_keeps_as_indices)
 	geo_asn_ids_free(&again);
 	geo_asn_ids_free(&ids);
 }
+
+/* A pinned map that names one AS at two indices is corrupt: refused, not
+ * guessed at. */
+Test(geo_load, corrupt_asn_ids_refused)
+{
+	struct geo_asn_ids ids;
+	__u32 k1 = 1, k2 = 2, asn = 64500;
+
+	cr_assert_eq(bpf_map_update_elem(d.maps.geo_asn_ids, &k1, &asn, BPF_ANY), 0);
+	cr_assert_eq(bpf_map_update_elem(d.maps.geo_asn_ids, &k2, &asn, BPF_ANY), 0);
+	cr_assert_eq(geo_asn_ids_init(&ids), 0);
+	cr_assert_neq(geo_asn_ids_read(&ids, d.maps.geo_asn_ids, err, sizeof(err)), 0);
+	cr_expect_str_eq(err, "geo_asn_ids: AS64500 holds indices 1 and 2");
+	geo_asn_ids_free(&ids);
+}
