@@ -33,7 +33,9 @@ pkg_libs = $(shell pkg-config --libs $(1) 2>/dev/null || echo $(2))
 LIBBPF_LIBS := $(call pkg_libs,libbpf,-lbpf) -lelf -lz
 LIBXDP_LIBS := $(call pkg_libs,libxdp,-lxdp)
 HTTPD_LIBS := $(call pkg_libs,libmicrohttpd gnutls,-lmicrohttpd -lgnutls)
-DAEMON_LIBS := $(LIBXDP_LIBS) $(LIBBPF_LIBS) $(HTTPD_LIBS) \
+# The .mmdb reader (user/lib/geo_mmdb.c).
+GEO_LIBS := $(call pkg_libs,libmaxminddb,-lmaxminddb)
+DAEMON_LIBS := $(LIBXDP_LIBS) $(LIBBPF_LIBS) $(HTTPD_LIBS) $(GEO_LIBS) \
 	       $(call pkg_libs,yaml-0.1 libcrypt zlib,-lyaml -lcrypt -lz) -lm -lpthread
 PCAP_LIBS := -lpcap
 # `darknet-counter report` (user/report): an HTTP client and a JSON parser.
@@ -71,7 +73,7 @@ FAILMAP := $(OUT)/tests/libfailmap.so
 TEST_SUPPORT := $(wildcard tests/lib/*.c)
 # libFuzzer harnesses (tests/fuzz), built with clang and their own objects:
 # libFuzzer's ASan is clang's, not gcc's.
-FUZZ_NAMES := prefix list_file webconfig metrics frame
+FUZZ_NAMES := prefix list_file webconfig metrics frame geo
 FUZZERS := $(addprefix $(OUT)/fuzz/fuzz_,$(FUZZ_NAMES))
 TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) $(E2E_TESTS) $(PNG_STATS) $(CLOCKSHIFT) $(FAILMAP) \
 	     $(FUZZERS)
@@ -198,7 +200,7 @@ $(TRAFGEN): $(call objs,trafgen) $(LIBPKTGEN) $(LIBDARKNET)
 	$(call link,$^ $(LIBBPF_LIBS))
 
 $(BENCH): $(call objs,bench) $(LIBPKTGEN) $(LIBDARKNET)
-	$(call link,$^ $(LIBXDP_LIBS) $(LIBBPF_LIBS) $(PCAP_LIBS) -lm -lpthread)
+	$(call link,$^ $(LIBXDP_LIBS) $(LIBBPF_LIBS) $(GEO_LIBS) $(PCAP_LIBS) -lm -lpthread)
 
 $(PCAP_COUNTER): $(call objs,pcap-counter)
 	$(call link,$^ $(PCAP_LIBS))

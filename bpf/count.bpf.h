@@ -130,8 +130,9 @@ static __always_inline void count_l4(const struct pkt *p, __u32 cpu, __u32 cls)
 
 /* Every counter one darknet packet increments: its (family, protocol,
  * class), its darknet prefix, its research org, its port or ICMP type;
- * and its source and destination to the distinct counts. */
-static __always_inline void count_packet(const struct pkt *p, __u32 prefix, __u32 cls, __u32 org)
+ * and its source and destination to the distinct counts. Returns the
+ * source's sketch register and rank (sketch_packet()). */
+static __always_inline __u32 count_packet(const struct pkt *p, __u32 prefix, __u32 cls, __u32 org)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 
@@ -141,7 +142,7 @@ static __always_inline void count_packet(const struct pkt *p, __u32 prefix, __u3
 	if (cls == DN_CLASS_RESEARCH)
 		count(&org_counters, cpu, DN_ORG_CPU_KEYS, org, p->len);
 	count_l4(p, cpu, cls);
-	sketch_packet(p, prefix, cls);
+	return sketch_packet(p, prefix, cls);
 }
 
 #endif /* DN_COUNT_BPF_H */

@@ -5,6 +5,7 @@
 #include "classify.bpf.h"
 #include "count.bpf.h"
 #include "events.bpf.h"
+#include "geo.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -23,7 +24,7 @@ int darknet_counter(struct xdp_md *ctx)
 		.end = (void *)(long)ctx->data_end,
 	};
 	struct pkt p = { .len = c.end - c.pos };
-	__u32 reason, cls, prefix, org = 0;
+	__u32 reason, cls, prefix, org = 0, src;
 
 	/* 1. parse Ethernet, VLANs, IPv4/IPv6 */
 	reason = parse_l3(&c, &p);
@@ -37,9 +38,11 @@ int darknet_counter(struct xdp_md *ctx)
 		return pass(reason, p.len);
 	/* 3. classify the source */
 	cls = classify(&p, &org);
-	/* 4. count, then the scan and victim tables (never the other way:
-	 * the counters do not depend on them) */
-	count_packet(&p, prefix, cls, org);
+	/* 4. count, then the source's country and AS (nothing with geo off),
+	 * then the scan and victim tables (never the other way: the counters
+	 * do not depend on them) */
+	src = count_packet(&p, prefix, cls, org);
+	geo_packet(&p, cls, src);
 	events_packet(ctx, cls, org);
 	/* 5. verdict */
 	return dn_action;

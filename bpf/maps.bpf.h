@@ -7,6 +7,7 @@
 #include "darknet_counter.h"
 #include "darknet_sketch.h"
 #include "darknet_events.h"
+#include "darknet_geo.h"
 
 /* The small counters: plain arrays with one block of keys_per_cpu values
  * per CPU, at cpu * keys_per_cpu + key; user space sizes them before load
@@ -281,5 +282,53 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } event_totals SEC(".maps");
+/* Source country and origin AS (include/darknet_geo.h, docs/geo.md). */
+/* slot 0: source /16, or split block -> row of geo entries; empty = no
+ * IPv4 geo table. BPF_F_INNER_MAP: each table is sized for its splits, and
+ * the template (made once by libbpf to create the outer map) stays small. */
+LIST_SLOT(geo_v4, struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct dn_geo_v4_row));
+});
+/* slot 0: first 64 bits of a source -> geo entry; empty = no IPv6 table */
+LIST_SLOT(geo_v6, LPM_TRIE(struct dn_geo_lpm6, DN_GEO_V6_MAX_PREFIXES));
+/* cpu block + country index * DN_CLASS_MAX + class -> packets, bytes */
+CPU_BLOCK_ARRAY(geo_cc_counts, DN_GEO_COUNTRY_CPU_KEYS, struct dn_count);
+/* cpu block + AS series slot * DN_CLASS_MAX + class -> packets, bytes */
+CPU_BLOCK_ARRAY(geo_asn_counts, DN_GEO_ASN_CPU_KEYS, struct dn_count);
+/* cpu block + AS index / 8 -> one low byte of the AS's total per AS */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DN_GEO_ASN_LOW_CPU_KEYS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+} geo_asn_low SEC(".maps");
+/* AS index -> high part of its total, shared by all CPUs (atomic carries) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DN_GEO_MAX_ASNS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+} geo_asn_high SEC(".maps");
+/* AS index -> its series slot (0 = "other"), written by the daemon */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DN_GEO_MAX_ASNS);
+	__type(key, __u32);
+	__type(value, __u16);
+} geo_asn_slot SEC(".maps");
+/* Never read here: AS index -> AS number (0 = free), pinned with the
+ * counters so that indices survive reloads and restarts. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DN_GEO_MAX_ASNS);
+	__type(key, __u32);
+	__type(value, __u32);
+} geo_asn_ids SEC(".maps");
 
 #endif /* DN_MAPS_BPF_H */

@@ -103,16 +103,17 @@ __noinline int sketch_update(__u32 src, __u32 slot, __u32 port_key, __u32 prefix
 
 /* Everything one darknet packet adds to the distinct counts: its source to
  * the (family, class) sketch and to its port's sketch if the port has one,
- * its destination to its prefix's bitmap or sketch. */
-static __always_inline void sketch_packet(const struct pkt *p, __u32 prefix, __u32 cls)
+ * its destination to its prefix's bitmap or sketch. Returns the source's
+ * register << 8 | rank for the geo sketches, 0 with --no-distinct. */
+static __always_inline __u32 sketch_packet(const struct pkt *p, __u32 prefix, __u32 cls)
 {
 	const struct ipv6hdr *ip6 = p->l3;
 	const struct iphdr *ip = p->l3;
-	__u32 port_key = 0;
+	__u32 port_key = 0, src;
 	__u64 h, dst, a, b;
 
 	if (!dn_distinct)
-		return;
+		return 0;
 	if (p->family == DN_FAMILY_IPV4) {
 		h = dn_sketch_hash4(ip->saddr);
 		dst = bpf_ntohl(ip->daddr);
@@ -128,8 +129,9 @@ static __always_inline void sketch_packet(const struct pkt *p, __u32 prefix, __u
 		port_key = (1u << 16) | bpf_ntohs(p->tcp->dest);
 	else if (p->udp)
 		port_key = (2u << 16) | bpf_ntohs(p->udp->dest);
-	sketch_update(dn_sketch_reg(h) << 8 | dn_sketch_rank(h), p->family * DN_CLASS_MAX + cls,
-		      port_key, prefix, dst);
+	src = dn_sketch_reg(h) << 8 | dn_sketch_rank(h);
+	sketch_update(src, p->family * DN_CLASS_MAX + cls, port_key, prefix, dst);
+	return src;
 }
 
 #endif /* DN_SKETCH_BPF_H */

@@ -6,6 +6,7 @@
  * design, error and memory are in docs/distinct-sources.md. */
 #include <linux/types.h>
 #include "darknet_counter.h"
+#include "darknet_geo.h"
 
 /* HyperLogLog (Flajolet et al., AofA 2007) with m = 2^p registers:
  * standard error 1.04 / sqrt(m) = 1.625 % at p = 12. A register is one
@@ -28,13 +29,20 @@ struct dn_sketch {
  * exactly (registers merge by max), so the datapath keeps no separate one
  * (DN_SKETCH_ALL names it in user space). Then the sources per port with a
  * series (slots assigned by the daemon in sketch_ports), then the IPv6
- * destinations per darknet prefix (slots assigned in dst_slot). */
+ * destinations per darknet prefix (slots assigned in dst_slot). Then the
+ * sources per country (by country index, 0 = unknown) and per AS series
+ * slot (0 = asn="other"), written only while geo tables are loaded
+ * (include/darknet_geo.h). */
 #define DN_SKETCH_CLASS_SLOTS (DN_FAMILY_MAX * DN_CLASS_MAX)
 #define DN_SKETCH_PORT_SLOTS 256
 #define DN_SKETCH_DST6_SLOTS 16
+#define DN_SKETCH_COUNTRY_SLOTS DN_GEO_COUNTRIES
+#define DN_SKETCH_ASN_SLOTS DN_GEO_ASN_SLOTS
 #define DN_SKETCH_PORT_BASE DN_SKETCH_CLASS_SLOTS
 #define DN_SKETCH_DST6_BASE (DN_SKETCH_PORT_BASE + DN_SKETCH_PORT_SLOTS)
-#define DN_SKETCH_SLOTS (DN_SKETCH_DST6_BASE + DN_SKETCH_DST6_SLOTS)
+#define DN_SKETCH_COUNTRY_BASE (DN_SKETCH_DST6_BASE + DN_SKETCH_DST6_SLOTS)
+#define DN_SKETCH_ASN_BASE (DN_SKETCH_COUNTRY_BASE + DN_SKETCH_COUNTRY_SLOTS)
+#define DN_SKETCH_SLOTS (DN_SKETCH_ASN_BASE + DN_SKETCH_ASN_SLOTS)
 #define DN_SKETCH_ALL DN_SKETCH_SLOTS   /* user space only: the union of the class slots */
 
 /* Two generations of every sketch and bitmap: the datapath writes the one

@@ -30,6 +30,21 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Load time and kernel memory of the full geo databases, as the daemon
+# loads them (darknet-counter geo-check --install; docs/geo.md).
+geo_load() {
+	local d=bench/geo-db
+	echo
+	echo "Geo databases: load and kernel memory (darknet-counter geo-check --install)"
+	if [ ! -s "$d/geo-whois-asn-country-ipv4.csv" ] || [ ! -s "$d/asn-ipv4.csv" ]; then
+		echo "  skipped: no $d (scripts/fetch-geo-db.sh)"
+		return 0
+	fi
+	"$OUT/darknet-counter" geo-check --install \
+		--geo-country "$d/geo-whois-asn-country-ipv4.csv,$d/geo-whois-asn-country-ipv6.csv" \
+		--geo-asn "$d/asn-ipv4.csv,$d/asn-ipv6.csv" 2>&1 | sed 's/^/  /'
+}
+
 ip netns add "$GEN"
 ip netns add "$RX"
 # No IPv6 autoconfiguration: router solicitations and DAD would be frames
@@ -44,10 +59,15 @@ ip -n "$RX" link set dnbr0 up
 
 mkdir -p bench
 file=bench/results-$(date +%Y-%m-%d).txt
+# The full ip-location-db databases (docs/geo.md), cached in bench/geo-db;
+# without them (no network, no npm) the geo rows say they were skipped.
+scripts/fetch-geo-db.sh bench/geo-db ||
+	echo "bench: the geo databases could not be fetched; geo rows are skipped" >&2
 # The whole run stops by itself: every section runs a fixed number of frames.
 if "$OUT/darknet-bench" --gen-ns "$GEN" --rx-ns "$RX" --gen-if dnbg0 --rx-if dnbr0 \
 	--pcap-counter "$OUT/darknet-pcap-counter" --daemon "$OUT/darknet-counter" \
 	"$@" > "$file.tmp"; then
+	geo_load >> "$file.tmp"
 	mv "$file.tmp" "$file"
 	cat "$file"
 	echo "bench: results written to $file" >&2

@@ -3,7 +3,8 @@
 set -eu
 
 PKGS="make gcc clang llvm libbpf-dev libxdp-dev xdp-tools bpftool libelf-dev
-      libmicrohttpd-dev libcriterion-dev libpcap-dev libcrypt-dev zlib1g-dev
+      libmicrohttpd-dev libmaxminddb-dev libmaxmind-db-writer-perl npm
+      libcriterion-dev libpcap-dev libcrypt-dev zlib1g-dev
       libyaml-dev libgnutls28-dev pkg-config iproute2 curl jq openssl
       apache2-utils prometheus chromium mandoc lintian victoria-metrics
       prometheus-alertmanager python3 libcurl4-gnutls-dev libjansson-dev

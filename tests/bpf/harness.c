@@ -22,10 +22,21 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 
 void dp_open(struct dp *d, uint32_t action)
 {
-	dp_open_with(d, action, NULL);
+	dp_open_full(d, action, 0, NULL);
 }
 
 void dp_open_with(struct dp *d, uint32_t action, void (*setup)(struct darknet_counter_bpf *))
+{
+	dp_open_full(d, action, 0, setup);
+}
+
+void dp_open_geo(struct dp *d, uint32_t action, uint32_t geo)
+{
+	dp_open_full(d, action, geo, NULL);
+}
+
+void dp_open_full(struct dp *d, uint32_t action, uint32_t geo,
+		  void (*setup)(struct darknet_counter_bpf *))
 {
 	int err;
 
@@ -34,6 +45,7 @@ void dp_open_with(struct dp *d, uint32_t action, void (*setup)(struct darknet_co
 	d->skel = darknet_counter_bpf__open();
 	cr_assert_not_null(d->skel, "open skeleton: %s", strerror(errno));
 	d->skel->rodata->dn_action = action;
+	d->skel->rodata->dn_geo_enabled = geo;
 	cr_assert_eq(maps_size_for_cpus(d->skel, 0), 0, "size the port tables");
 	if (setup)
 		setup(d->skel);

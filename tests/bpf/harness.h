@@ -21,6 +21,11 @@ struct dp {
 void dp_open(struct dp *d, uint32_t action);
 /* The same, with setup(skel) called before load (read-only data, sizes). */
 void dp_open_with(struct dp *d, uint32_t action, void (*setup)(struct darknet_counter_bpf *));
+/* The same with dn_geo_enabled = geo (DN_GEO_ON_* bits). */
+void dp_open_geo(struct dp *d, uint32_t action, uint32_t geo);
+/* Both: geo bits, then setup(skel) just before load (NULL: none). */
+void dp_open_full(struct dp *d, uint32_t action, uint32_t geo,
+		  void (*setup)(struct darknet_counter_bpf *));
 void dp_close(struct dp *d);
 
 /* NULL-terminated "CIDR" (darknets) or "CIDR ORG" (scanners) lines. Return

@@ -78,7 +78,7 @@ static void teardown(void)
 
 static const char *render(const char *path)
 {
-	cr_assert_eq(landing_render(&out, snap, dist, NULL, path, "1.2.3", NOW), 0, "render");
+	cr_assert_eq(landing_render(&out, snap, dist, NULL, NULL, path, "1.2.3", NOW), 0, "render");
 	return strbuf_str(&out);
 }
 

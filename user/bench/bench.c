@@ -37,11 +37,13 @@ static const struct bench_opts defaults = {
 	.frames = 65536,
 	.trials = 7,
 	.seconds = 1.0,
-	.sections = BENCH_TESTRUN | BENCH_LIVE | BENCH_PEER | BENCH_SCANNERS | BENCH_SCRAPE,
+	.sections = BENCH_TESTRUN | BENCH_LIVE | BENCH_PEER | BENCH_SCANNERS | BENCH_SCRAPE |
+		    BENCH_GEO,
 	.seed = 2018,
 	.scanners = "deploy/research-scanners.txt",
 	.pcap_counter = "build/darknet-pcap-counter",
 	.daemon = "build/darknet-counter",
+	.geo_db = "bench/geo-db",
 };
 
 static void usage(FILE *f)
@@ -57,22 +59,23 @@ static void usage(FILE *f)
 		"  --frames N               frames per mix (default %zu)\n"
 		"  --trials N               runs per figure, median (default %u)\n"
 		"  --seconds S              per offered rate in section 3 (default %.1f)\n"
-		"  --sections LIST          e.g. 1,2,5 (default all: 1..5)\n"
+		"  --sections LIST          e.g. 1,2,5 (default all: 1..6)\n"
 		"  --scanners FILE          scanner list of the mixes (default %s)\n"
 		"  --pcap-counter PATH      (default %s)\n"
 		"  --daemon PATH            (default %s)\n"
+		"  --geo-db DIR             the full geo databases of section 6 (default %s)\n"
 		"  --variant FILE.bpf.o     also measure this build of the counter in sections 1, 2\n"
 		"                           (diagnostics; shares the counter's maps by name)\n",
 		defaults.gen_if, defaults.rx_if, defaults.cpu, defaults.peer_cpu,
 		defaults.frames, defaults.trials, defaults.seconds, defaults.scanners,
-		defaults.pcap_counter, defaults.daemon);
+		defaults.pcap_counter, defaults.daemon, defaults.geo_db);
 }
 
 static int parse_sections(const char *s, unsigned int *out)
 {
 	*out = 0;
 	for (; *s; s++) {
-		if (*s >= '1' && *s <= '5')
+		if (*s >= '1' && *s <= '6')
 			*out |= 1u << (*s - '1');
 		else if (*s != ',')
 			return -EINVAL;
@@ -83,7 +86,7 @@ static int parse_sections(const char *s, unsigned int *out)
 static int parse_args(int argc, char **argv, struct bench_opts *o)
 {
 	enum { GEN_NS = 256, RX_NS, GEN_IF, RX_IF, CPU, PEER_CPU, FRAMES, TRIALS,
-	       SECONDS, SECTIONS, SCANNERS, PCAP, DAEMON, VARIANT };
+	       SECONDS, SECTIONS, SCANNERS, PCAP, DAEMON, VARIANT, GEO_DB };
 	static const struct option opts[] = {
 		{ "gen-ns", required_argument, NULL, GEN_NS },
 		{ "rx-ns", required_argument, NULL, RX_NS },
@@ -99,6 +102,7 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
 		{ "pcap-counter", required_argument, NULL, PCAP },
 		{ "daemon", required_argument, NULL, DAEMON },
 		{ "variant", required_argument, NULL, VARIANT },
+		{ "geo-db", required_argument, NULL, GEO_DB },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -111,6 +115,7 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
 		case RX_NS: o->rx_ns = optarg; break;
 		case GEN_IF: o->gen_if = optarg; break;
 		case RX_IF: o->rx_if = optarg; break;
+		case GEO_DB: o->geo_db = optarg; break;
 		case CPU: o->cpu = atoi(optarg); break;
 		case PEER_CPU: o->peer_cpu = atoi(optarg); break;
 		case FRAMES: o->frames = strtoul(optarg, NULL, 0); break;
@@ -118,7 +123,7 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
 		case SECONDS: o->seconds = atof(optarg); break;
 		case SECTIONS:
 			if (parse_sections(optarg, &o->sections)) {
-				fprintf(stderr, "bench: bad --sections '%s' (digits 1-5)\n", optarg);
+				fprintf(stderr, "bench: bad --sections '%s' (digits 1-6)\n", optarg);
 				return -EINVAL;
 			}
 			break;
@@ -208,6 +213,12 @@ static void print_targets(struct bench *b)
 		fprintf(b->out, "  sweep  >= 0.6x bare-drop throughput: %.2fx  %s\n",
 			b->live_ratio[1], verdict(b->live_ratio[1] >= 0.6));
 	}
+	if ((s & BENCH_GEO) && b->geo_increase > -1) {
+		fprintf(b->out, "  country + AS <= +15%% of own cost (nicter): %+.1f%%  %s\n",
+			100 * b->geo_increase, verdict(b->geo_increase <= 0.15));
+		fprintf(b->out, "  exact attribution over the full databases: %s\n",
+			b->geo_exact_failed ? "FAILED" : "met");
+	}
 	if (s & BENCH_SCANNERS)
 		fprintf(b->out, "  100,000 scanner prefixes <= +10%% per packet: %+.1f%%  %s\n",
 			100 * b->scanners_increase, verdict(b->scanners_increase <= 0.10));
@@ -230,7 +241,7 @@ static void print_targets(struct bench *b)
 
 int main(int argc, char **argv)
 {
-	struct bench b = { .out = stdout };
+	struct bench b = { .out = stdout, .geo_increase = -2 };
 	int err;
 
 	if (parse_args(argc, argv, &b.opt))
@@ -263,6 +274,8 @@ int main(int argc, char **argv)
 		err = bench_section_scanners(&b);
 	if (!err && (b.opt.sections & BENCH_SCRAPE))
 		err = bench_section_scrape(&b);
+	if (!err && (b.opt.sections & BENCH_GEO))
+		err = bench_section_geo(&b);
 	if (!err)
 		print_targets(&b);
 	fflush(b.out);

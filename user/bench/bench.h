@@ -33,6 +33,7 @@ enum bench_section {
 	BENCH_PEER = 1 << 2,      /* 3: the libpcap peer */
 	BENCH_SCANNERS = 1 << 3,  /* 4: scanner prefixes at scale */
 	BENCH_SCRAPE = 1 << 4,    /* 5: scrape cost and memory */
+	BENCH_GEO = 1 << 5,       /* 6: source country and AS, full databases */
 };
 
 struct bench_opts {
@@ -48,6 +49,7 @@ struct bench_opts {
 	const char *scanners;         /* scanner list the mixes draw research from */
 	const char *pcap_counter;     /* darknet-pcap-counter binary */
 	const char *daemon;           /* darknet-counter binary */
+	const char *geo_db;           /* the ip-location-db CSVs (scripts/fetch-geo-db.sh) */
 	/* Diagnostics: other builds of the counter (.bpf.o with an XDP program
 	 * and the counter's map names) measured beside it in section 1. */
 	const char *variants[BENCH_MAX_VARIANTS];
@@ -90,6 +92,8 @@ struct bench {
 	double distinct_increase;     /* sketches on vs off, nicter, counter's own cost */
 	double events_increase;       /* event tables on vs off, nicter, own cost */
 	double events_mib;            /* event tables' memlock at the defaults */
+	double geo_increase;          /* country + AS vs geo off, nicter, own cost */
+	bool geo_exact_failed;        /* a geo counter differed from the databases' answer */
 	double ours_lossless_mpps, peer_lossless_mpps;
 	bool ours_generator_bound;
 	double scrape_10k_ms;
@@ -128,6 +132,19 @@ int bench_direct_ns(struct bench *b, int prog_fd, const struct bench_mix *m,
 		    uint64_t frames, double *ns);
 int bench_section_testrun(struct bench *b);
 int bench_section_scanners(struct bench *b);
+/* Medians over interleaved trials of runs of RUN_FRAMES through the harness:
+ * harness+program (total), own cost against fds[0] (bare drop) with its
+ * spread (lo, hi), for n programs. 0 or -errno. */
+int bench_measure(struct bench *b, const int *fds, int n, unsigned int trials, double *total,
+		  double *own, double *lo, double *hi);
+/* A counter instance with the bench's darknets and scanners and
+ * dn_geo_enabled = geo (DN_GEO_ON_* bits), its event tables off (so that
+ * geo's rows measure geo alone); no geo table installed yet. */
+int bench_load_counter_geo(struct bench *b, unsigned int geo, struct darknet_counter_bpf **out,
+			   double *install_s);
+
+/* bench_geo.c: section 6. */
+int bench_section_geo(struct bench *b);
 
 /* bench_live.c: the live-frames generator into the veth. */
 struct bench_gen_result {

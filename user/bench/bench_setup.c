@@ -138,6 +138,10 @@ static int load_counter(struct bench *b)
 	return bench_install_scanners(b, &b->scanners);
 }
 
+static int load_counter_opts(struct bench *b, const struct dn_prefix_list *scanners, int cpus,
+			     bool distinct, bool events, unsigned int geo,
+			     struct darknet_counter_bpf **out, double *install_s);
+
 int bench_load_counter_copy(struct bench *b, const struct dn_prefix_list *scanners,
 			    struct darknet_counter_bpf **out, double *install_s)
 {
@@ -147,12 +151,26 @@ int bench_load_counter_copy(struct bench *b, const struct dn_prefix_list *scanne
 int bench_load_counter_for(struct bench *b, const struct dn_prefix_list *scanners, int cpus,
 			   bool distinct, struct darknet_counter_bpf **out, double *install_s)
 {
-	return bench_load_counter_ev(b, scanners, cpus, distinct, true, out, install_s);
+	return load_counter_opts(b, scanners, cpus, distinct, true, 0, out, install_s);
 }
 
 int bench_load_counter_ev(struct bench *b, const struct dn_prefix_list *scanners, int cpus,
 			  bool distinct, bool events, struct darknet_counter_bpf **out,
 			  double *install_s)
+{
+	return load_counter_opts(b, scanners, cpus, distinct, events, 0, out, install_s);
+}
+
+/* Event tables off: geo's rows measure geo alone (section 6). */
+int bench_load_counter_geo(struct bench *b, unsigned int geo, struct darknet_counter_bpf **out,
+			   double *install_s)
+{
+	return load_counter_opts(b, &b->scanners, 0, true, false, geo, out, install_s);
+}
+
+static int load_counter_opts(struct bench *b, const struct dn_prefix_list *scanners, int cpus,
+			     bool distinct, bool events, unsigned int geo,
+			     struct darknet_counter_bpf **out, double *install_s)
 {
 	struct darknet_counter_bpf *c = darknet_counter_bpf__open();
 	struct dn_events_opts ev;
@@ -164,6 +182,7 @@ int bench_load_counter_ev(struct bench *b, const struct dn_prefix_list *scanners
 	if (!c)
 		return -errno;
 	c->rodata->dn_distinct = distinct;
+	c->rodata->dn_geo_enabled = geo;
 	/* as the daemon sets them up for the bench's darknets */
 	maps_events_defaults(&ev);
 	ev.enabled = events;

@@ -93,6 +93,24 @@ static int measure(struct bench *b, const int *fds, int n, unsigned int trials,
 	return err;
 }
 
+int bench_measure(struct bench *b, const int *fds, int n, unsigned int trials, double *total,
+		  double *own, double *lo, double *hi)
+{
+	struct figures f;
+	int err;
+
+	if (n > MAX_TARGETS)
+		return -E2BIG;
+	err = measure(b, fds, n, trials, RUN_FRAMES, &f);
+	for (int k = 0; !err && k < n; k++) {
+		total[k] = f.total[k];
+		own[k] = f.own[k];
+		lo[k] = f.own_min[k];
+		hi[k] = f.own_max[k];
+	}
+	return err;
+}
+
 /* Bare drop, the counter, the counter with its distinct-source sketches
  * compiled out (--no-distinct), with its event tables off (--no-events),
  * then any --variant programs. */

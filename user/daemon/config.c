@@ -9,6 +9,7 @@
 #include <linux/bpf.h>
 #include "config.h"
 #include "darknet_events.h"
+#include "geo_series.h"
 #include "distinct_window.h"
 #include "events_file.h"
 #include "pathname.h"
@@ -22,7 +23,7 @@ enum {
 	OPT_NO_EVENTS, OPT_SWEEP_INTERVAL, OPT_SCAN_IDLE, OPT_DOS_IDLE, OPT_SCAN_MIN_DST,
 	OPT_SCAN_MIN_RATE, OPT_DOS_MIN_PACKETS, OPT_DOS_MIN_DURATION, OPT_DOS_MIN_WINDOW,
 	OPT_DOS_WINDOW, OPT_SCAN_TABLE_ENTRIES, OPT_DOS_TABLE_ENTRIES, OPT_EVENTS_FILE, OPT_EVENTS_FILE_MAX,
-	OPT_EVENTS_KEEP,
+	OPT_EVENTS_KEEP, OPT_GEO_COUNTRY, OPT_GEO_ASN, OPT_MAX_ASN_SERIES, OPT_WATCH_ASNS,
 	OPT_VERSION,
 };
 
@@ -64,6 +65,16 @@ static const struct option_doc options[] = {
 	{ { "watch-ports", required_argument, NULL, OPT_WATCH_PORTS }, "LIST",
 	  "ports that always get their own series (default: the IoT and top darknet "
 	  "ports, " DN_DEFAULT_WATCH_PORTS "); \"none\" for none" },
+	{ { "geo-country", required_argument, NULL, OPT_GEO_COUNTRY }, "FILE[,FILE]",
+	  "source country database: range CSV 'first,last,CC' or .mmdb, IPv4 and IPv6 "
+	  "files (repeatable)" },
+	{ { "geo-asn", required_argument, NULL, OPT_GEO_ASN }, "FILE[,FILE]",
+	  "origin AS database: range CSV 'first,last,ASN,org' or .mmdb (repeatable)" },
+	{ { "max-asn-series", required_argument, NULL, OPT_MAX_ASN_SERIES }, "N",
+	  "origin ASes promoted to a series of their own per interface, the rest in "
+	  "asn=\"other\"; never demoted (default 100)" },
+	{ { "watch-asns", required_argument, NULL, OPT_WATCH_ASNS }, "LIST",
+	  "AS numbers that always get their own series, e.g. 13335,15169 (default none)" },
 	{ { "reload-interval", required_argument, NULL, OPT_RELOAD_INTERVAL }, "SEC",
 	  "check list files for changes every SEC seconds, 0 = only on SIGHUP (default 30)" },
 	{ { "no-distinct", no_argument, NULL, OPT_NO_DISTINCT }, NULL,
@@ -120,7 +131,9 @@ static void usage(FILE *out)
 		"       darknet-counter report --prometheus URL --output FILE.html PERIOD [OPTIONS]\n"
 		"                            (see darknet-counter report --help)\n"
 		"       darknet-counter union [--json] [--username USER --password-file FILE] "
-		"URL...\n\n"
+		"URL...\n"
+		"       darknet-counter geo-check [--geo-country FILE] [--geo-asn FILE] "
+		"[--install]\n\n"
 		"Counts darknet packets per port, protocol and source class in XDP\n"
 		"and serves them as Prometheus metrics.\n\nOptions:\n");
 	for (size_t i = 0; i < NR_OPTIONS; i++) {
@@ -246,6 +259,30 @@ static int push_path(const char **paths, int *n, const char *opt, const char *pa
 	return 0;
 }
 
+/* --geo-country a.csv,b.csv: the list is cut in a copy that config_free
+ * releases. */
+static int push_geo(struct dn_config *cfg, const char *opt, const char *arg)
+{
+	int geo_asn = !strcmp(opt, "geo-asn");
+	const char **paths = geo_asn ? cfg->geo_asn_files : cfg->geo_country_files;
+	int *n = geo_asn ? &cfg->nr_geo_asn_files : &cfg->nr_geo_country_files;
+	char *copy, *save = NULL;
+	int ret = 0;
+
+	if (cfg->nr_geo_copies >= (int)ARRAY_SIZE(cfg->geo_copies) || !(copy = strdup(arg))) {
+		fprintf(stderr, "darknet-counter: --%s given too often\n", opt);
+		return -EINVAL;
+	}
+	cfg->geo_copies[cfg->nr_geo_copies++] = copy;
+	for (char *p = strtok_r(copy, ",", &save); p && !ret; p = strtok_r(NULL, ",", &save))
+		ret = push_path(paths, n, opt, p);
+	if (!ret && !*n) {
+		fprintf(stderr, "darknet-counter: --%s: no file named\n", opt);
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
 static int add_darknet(struct dn_config *cfg, const char *text)
 {
 	struct dn_prefix p;
@@ -278,6 +315,10 @@ static int parse_one(struct dn_config *cfg, int c, const char *arg)
 	case OPT_SCANNERS:
 		return push_path(cfg->scanner_paths, &cfg->nr_scanner_paths,
 				 "scanners", arg);
+	case OPT_GEO_COUNTRY:
+		return push_geo(cfg, "geo-country", arg);
+	case OPT_GEO_ASN:
+		return push_geo(cfg, "geo-asn", arg);
 	case OPT_ACTION:
 		if (!strcmp(arg, "drop"))
 			cfg->action = XDP_DROP;
@@ -318,6 +359,9 @@ static int parse_one(struct dn_config *cfg, int c, const char *arg)
 	case OPT_MAX_PORT_SERIES:
 		return parse_uint("max-port-series", arg, DN_NR_PORTS, &cfg->max_port_series);
 	case OPT_WATCH_PORTS: cfg->watch_ports = arg; return 0;
+	case OPT_MAX_ASN_SERIES:
+		return parse_uint("max-asn-series", arg, DN_GEO_ASN_SLOTS - 1, &cfg->max_asn_series);
+	case OPT_WATCH_ASNS: cfg->watch_asns = arg; return 0;
 	case OPT_RELOAD_INTERVAL:
 		return parse_uint("reload-interval", arg, 86400, &cfg->reload_interval);
 	case OPT_DETACH_ON_EXIT: cfg->detach_on_exit = true; return 0;
@@ -388,6 +432,8 @@ int config_parse(struct dn_config *cfg, int argc, char **argv)
 		.pin_root = DN_DEFAULT_PIN_ROOT,
 		.max_port_series = DN_DEFAULT_MAX_PORT_SERIES,
 		.watch_ports = DN_DEFAULT_WATCH_PORTS,
+		.max_asn_series = GEO_SERIES_DEFAULT_MAX,
+		.watch_asns = "none",
 		.reload_interval = 30,
 		.distinct_interval = 60,
 		.event_sweep_interval = 1,
@@ -439,6 +485,9 @@ int config_parse(struct dn_config *cfg, int argc, char **argv)
 void config_free(struct dn_config *cfg)
 {
 	prefix_list_free(&cfg->darknets);
+	for (int i = 0; i < cfg->nr_geo_copies; i++)
+		free(cfg->geo_copies[i]);
+	cfg->nr_geo_copies = 0;
 }
 
 const char *config_mode_name(enum xdp_attach_mode mode)

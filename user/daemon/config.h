@@ -28,6 +28,12 @@ struct dn_config {
 	int nr_darknet_files;
 	const char *scanner_paths[DN_MAX_LIST_PATHS];
 	int nr_scanner_paths;
+	const char *geo_country_files[DN_MAX_LIST_PATHS];   /* --geo-country */
+	int nr_geo_country_files;
+	const char *geo_asn_files[DN_MAX_LIST_PATHS];       /* --geo-asn */
+	int nr_geo_asn_files;
+	char *geo_copies[2 * DN_MAX_LIST_PATHS];           /* comma lists, cut */
+	int nr_geo_copies;
 	unsigned int action;                 /* XDP_DROP or XDP_PASS */
 	enum xdp_attach_mode mode;           /* XDP_MODE_UNSPEC means auto */
 	const char *listen_address;
@@ -38,6 +44,8 @@ struct dn_config {
 	const char *user;                    /* drop to this user after setup */
 	unsigned int max_port_series;
 	const char *watch_ports;
+	unsigned int max_asn_series;         /* --max-asn-series, per interface */
+	const char *watch_asns;              /* --watch-asns LIST or "none" */
 	unsigned int reload_interval;        /* seconds between list mtime checks */
 	bool detach_on_exit;
 	bool no_distinct;                    /* --no-distinct: no sketches in the datapath */

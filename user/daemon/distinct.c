@@ -117,6 +117,9 @@ static void file_gen(struct distinct *d, struct distinct_iface *f, unsigned int 
 	for (unsigned int s = 0; s < f->nr_ports; s++)
 		push(d, f, DN_SKETCH_PORT_BASE + s, k,
 		     sketch_maps_at(&f->sm, gen, DN_SKETCH_PORT_BASE + s));
+	/* countries and AS series: empty ones (all, with geo off) cost a scan */
+	for (unsigned int s = DN_SKETCH_COUNTRY_BASE; s < DN_SKETCH_SLOTS; s++)
+		push(d, f, s, k, sketch_maps_at(&f->sm, gen, s));
 	for (uint32_t id = 0; id < DN_MAX_PREFIX_IDS; id++) {
 		const struct dn_dst_slot *slot = &f->dstmap.slot[id];
 

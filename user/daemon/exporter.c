@@ -113,6 +113,7 @@ int exporter_init(struct exporter *ex, struct dn_iface *ifaces, int nr,
 	}
 	port_series_on_promote(ex->ports, save_promotion, ex);
 	err = distinct_init(&ex->distinct, ifaces, nr, cfg, exporter_now(), errbuf, errlen);
+	err = err ?: geo_export_init(&ex->geo_metrics, ifaces, nr, cfg, errbuf, errlen);
 	if (err)
 		return err;
 	ex->snap.ifaces = calloc(nr > 0 ? (size_t)nr : 1, sizeof(*ex->snap.ifaces));
@@ -138,6 +139,7 @@ void exporter_free(struct exporter *ex)
 	free(ex->snap.ifaces);
 	counters_reader_free(&ex->reader);
 	distinct_free(&ex->distinct);
+	geo_export_free(&ex->geo_metrics);
 	port_series_free(ex->ports);
 	pthread_mutex_destroy(&ex->lock);
 }
@@ -184,10 +186,14 @@ int exporter_metrics(void *ctx, char **body, size_t *len)
 	err = port_series_update(ex->ports, &ex->snap);
 	if (err)
 		pr_warn("tracking port series failed: %s\n", strerror(-err));
+	geo_export_update(&ex->geo_metrics);
 	update_self(ex);
 	err = metrics_render(&sb, &ex->snap, &info);
 	selfmon_render(&sb, &ex->self);
 	distinct_render(&sb, &ex->distinct);
+	geo_export_render(&sb, &ex->geo_metrics, &ex->distinct);
+	if (ex->geo)
+		geo_state_render(&sb, ex->geo, ex->nr_ifaces ? &ex->ifaces[0] : NULL);
 	events_render_metrics(&ex->events, &sb);
 	ex->last_scrape_seconds = cpu_seconds() - start;
 	pthread_mutex_unlock(&ex->lock);

@@ -7,6 +7,8 @@
 #include "config.h"
 #include "distinct.h"
 #include "events.h"
+#include "geo_export.h"
+#include "geo_state.h"
 #include "counters.h"
 #include "loader.h"
 #include "port_series.h"
@@ -28,6 +30,8 @@ struct exporter {
 	struct selfmon_info self;    /* reload state is written by the main loop */
 	struct distinct distinct;    /* rotated by the main loop */
 	struct events events;        /* its own lock and thread (events.h) */
+	struct geo_export geo_metrics; /* country and AS series */
+	struct geo_state *geo;       /* swapped by the main loop, NULL in tests */
 };
 
 /* 0 or -errno with a reason in err (e.g. --watch-ports does not fit). */

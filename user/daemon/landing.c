@@ -8,6 +8,7 @@
 #include "log.h"
 #include "names.h"
 #include "port_series.h"
+#include "landing_geo.h"
 #include "landing_stats.h"
 #include "landing.h"
 #include "landing_events.h"
@@ -366,7 +367,8 @@ static void distinct_card(struct strbuf *sb, const struct landing_distinct *ld)
 }
 
 int landing_render(struct strbuf *out, const struct dn_snapshot *snap,
-		   const struct landing_distinct *dist, const char *cards,
+		   const struct landing_distinct *dist, const struct landing_geo *geo,
+		   const char *cards,
 		   const char *telemetry_path, const char *version, time_t now)
 {
 	struct landing_sums total;
@@ -386,6 +388,7 @@ int landing_render(struct strbuf *out, const struct dn_snapshot *snap,
 	err = iface_table(out, snap, &total);
 	if (dist && dist->on)
 		distinct_card(out, dist);
+	landing_geo_card(out, geo);
 	if (cards)
 		strbuf_puts(out, cards);
 	strbuf_puts(out, "<p class=\"note\">Packets per address: darknet packets over the "
@@ -403,6 +406,7 @@ int exporter_landing(void *ctx, char **body, size_t *len)
 	struct strbuf sb = STRBUF_INIT;
 	struct landing_distinct dist;
 	struct strbuf cards = STRBUF_INIT;
+	static struct landing_geo geo;   /* under ex->lock */
 	int err;
 
 	/* A fresh read, but no port_series_update(): promotion compares counts
@@ -411,7 +415,9 @@ int exporter_landing(void *ctx, char **body, size_t *len)
 	pthread_mutex_lock(&ex->lock);
 	exporter_read(ex);
 	landing_distinct_fill(&dist, &ex->distinct);
-	err = landing_render(&sb, &ex->snap, &dist, cards.err ? NULL : strbuf_str(&cards),
+	geo_export_read(&ex->geo_metrics);
+	landing_geo_fill(&geo, &ex->geo_metrics);
+	err = landing_render(&sb, &ex->snap, &dist, &geo, cards.err ? NULL : strbuf_str(&cards),
 			     metrics_path, DN_VERSION, time(NULL));
 	pthread_mutex_unlock(&ex->lock);
 	strbuf_free(&cards);

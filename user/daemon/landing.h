@@ -17,13 +17,16 @@
  * IPv6, passed and malformed frames, and each interface's attachment. It
  * links to telemetry_path. version and now (Unix time) go in the header.
  * dist (NULL: none) adds distinct sources per class and darknet coverage
- * over 24 hours (landing_stats.h). 0 or -ENOMEM; errors also stick in
- * out->err. */
+ * over 24 hours (landing_stats.h); geo (NULL: none) the top source
+ * countries and origin ASes (landing_geo.h). 0 or -ENOMEM; errors also
+ * stick in out->err. */
 struct landing_distinct;
 /* cards (NULL: none): HTML of further cards, placed after the others
  * (the event cards, landing_events.h). */
+struct landing_geo;
 int landing_render(struct strbuf *out, const struct dn_snapshot *snap,
-		   const struct landing_distinct *dist, const char *cards,
+		   const struct landing_distinct *dist, const struct landing_geo *geo,
+		   const char *cards,
 		   const char *telemetry_path, const char *version, time_t now);
 
 /* The metrics path the page links to (default "/metrics"). The string must

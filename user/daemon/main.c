@@ -13,12 +13,16 @@
 #include "config.h"
 #include "darknet_counter.skel.h"
 #include "events_api.h"
+#include "geo_export.h"
 #include "exporter.h"
+#include "geo_check.h"
+#include "geo_state.h"
 #include "http.h"
 #include "landing.h"
 #include "listmaps.h"
 #include "maps.h"
 #include "lists.h"
+#include "lists_install.h"
 #include "loader.h"
 #include "log.h"
 #include "netns.h"
@@ -32,6 +36,7 @@
 struct daemon {
 	struct dn_config cfg;
 	struct dn_lists lists;
+	struct geo_state geo;
 	struct dn_iface ifaces[DN_MAX_IFACES];
 	bool detached[DN_MAX_IFACES];   /* logged as detached behind our back */
 	int nr_attached;
@@ -70,63 +75,6 @@ static int step_failed(int ret, char *err, size_t errlen, const char *fmt, ...)
 	return ret;
 }
 
-/* One interface's new lists, built but not yet swapped in. */
-struct list_plan {
-	struct listmaps_darknets *darknets;
-	struct listmaps_scanners *scanners;
-};
-
-static void list_plan_free(struct list_plan *p)
-{
-	listmaps_darknets_free(p->darknets);
-	listmaps_scanners_free(p->scanners);
-	*p = (struct list_plan){0};
-}
-
-/* The list maps name what they refused; the interface is said here. */
-static int prepare_lists(struct dn_iface *ifc, const struct dn_lists *l,
-			 struct list_plan *p, char *err, size_t errlen)
-{
-	char why[384];
-	int ret;
-
-	why[0] = '\0';
-	ret = listmaps_prepare_darknets(&ifc->maps, &l->darknets, &p->darknets, why,
-					sizeof(why));
-	ret = ret ?: listmaps_prepare_scanners(&ifc->maps, &l->scanners, &p->scanners, why,
-					       sizeof(why));
-	if (ret)
-		snprintf(err, errlen, "%s: %s", ifc->name,
-			 why[0] ? why : "failed to build the lists");
-	return ret;
-}
-
-static int commit_lists(struct dn_iface *ifc, const struct list_plan *p,
-			char *err, size_t errlen)
-{
-	char why[384];
-	int ret;
-
-	why[0] = '\0';
-	ret = listmaps_commit_darknets(&ifc->maps, p->darknets, why, sizeof(why));
-	ret = ret ?: listmaps_commit_scanners(&ifc->maps, p->scanners, why, sizeof(why));
-	if (ret)
-		snprintf(err, errlen, "%s: %s", ifc->name,
-			 why[0] ? why : "failed to install the lists");
-	return ret;
-}
-
-static int install_lists(struct dn_iface *ifc, const struct dn_lists *l,
-			 char *err, size_t errlen)
-{
-	struct list_plan p = {0};
-	int ret = prepare_lists(ifc, l, &p, err, errlen);
-
-	ret = ret ?: commit_lists(ifc, &p, err, errlen);
-	list_plan_free(&p);
-	return ret;
-}
-
 static int attach_all(struct daemon *d)
 {
 	struct dn_config *cfg = &d->cfg;
@@ -149,11 +97,12 @@ static int attach_all(struct daemon *d)
 		ifc->skel->rodata->dn_distinct = !cfg->no_distinct;
 		/* the DoS window (docs/events.md): tests shorten it */
 		ifc->skel->rodata->dn_event_window_ns = cfg->dos_window * 1000000000ull;
+		ifc->skel->rodata->dn_geo_enabled = geo_export_bits(cfg);   /* likewise */
 		ret = loader_attach(ifc, cfg->mode, d->err, sizeof(d->err));
 		if (step_failed(ret, d->err, sizeof(d->err), "attach to %s", ifc->name))
 			return ret;
 		d->nr_attached++;
-		ret = install_lists(ifc, &d->lists, d->err, sizeof(d->err));
+		ret = lists_install(ifc, &d->lists, d->err, sizeof(d->err));
 		if (step_failed(ret, d->err, sizeof(d->err), "install the lists on %s", ifc->name))
 			return ret;
 		pr_info("%s: %s XDP program in %s mode (%s)%s\n", ifc->name,
@@ -199,11 +148,11 @@ static int64_t reload_lists(struct daemon *d, const char *why)
 	/* Every interface's maps are built before any is swapped in: a list
 	 * that does not fit one interface leaves all on the previous lists. */
 	for (int i = 0; !ret && i < nr; i++)
-		ret = prepare_lists(&d->ifaces[i], &fresh, &plans[i], err, sizeof(err));
+		ret = list_plan_prepare(&d->ifaces[i], &fresh, &plans[i], err, sizeof(err));
 	/* Under the scrape lock: a scrape sees the id tables before or after. */
 	pthread_mutex_lock(&d->ex.lock);
 	for (int i = 0; !ret && i < nr; i++) {
-		ret = commit_lists(&d->ifaces[i], &plans[i], err, sizeof(err));
+		ret = list_plan_commit(&d->ifaces[i], &plans[i], err, sizeof(err));
 		swapped += !ret;
 	}
 	for (int i = 0; !ret && i < nr; i++)
@@ -235,6 +184,31 @@ static int64_t reload_lists(struct daemon *d, const char *why)
 	if (!ret)
 		pr_info("reloaded lists (%s): %zu darknet prefixes, %zu scanner prefixes\n",
 			why, fresh.darknets.len, fresh.scanners.len);
+	return before;
+}
+
+/* The geo databases reload on their own: a bad one keeps the previous
+ * tables and does not hold back the lists (or the reverse). Returns the
+ * newest mtime taken before the files were read, as reload_lists. */
+static int64_t reload_geo(struct daemon *d, const char *why)
+{
+	int64_t before = geo_state_newest_mtime(&d->cfg);
+	char err[512];
+	int ret;
+
+	if (!geo_state_wanted(&d->cfg))
+		return before;
+	ret = geo_state_load(&d->geo, &d->cfg, d->ifaces, d->cfg.nr_ifaces, &d->ex.lock, err,
+			     sizeof(err));
+	if (ret) {
+		pthread_mutex_lock(&d->ex.lock);
+		d->ex.self.reload_errors++;
+		pthread_mutex_unlock(&d->ex.lock);
+		pr_err("geo reload (%s) failed, keeping the previous tables: %s\n", why, err);
+	} else {
+		pr_info("reloaded the geo databases (%s): %zu country ranges, %zu AS ranges, %.2f s\n",
+			why, d->geo.country.len, d->geo.asn.len, d->geo.load_seconds);
+	}
 	return before;
 }
 
@@ -274,14 +248,17 @@ static int serve(struct daemon *d, const sigset_t *sigs)
 	struct timespec tick = { .tv_sec = 1 };
 	int64_t last_check = mono_sec();
 	int64_t seen = d->lists.newest_mtime, now;
+	int64_t geo_seen = geo_state_newest_mtime(&d->cfg);
 	int sig;
 
 	for (;;) {
 		sig = sigtimedwait(sigs, NULL, &tick);
 		if (sig == SIGINT || sig == SIGTERM)
 			return 0;
-		if (sig == SIGHUP)
+		if (sig == SIGHUP) {
 			seen = reload_lists(d, "SIGHUP");
+			geo_seen = reload_geo(d, "SIGHUP");
+		}
 		/* A changed file reloads once per change: a bad one is not
 		 * retried (and counted again) until it changes again. */
 		if (d->cfg.reload_interval &&
@@ -291,6 +268,11 @@ static int serve(struct daemon *d, const sigset_t *sigs)
 			if (now != seen) {
 				reload_lists(d, "a list file changed");
 				seen = now;   /* taken before this reload read the files */
+			}
+			now = geo_state_newest_mtime(&d->cfg);
+			if (now != geo_seen) {
+				reload_geo(d, "a geo database file changed");
+				geo_seen = now;
 			}
 		}
 		check_attached(d);
@@ -310,6 +292,7 @@ static int setup_exporter(struct daemon *d)
 	d->ex.self.darknet_entries = d->lists.darknets.len;
 	d->ex.self.scanner_entries = d->lists.scanners.len;
 	d->ex.self.last_reload_success = exporter_now();
+	d->ex.geo = &d->geo;
 	landing_set_telemetry_path(d->cfg.telemetry_path);
 	return 0;
 }
@@ -379,6 +362,14 @@ static int setup(struct daemon *d)
 	/* The socket is bound (a port below 1024 needs no capability later);
 	 * privileges go before the first HTTP thread exists. */
 	ret = attach_all(d);
+	if (!ret && geo_state_wanted(cfg)) {
+		ret = geo_state_load(&d->geo, cfg, d->ifaces, cfg->nr_ifaces, NULL, err, len);
+		if (!step_failed(ret, err, len, "load the geo databases"))
+			pr_info("geo: %zu country ranges, %zu AS ranges (%zu ASes) in %.2f s; "
+				"tables %zu + %zu bytes\n", d->geo.country.len, d->geo.asn.len,
+				d->geo.asn.nr_names, d->geo.load_seconds, d->geo.v4_bytes,
+				d->geo.v6_bytes);
+	}
 	ret = ret ?: setup_exporter(d);
 	if (!ret) {
 		ret = privs_drop(cfg->user, err, len);
@@ -417,6 +408,7 @@ static void shutdown_daemon(struct daemon *d)
 	exporter_free(&d->ex);
 	webconfig_free(&d->web);
 	lists_free(&d->lists);
+	geo_state_free(&d->geo);
 }
 
 static int run(struct daemon *d)
@@ -432,6 +424,10 @@ static int run(struct daemon *d)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (geo_state_wanted(&d->cfg) && geo_state_init(&d->geo)) {
+		pr_err("start: geo: out of memory\n");
+		return 1;
+	}
 	if (step_failed(setup(d), d->err, sizeof(d->err), "start")) {
 		pr_err("%s\n", d->err);
 		return 1;
@@ -458,6 +454,8 @@ int main(int argc, char **argv)
 		return report_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "union"))   /* a client: no daemon options */
 		return union_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "geo-check"))   /* no interface, no daemon */
+		return geo_check_main(argc - 1, argv + 1);
 	ret = config_parse(&d.cfg, argc, argv);
 
 	if (ret)

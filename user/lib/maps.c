@@ -9,6 +9,7 @@
 #include "darknet_counter.skel.h"
 #include "darknet_counter.h"
 #include "darknet_events.h"
+#include "darknet_geo.h"
 #include "maps.h"
 #include "prefix.h"
 #include "array_size.h"
@@ -28,6 +29,9 @@ int maps_size_for_cpus(struct darknet_counter_bpf *skel, int cpus)
 		{ skel->maps.org_counters, DN_ORG_CPU_KEYS },
 		{ skel->maps.reason_counters, DN_REASON_CPU_KEYS },
 		{ skel->maps.event_stats, DN_EVENT_STAT_CPU_KEYS },
+		{ skel->maps.geo_cc_counts, DN_GEO_COUNTRY_CPU_KEYS },
+		{ skel->maps.geo_asn_counts, DN_GEO_ASN_CPU_KEYS },
+		{ skel->maps.geo_asn_low, DN_GEO_ASN_LOW_CPU_KEYS },
 	};
 	int ncpus = cpus > 0 ? cpus : libbpf_num_possible_cpus(), err = 0;
 

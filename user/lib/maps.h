@@ -17,7 +17,9 @@
 	X(prefix_info) X(series_state)                                     \
 	X(sketches) X(sketch_gen) X(sketch_ports) X(dst_slot) X(dst_bitmap)    \
 	X(sketch_hist) X(sketch_hdir)                                         \
-	X(scan_events) X(dos_victims) X(event_stats) X(event_totals)
+	X(scan_events) X(dos_victims) X(event_stats) X(event_totals)           \
+	X(geo_v4) X(geo_v6) X(geo_cc_counts) X(geo_asn_counts)                 \
+	X(geo_asn_low) X(geo_asn_high) X(geo_asn_slot) X(geo_asn_ids)
 
 /* The kernel keeps 15 characters of a map's name (BPF_OBJ_NAME_LEN - 1):
  * a longer one would show cut short in bpftool and in pins. */
