@@ -1,12 +1,19 @@
 #!/bin/bash
 # lab.sh: the demo lab: two network namespaces joined by veth, the counter on the sensor side,
-# a steady NICTER-like traffic mix from the other, until Ctrl-C; then everything is removed.
+# a steady NICTER-like traffic mix from the other, scan campaigns and DoS backscatter in rounds,
+# source countries and ASes from the public databases, until Ctrl-C; then everything is removed.
 #
 # Usage: scripts/lab.sh [BUILD_DIR]     (root; `sudo make demo` runs it as `scripts/lab.sh build`)
 # Environment: LAB_RATE (packets/s, default 2000), LAB_MIX (default nicter),
 #              LAB_SOURCES (darknet-trafgen --sources: that many distinct sources
 #              per family, their exact counts in the generator's log at exit;
 #              default unset: fresh sources for every frame),
+#              LAB_EVENTS (default 1: a round of scan campaigns and DoS
+#              backscatter every 20 s, docs/campaigns.md, with the daemon on the
+#              lab thresholds printed at start; 0: none),
+#              LAB_GEO (default 1: source country and AS from ip-location-db,
+#              fetched once with scripts/fetch-geo-db.sh into LAB_GEO_DIR,
+#              default bench/geo-db; 0, or no network: the lab runs without),
 #              LAB_PROMETHEUS_HOOK (see prometheus_hook below).
 #
 #   dn-lab-inet                 dn-lab-sensor
@@ -29,6 +36,14 @@ readonly METRICS_URL="http://$LISTEN/metrics"
 readonly SCANNERS=deploy/research-scanners.txt
 readonly DARKNETS=(198.51.100.0/24 203.0.113.0/24 2001:db8::/32)
 readonly RATE=${LAB_RATE:-2000} MIX=${LAB_MIX:-nicter} SOURCES=${LAB_SOURCES:-}
+readonly EVENTS=${LAB_EVENTS:-1} GEO=${LAB_GEO:-1} GEO_DIR=${LAB_GEO_DIR:-bench/geo-db}
+# The campaign generator's lab profile (docs/campaigns.md, "Lab thresholds"):
+# the defaults describe a real darknet, where a scan at 10 pps Internet-wide
+# is one packet a week to the lab's 512 addresses. Short idle timeouts so
+# that a round's events close before the next one.
+readonly EVENT_ARGS=(--scan-min-destinations 100 --scan-min-rate 5e8 --dos-min-packets 25
+		     --dos-min-duration 2 --dos-window 1 --dos-min-window-packets 30
+		     --scan-idle-timeout 5 --dos-idle-timeout 5)
 readonly LOCK=/run/lock/darknet-counter-lab.lock
 readonly PROMETHEUS_HOOK=${LAB_PROMETHEUS_HOOK:-scripts/prometheus-lab.sh}
 readonly DAEMON=$out/darknet-counter TRAFGEN=$out/darknet-trafgen
@@ -36,7 +51,8 @@ readonly LOGDIR=$out/lab
 
 # What this run owns, so that cleanup undoes exactly that and nothing else:
 # a second lab that finds the lock taken must not touch the first one's lab.
-have_lock=0 daemon_pid='' trafgen_pid='' sleep_pid='' prometheus_started=0
+have_lock=0 daemon_pid='' trafgen_pid='' campaign_pid='' sleep_pid='' prometheus_started=0
+geo_args=()
 
 log() { printf 'lab: %s\n' "$*"; }
 die() { printf 'lab: error: %s\n' "$*" >&2; exit 1; }
@@ -107,6 +123,7 @@ cleanup() {
 	[ "$have_lock" = 1 ] || exit "$rc"
 	[ -n "$sleep_pid" ] && kill "$sleep_pid" 2>/dev/null
 	prometheus_hook stop
+	stop_pid "$campaign_pid" 'the campaign rounds'
 	stop_pid "$trafgen_pid" darknet-trafgen
 	stop_pid "$daemon_pid" darknet-counter
 	remove_lab_network
@@ -164,19 +181,33 @@ daemon_failed() {
 	die "darknet-counter did not start (log: $LOGDIR/darknet-counter.log)"
 }
 
+# The databases are public (docs/geo.md); without them the lab still runs.
+find_geo() {
+	[ "$GEO" = 1 ] || return 0
+	if ! scripts/fetch-geo-db.sh "$GEO_DIR" >"$LOGDIR/fetch-geo-db.log" 2>&1; then
+		log "warning: could not fetch the geo databases (log: $LOGDIR/fetch-geo-db.log);" \
+		    "running without countries and ASes"
+		return 0
+	fi
+	geo_args=(--geo-country "$GEO_DIR/geo-whois-asn-country-ipv4.csv,$GEO_DIR/geo-whois-asn-country-ipv6.csv"
+		  --geo-asn "$GEO_DIR/asn-ipv4.csv,$GEO_DIR/asn-ipv6.csv")
+}
+
 # --detach-on-exit: the daemon's default is to leave the program counting
 # after it exits; a lab must leave nothing behind.
 start_daemon() {
 	local args=(--netns "$SENSOR_NS" --scanners "$SCANNERS" --web.listen-address "$LISTEN"
-		    --detach-on-exit)
+		    --detach-on-exit "${geo_args[@]}")
 	for d in "${DARKNETS[@]}"; do args+=(--darknet "$d"); done
+	[ "$EVENTS" = 1 ] && args+=("${EVENT_ARGS[@]}" --events-file "$LOGDIR/events.ndjson")
 	# Something already answering there would pass for our daemon below.
 	if curl -s -o /dev/null --max-time 1 "http://$LISTEN/"; then
 		die "$LISTEN is already in use by another process"
 	fi
 	"$DAEMON" "${args[@]}" "$SENSOR_IF" >"$LOGDIR/darknet-counter.log" 2>&1 9>&- &
 	daemon_pid=$!
-	for _ in $(seq 100); do
+	# the full geo databases take a few seconds to load
+	for _ in $(seq 300); do
 		kill -0 "$daemon_pid" 2>/dev/null || daemon_failed
 		if curl -sf -o /dev/null --max-time 1 "$METRICS_URL"; then
 			kill -0 "$daemon_pid" 2>/dev/null || daemon_failed
@@ -184,7 +215,7 @@ start_daemon() {
 		fi
 		sleep 0.1
 	done
-	die "darknet-counter did not answer on $METRICS_URL within 10 s"
+	die "darknet-counter did not answer on $METRICS_URL within 30 s"
 }
 
 start_trafgen() {
@@ -203,11 +234,47 @@ start_trafgen() {
 	fi
 }
 
+# A round of campaigns (12 s) every 20 s, each from another seed, its
+# expected events in campaign-truth.tsv (the latest round). The generator
+# of a round is stopped with the loop.
+campaign_rounds() {
+	local seed=1 pid=''
+	trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; exit 0' TERM
+	while :; do
+		"$TRAFGEN" --netns "$INET_NS" --iface "$INET_IF" --mix campaign --seed "$seed" \
+			--scanners "$SCANNERS" --truth "$LOGDIR/campaign-truth.tsv" -q \
+			>>"$LOGDIR/darknet-trafgen-campaign.log" 2>&1 &
+		pid=$!
+		wait "$pid" || log "warning: campaign round $seed failed (log: $LOGDIR/darknet-trafgen-campaign.log)"
+		sleep 8 &
+		pid=$!
+		wait "$pid" || true
+		seed=$((seed + 1))
+	done
+}
+
+start_campaigns() {
+	[ "$EVENTS" = 1 ] || return 0
+	campaign_rounds 9>&- &
+	campaign_pid=$!
+}
+
 announce() {
 	log "sensor:  $SENSOR_IF in namespace $SENSOR_NS (darknets ${DARKNETS[*]})"
 	log "traffic: $MIX mix at $RATE packets/s from $INET_IF in namespace $INET_NS"
 	log "metrics: $METRICS_URL"
 	log "         curl -s $METRICS_URL | grep '^darknet_packets_total'"
+	if [ "$EVENTS" = 1 ]; then
+		log "events:  a round of scan campaigns and DoS backscatter every 20 s (lab thresholds:" \
+		    "${EVENT_ARGS[*]})"
+		log "         curl -s 'http://$LISTEN/api/v1/events?state=closed&limit=10'"
+		log "         $LOGDIR/events.ndjson (closed events), $LOGDIR/campaign-truth.tsv (what a round must give)"
+	fi
+	if [ ${#geo_args[@]} -gt 0 ]; then
+		log "geo:     source countries and ASes from $GEO_DIR (ip-location-db, docs/geo.md)"
+		log "         curl -s $METRICS_URL | grep '^darknet_country_packets_total' | sort -t' ' -k2 -g | tail"
+	fi
+	log "page:    http://$LISTEN/ (top countries and ASes, events)"
 	log "logs:    $LOGDIR/darknet-counter.log, $LOGDIR/darknet-trafgen.log"
 	log "Ctrl-C stops the lab and removes it"
 }
@@ -232,8 +299,10 @@ main() {
 	take_lock
 	mkdir -p "$LOGDIR"
 	create_lab_network
+	find_geo
 	start_daemon
 	start_trafgen
+	start_campaigns
 	prometheus_hook start
 	announce
 	wait_for_ctrl_c
