@@ -133,7 +133,10 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/lab.sh $(OUT)
 
+# The geo rows need the full public databases (docs/geo.md): fetched once
+# into bench/geo-db; without a network the bench skips those rows.
 bench: all
+	$(Q)scripts/fetch-geo-db.sh || echo 'bench: no geo databases: the geo rows will be skipped' >&2
 	$(Q)scripts/bench.sh $(OUT)
 
 soak: all
@@ -165,7 +168,7 @@ $(OUT)/user/pktgen/%.o: DIR_CFLAGS := -Iuser/pktgen
 $(OUT)/user/daemon/%.o: DIR_CFLAGS := -Iuser/daemon -Iuser/report
 $(OUT)/user/report/%.o: DIR_CFLAGS := -Iuser/report
 $(OUT)/user/trafgen/%.o: DIR_CFLAGS := -Iuser/trafgen -Iuser/pktgen
-$(OUT)/user/bench/%.o: DIR_CFLAGS := -Iuser/bench -Iuser/pktgen
+$(OUT)/user/bench/%.o: DIR_CFLAGS := -Iuser/bench -Iuser/pktgen -Iuser/daemon
 $(OUT)/user/pcap-counter/%.o: DIR_CFLAGS :=
 $(OUT)/tests/%.o: DIR_CFLAGS := -Itests -Iuser/daemon -Iuser/pktgen -Iuser/report
 
@@ -199,7 +202,11 @@ $(DAEMON): $(OUT)/user/daemon/main.o $(DAEMON_MODS) $(LIBREPORT) $(LIBDARKNET)
 $(TRAFGEN): $(call objs,trafgen) $(LIBPKTGEN) $(LIBDARKNET)
 	$(call link,$^ $(LIBBPF_LIBS))
 
-$(BENCH): $(call objs,bench) $(LIBPKTGEN) $(LIBDARKNET)
+# The bench runs the daemon's event sweeper (user/bench/bench_sweep.c):
+# its modules, none of which serves HTTP.
+BENCH_DAEMON_MODS := $(addprefix $(OUT)/user/daemon/,events.o events_sweep.o events_judge.o \
+	events_json.o events_file.o events_metrics.o log.o)
+$(BENCH): $(call objs,bench) $(BENCH_DAEMON_MODS) $(LIBPKTGEN) $(LIBDARKNET)
 	$(call link,$^ $(LIBXDP_LIBS) $(LIBBPF_LIBS) $(GEO_LIBS) $(PCAP_LIBS) -lm -lpthread)
 
 $(PCAP_COUNTER): $(call objs,pcap-counter)

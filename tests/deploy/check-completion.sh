@@ -29,7 +29,7 @@ expect_completion() {
 
 [ "$(complete -p darknet-counter 2>/dev/null)" = "complete -F _darknet_counter darknet-counter" ] &&
 	ok "sourcing it registers _darknet_counter for darknet-counter" || fail "complete -p darknet-counter"
-expect_completion "an option" "--scanners" --sc
+expect_completion "an option" "--scanners" --scann
 expect_completion "options by prefix" "--web.config.file --web.listen-address --web.telemetry-path" --web
 expect_completion "a subcommand" "status" st
 expect_completion "an option's values" "native" --xdp-mode n

@@ -103,9 +103,9 @@ rc=$?
 page=$(man -w $PKG 2>&1)
 [ "$page" = /usr/share/man/man8/$PKG.8.gz ] && ok "man -w $PKG: $page" || fail "man -w $PKG" "$page"
 man $PKG 2>/dev/null | grep -q 'EXIT STATUS' && ok "man $PKG renders (EXIT STATUS section)" || fail "man $PKG renders"
-got=$(bash -c ". /usr/share/bash-completion/completions/$PKG; COMP_WORDS=($PKG --sc); COMP_CWORD=1;
+got=$(bash -c ". /usr/share/bash-completion/completions/$PKG; COMP_WORDS=($PKG --scann); COMP_CWORD=1;
 	_darknet_counter; echo \"\${COMPREPLY[*]}\"")
-[ "$got" = --scanners ] && ok "installed completion: '$PKG --sc' -> $got" || fail "installed completion" "$got"
+[ "$got" = --scanners ] && ok "installed completion: '$PKG --scann' -> $got" || fail "installed completion" "$got"
 grep -q '^ExecStart=/usr/sbin/darknet-counter ' /lib/systemd/system/$PKG.service &&
 	ok "the unit starts /usr/sbin/$PKG" || fail "the unit's ExecStart"
 

@@ -143,6 +143,10 @@ int bench_measure(struct bench *b, const int *fds, int n, unsigned int trials, d
 int bench_load_counter_geo(struct bench *b, unsigned int geo, struct darknet_counter_bpf **out,
 			   double *install_s);
 
+/* bench_sweep.c: the daemon's event sweeper over b->ctr's tables filled
+ * to their default sizes (section 1); leaves them empty. 0 or -errno. */
+int bench_event_sweeper(struct bench *b);
+
 /* bench_geo.c: section 6. */
 int bench_section_geo(struct bench *b);
 

@@ -220,6 +220,7 @@ int bench_section_testrun(struct bench *b)
 				f.own_min[k], f.own_max[k]);
 	}
 	print_event_memory(b);
+	err = err ?: bench_event_sweeper(b);
 	darknet_counter_bpf__destroy(nodistinct);
 	darknet_counter_bpf__destroy(noevents);
 	if (err)
