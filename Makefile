@@ -205,7 +205,7 @@ $(TRAFGEN): $(call objs,trafgen) $(LIBPKTGEN) $(LIBDARKNET)
 # The bench runs the daemon's event sweeper (user/bench/bench_sweep.c):
 # its modules, none of which serves HTTP.
 BENCH_DAEMON_MODS := $(addprefix $(OUT)/user/daemon/,events.o events_sweep.o events_judge.o \
-	events_json.o events_file.o events_metrics.o log.o)
+	events_json.o events_file.o events_metrics.o)
 $(BENCH): $(call objs,bench) $(BENCH_DAEMON_MODS) $(LIBPKTGEN) $(LIBDARKNET)
 	$(call link,$^ $(LIBXDP_LIBS) $(LIBBPF_LIBS) $(GEO_LIBS) $(PCAP_LIBS) -lm -lpthread)
 
