@@ -88,6 +88,7 @@ struct bench {
 	int ncpus;
 	/* Figures the summary checks against the targets (negative: not run). */
 	double live_ratio[BENCH_NR_MIXES];
+	double live_noevents_ratio;   /* nicter, the counter with --no-events */
 	double scanners_increase;     /* 100k vs 0 prefixes, counter's own cost */
 	double distinct_increase;     /* sketches on vs off, nicter, counter's own cost */
 	double events_increase;       /* event tables on vs off, nicter, own cost */

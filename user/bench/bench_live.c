@@ -122,14 +122,14 @@ static int counter_run(struct bench *b, int mix, struct bench_gen_result *r, uin
 	return 0;
 }
 
-/* A --variant build in place of the counter, in the same trial: Mpps and
+/* Another program in place of the counter, in the same trial: Mpps and
  * ratio to this trial's bare drop. No exactness check, since a diagnostic
  * build may skip counters. */
-static int variant_trial(struct bench *b, int v, double drop_mpps, double *mpps,
-			 double *ratio)
+static int other_trial(struct bench *b, int fd, double drop_mpps, double *mpps,
+		       double *ratio)
 {
 	struct bench_gen_result r = { .ns_per_frame = 1 };
-	int err = bench_attach_rx(b, b->variant_fd[v]);
+	int err = bench_attach_rx(b, fd);
 
 	err = err ?: bench_generate(b, LIVE_FRAMES, 0, &r);
 	*mpps = 1e3 / r.ns_per_frame;
@@ -140,14 +140,23 @@ static int variant_trial(struct bench *b, int v, double drop_mpps, double *mpps,
 int bench_section_live(struct bench *b)
 {
 	int drop_fd = bpf_program__fd(b->sink->progs.bench_drop);
-	int ctr_fd = bpf_program__fd(b->ctr->progs.darknet_counter);
+	int ctr_fd = bpf_program__fd(b->ctr->progs.darknet_counter), noev_fd;
+	struct darknet_counter_bpf *noevents = NULL;
+	double install;
 	/* three times the trials, a quarter as long as in section 1: short
 	 * runs pair up better on a busy host */
 	unsigned int n = 3 * b->opt.trials;
 	struct bench_gen_result r;
 	double d[n], c[n], ratio[n], vm[BENCH_MAX_VARIANTS][n], vr[BENCH_MAX_VARIANTS][n];
+	double nm[n], nr[n];
 	uint64_t sent, counted, bad, got = 0;
-	int err = 0;
+	/* the same counter loaded with --no-events: what the event tables
+	 * cost on this path (their own-cost rows are in section 1) */
+	int err = bench_load_counter_ev(b, &b->scanners, 0, true, false, &noevents, &install);
+
+	if (err)
+		return err;
+	noev_fd = bpf_program__fd(noevents->progs.darknet_counter);
 
 	fprintf(b->out,
 		"\n2. Throughput into a veth (live-frames generator -> %s -> native XDP on %s\n"
@@ -179,8 +188,9 @@ int bench_section_live(struct bench *b)
 				}
 			}
 			ratio[t] = c[t] / d[t];
+			err = err ?: other_trial(b, noev_fd, d[t], &nm[t], &nr[t]);
 			for (int v = 0; !err && v < b->nr_variants; v++)
-				err = variant_trial(b, v, d[t], &vm[v][t], &vr[v][t]);
+				err = other_trial(b, b->variant_fd[v], d[t], &vm[v][t], &vr[v][t]);
 		}
 		if (err)
 			break;
@@ -190,17 +200,24 @@ int bench_section_live(struct bench *b)
 			b->live_ratio[i], i == 0 ? ">=0.8" : i == 1 ? ">=0.6" : "",
 			counted, sent,
 			counted == sent && !bad ? "ok" : bad ? "CLASS MISMATCH" : "LOST");
+		if (i == 0)
+			b->live_noevents_ratio = bench_median(nr, n);
+		fprintf(b->out, "    --no-events %17.2f %7.2f\n", bench_median(nm, n),
+			bench_median(nr, n));
 		for (int v = 0; v < b->nr_variants; v++)
 			fprintf(b->out, "    variant %-20s %13.2f %7.2f\n", b->opt.variants[v],
 				bench_median(vm[v], n), bench_median(vr[v], n));
 	}
 	bench_attach_rx(b, drop_fd);
+	darknet_counter_bpf__destroy(noevents);
 	if (err) {
 		fprintf(stderr, "bench: live section failed: %s\n", strerror(-err));
 		return err;
 	}
 	/* mixes[2] is single: what no mix of the same program can beat */
 	fprintf(b->out, "  ceiling for any mix on this path: the single frame, every line cached and\n"
-		"  every branch predicted, reaches %.2fx\n", b->live_ratio[2]);
+		"  every branch predicted, reaches %.2fx; --no-events: the same counter without\n"
+		"  its event tables, in the same trials (not checked for exactness here)\n",
+		b->live_ratio[2]);
 	return 0;
 }
