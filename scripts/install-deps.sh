@@ -12,6 +12,12 @@ PKGS="make gcc clang llvm libbpf-dev libxdp-dev xdp-tools bpftool libelf-dev
 
 missing=""
 for p in $PKGS; do
+	# npm (the geo databases' registry, scripts/fetch-geo-db.sh) may come
+	# with another Node.js (NodeSource's nodejs bundles it and conflicts
+	# with Debian's npm package): any npm on the PATH will do.
+	if [ "$p" = npm ] && command -v npm >/dev/null 2>&1; then
+		continue
+	fi
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 		missing="$missing $p"
 done
