@@ -260,7 +260,8 @@ int geo_db_finish(struct geo_db *db, char *err, size_t errlen)
 {
 	char a[512], b[512], first[INET6_ADDRSTRLEN], last[INET6_ADDRSTRLEN];
 
-	qsort(db->ranges, db->len, sizeof(*db->ranges), range_cmp);
+	if (db->len)   /* a database given no file has no array at all */
+		qsort(db->ranges, db->len, sizeof(*db->ranges), range_cmp);
 	for (size_t i = 1; i < db->len; i++) {
 		const struct geo_range *p = &db->ranges[i - 1], *r = &db->ranges[i];
 
@@ -281,7 +282,9 @@ int geo_db_finish(struct geo_db *db, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: range overlaps %s (%s-%s)", a, b, first, last);
 		return -EINVAL;
 	}
-	qsort(db->names, db->nr_names, sizeof(*db->names), name_cmp);
+	/* a country database has no names (and qsort wants a pointer) */
+	if (db->nr_names)
+		qsort(db->names, db->nr_names, sizeof(*db->names), name_cmp);
 	free(db->name_slots);
 	db->name_slots = NULL;
 	db->nr_slots = 0;
@@ -292,6 +295,8 @@ const char *geo_db_asn_name(const struct geo_db *db, __u32 asn)
 {
 	struct geo_asn_name key = { .asn = asn }, *n;
 
+	if (!db->nr_names)
+		return NULL;
 	n = bsearch(&key, db->names, db->nr_names, sizeof(*db->names), name_cmp);
 	return n ? n->name : NULL;
 }
