@@ -1,9 +1,9 @@
 /* campaign.c: plans a campaign run's actors (scanners, slow scanners, DoS victims) and their schedule. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "pktgen_err.h"
 #include "campaign.h"
 #include "campaign_actor.h"
 #include "mix_addr.h"
@@ -26,18 +26,6 @@ static const uint16_t mirai_ports[] = { 23, 2323 };
 static const uint16_t tcp_ports[] = { 23, 445, 22, 80, 8080, 5555, 52869, 37215, 81, 8291 };
 static const uint16_t udp_ports[] = { 5060, 123, 1900, 161, 137, 11211, 389, 5353 };
 static const uint16_t victim_ports[] = { 80, 443, 25, 53, 22, 8080, 3074, 27015 };
-
-__attribute__((format(printf, 3, 4)))
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* No libm for three helpers on positive numbers. */
 static double dmax(double a, double b) { return a > b ? a : b; }
@@ -119,14 +107,14 @@ static int fit_timing(struct campaign_state *st, struct campaign_actor *a, doubl
 	if (c->max_pps > 0 && a->packets > 1 && gap < 1 / c->max_pps)
 		gap = 1 / c->max_pps;
 	if (gap > c->max_gap_s) {
-		set_err(err, errlen, "campaign: an actor needs gaps of %.3f s, over the "
+		pktgen_err(err, errlen, "campaign: an actor needs gaps of %.3f s, over the "
 			"%.3f s gap allowed (raise the thresholds' rates or gap=)", gap,
 			c->max_gap_s);
 		return -EINVAL;
 	}
 	dur = gap * (a->packets ? a->packets - 1 : 0);
 	if (dur > 0.9 * c->duration_s) {
-		set_err(err, errlen, "campaign: an actor needs %.1f s, more than 90%% of the "
+		pktgen_err(err, errlen, "campaign: an actor needs %.1f s, more than 90%% of the "
 			"%.1f s run (raise duration= or change the thresholds)", dur,
 			c->duration_s);
 		return -EINVAL;
@@ -177,7 +165,7 @@ static int plan_scanner(struct campaign_state *st, struct campaign_actor *a, uin
 	int ret;
 
 	if (lo > n) {
-		set_err(err, errlen, "campaign: a darknet of %.0f IPv4 addresses cannot hold "
+		pktgen_err(err, errlen, "campaign: a darknet of %.0f IPv4 addresses cannot hold "
 			"scans of %.0f destinations (lower scan-min-destinations)", (double)n,
 			(double)lo);
 		return -EINVAL;
@@ -194,7 +182,7 @@ static int plan_scanner(struct campaign_state *st, struct campaign_actor *a, uin
 	a->probes = reason == CAMPAIGN_KEPT && mix_rng_below(&st->base, 4) == 0 ? 2 : 1;
 	a->packets = a->dests * a->probes;
 	if ((ret = pick_source(st, a, a->tool == CAMPAIGN_RESEARCH, a->src))) {
-		set_err(err, errlen, "campaign: cannot draw a source for scanner %zu",
+		pktgen_err(err, errlen, "campaign: cannot draw a source for scanner %zu",
 			st->nr_actors);
 		return ret;
 	}
@@ -211,7 +199,7 @@ static int plan_scanner(struct campaign_state *st, struct campaign_actor *a, uin
 	ret = fit_timing(st, a, dur, err, errlen);
 	if (!ret && reason != CAMPAIGN_SLOW && a->packets > 1 &&
 	    (double)a->gap_ns * (a->packets - 1) / NSEC > need / PASS_RATE) {
-		set_err(err, errlen, "campaign: a scanner would need more than %.0f pps to pass "
+		pktgen_err(err, errlen, "campaign: a scanner would need more than %.0f pps to pass "
 			"scan-min-rate %.3g (raise pps= or lower scan-min-rate)",
 			st->cfg.max_pps, th->scan_min_rate);
 		ret = -EINVAL;
@@ -256,7 +244,7 @@ static int plan_victim(struct campaign_state *st, struct campaign_actor *a, int 
 	a->probes = 1;
 	/* the victim, and a router that sends ICMP errors on its behalf */
 	if ((ret = pick_source(st, a, 0, a->src)) || (ret = pick_source(st, a, 0, a->router))) {
-		set_err(err, errlen, "campaign: cannot draw a source for victim %zu",
+		pktgen_err(err, errlen, "campaign: cannot draw a source for victim %zu",
 			st->nr_actors);
 		return ret;
 	}
@@ -347,7 +335,7 @@ int campaign_init(struct campaign_state *st, const struct campaign_config *cfg, 
 	if (!st->darknet_size || !(cfg->duration_s > 0) || !(cfg->max_gap_s > 0) ||
 	    !(cfg->th.scan_min_rate > 0) || !(cfg->th.dos_window_s > 0) ||
 	    !cfg->th.dos_min_window_packets || !cfg->th.scan_min_destinations) {
-		set_err(err, errlen, "campaign: needs an IPv4 darknet, duration, gap and "
+		pktgen_err(err, errlen, "campaign: needs an IPv4 darknet, duration, gap and "
 			"thresholds above 0 (%.0f IPv4 darknet addresses, duration %.1f s)",
 			(double)st->darknet_size, cfg->duration_s);
 		ret = -EINVAL;
@@ -362,7 +350,7 @@ int campaign_init(struct campaign_state *st, const struct campaign_config *cfg, 
 		return 0;
 fail:
 	if (ret == -ENOMEM)
-		set_err(err, errlen, "campaign: out of memory (%zu actors)", st->nr_actors);
+		pktgen_err(err, errlen, "campaign: out of memory (%zu actors)", st->nr_actors);
 	campaign_free(st);
 	return ret;
 }

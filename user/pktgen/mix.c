@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "pktgen_err.h"
 #include "mix.h"
 #include "mix_addr.h"
 #include "mix_sources.h"
@@ -72,12 +73,6 @@ static void apply_fp(struct mix_state *st, const struct mix_template *t,
 
 /* ---- init ---- */
 
-static void set_err(char *err, size_t errlen, const char *fmt, const char *arg)
-{
-	if (err && errlen)
-		snprintf(err, errlen, fmt, arg);
-}
-
 /* Classes that a source in the scanner list would turn into research
  * (precedence: spoofed, fragment, backscatter, research, the rest). */
 static int research_overrides(uint8_t cls)
@@ -96,14 +91,14 @@ static int prepare_fixed(struct mix_state *st, size_t i, char *err, size_t errle
 
 	if ((t->src == MIX_SRC_FIXED && inet_pton(af, t->spec.src, fx->src) != 1) ||
 	    (t->dst == MIX_DST_FIXED && inet_pton(af, t->spec.dst, fx->dst) != 1)) {
-		set_err(err, errlen, "mix template %s: bad fixed address", t->name);
+		pktgen_err(err, errlen, "mix template %s: bad fixed address", t->name);
 		return -EINVAL;
 	}
 	if (t->dst == MIX_DST_FIXED)
 		fx->darknet = mix_addr_darknet(st, t->family, fx->dst);
 	if (t->src == MIX_SRC_FIXED && research_overrides(t->cls) &&
 	    mix_addr_scanner_org(st, t->family, fx->src)) {
-		set_err(err, errlen, "mix template %s: its source is in the scanner list", t->name);
+		pktgen_err(err, errlen, "mix template %s: its source is in the scanner list", t->name);
 		return -EINVAL;
 	}
 	return 0;
@@ -152,7 +147,7 @@ int mix_init(struct mix_state *st, const struct mix_config *cfg, char *err, size
 
 	memset(st, 0, sizeof(*st));
 	if (!def) {
-		set_err(err, errlen, "unknown mix '%s'", cfg->name ? cfg->name : "");
+		pktgen_err(err, errlen, "unknown mix '%s'", cfg->name ? cfg->name : "");
 		return -EINVAL;
 	}
 	st->tmpl = def->tmpl;
@@ -163,11 +158,11 @@ int mix_init(struct mix_state *st, const struct mix_config *cfg, char *err, size
 	if (!ret)
 		ret = prepare_templates(st, err, errlen);
 	if (!ret && !st->total) {
-		set_err(err, errlen, "mix %s: no template has a darknet to send to", def->name);
+		pktgen_err(err, errlen, "mix %s: no template has a darknet to send to", def->name);
 		ret = -EINVAL;
 	}
 	if (ret == -ENOMEM)
-		set_err(err, errlen, "mix %s: out of memory", def->name);
+		pktgen_err(err, errlen, "mix %s: out of memory", def->name);
 	/* last: the pools draw from the lists and weigh the live templates */
 	if (!ret && cfg->sources)
 		ret = mix_pool_init(st, cfg->sources, err, errlen);

@@ -1,10 +1,10 @@
 /* mix_sources.c: fixed source pools for a mix (--sources) and an exact count of the distinct sources sent. */
 #include <errno.h>
-#include <stdarg.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "pktgen_err.h"
 #include "mix_addr.h"
 #include "mix_sources.h"
 
@@ -136,18 +136,6 @@ int mix_distinct_add(struct mix_distinct *d, const struct mix_frame_info *fi)
 
 /* ---- pools ---- */
 
-__attribute__((format(printf, 3, 4)))
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* One candidate address of the kind; 0 if it keeps the kind's rules. */
 static int pool_draw(struct mix_state *st, uint8_t family, unsigned int kind, uint8_t *out)
 {
@@ -182,7 +170,7 @@ static int pool_fill(struct mix_state *st, struct mix_distinct *seen, uint8_t fa
 		return -ENOMEM;
 	while (st->nr_pool[family][kind] < n) {
 		if (draws++ > (uint64_t)n * POOL_DRAWS) {
-			set_err(err, errlen, "--sources: could not find %u distinct %s %s sources "
+			pktgen_err(err, errlen, "--sources: could not find %u distinct %s %s sources "
 				"(the prefixes they come from are too small)", n,
 				kind_names[kind], family == DN_FAMILY_IPV4 ? "IPv4" : "IPv6");
 			return -EINVAL;
@@ -246,7 +234,7 @@ static int pool_family(struct mix_state *st, struct mix_distinct *seen, uint8_t 
 	if (!kinds)
 		return 0;
 	if (n < fixed + kinds) {
-		set_err(err, errlen, "--sources %llu is too few: %s sources are drawn %u ways "
+		pktgen_err(err, errlen, "--sources %llu is too few: %s sources are drawn %u ways "
 			"and %llu are fixed", (unsigned long long)n,
 			family == DN_FAMILY_IPV4 ? "IPv4" : "IPv6", kinds,
 			(unsigned long long)fixed);
@@ -265,7 +253,7 @@ int mix_pool_init(struct mix_state *st, uint64_t n, char *err, size_t errlen)
 	int ret = 0;
 
 	if (st->cyclic || n > POOL_MAX) {
-		set_err(err, errlen, st->cyclic ? "--sources: the mix draws no sources"
+		pktgen_err(err, errlen, st->cyclic ? "--sources: the mix draws no sources"
 						: "--sources: at most %u", POOL_MAX);
 		return -EINVAL;
 	}
@@ -274,7 +262,7 @@ int mix_pool_init(struct mix_state *st, uint64_t n, char *err, size_t errlen)
 		ret = pool_family(st, &seen, f, n, err, errlen);
 	mix_distinct_free(&seen);
 	if (ret == -ENOMEM)
-		set_err(err, errlen, "--sources: out of memory for %llu addresses",
+		pktgen_err(err, errlen, "--sources: out of memory for %llu addresses",
 			(unsigned long long)n);
 	st->pooled = !ret;
 	return ret;
