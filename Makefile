@@ -73,7 +73,7 @@ FAILMAP := $(OUT)/tests/libfailmap.so
 TEST_SUPPORT := $(wildcard tests/lib/*.c)
 # libFuzzer harnesses (tests/fuzz), built with clang and their own objects:
 # libFuzzer's ASan is clang's, not gcc's.
-FUZZ_NAMES := prefix list_file webconfig metrics frame geo
+FUZZ_NAMES := prefix list_file webconfig metrics frame geo http
 FUZZERS := $(addprefix $(OUT)/fuzz/fuzz_,$(FUZZ_NAMES))
 TEST_BINS := $(UNIT_TESTS) $(BPF_TESTS) $(E2E_TESTS) $(PNG_STATS) $(CLOCKSHIFT) $(FAILMAP) \
 	     $(FUZZERS)
@@ -244,7 +244,8 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Iinclude -Iuser/lib -Iuser/pktgen -Iuser
 	       -I$(OUT) -DDN_VERSION='"$(VERSION)"' $(FUZZ_SAN) -fsanitize=fuzzer-no-link
 FUZZ_LIB := $(OUT)/fuzz/libfuzzed.a
 FUZZ_LIB_SRCS := $(wildcard user/lib/*.c) user/pktgen/frame.c user/daemon/webconfig.c \
-		 user/daemon/webconfig_tls.c user/daemon/webconfig_depth.c user/daemon/auth.c
+		 user/daemon/webconfig_tls.c user/daemon/webconfig_depth.c user/daemon/auth.c \
+		 $(wildcard user/daemon/http*.c)
 FUZZ_LIB_OBJS := $(patsubst %.c,$(OUT)/fuzz/obj/%.o,$(FUZZ_LIB_SRCS))
 
 $(OUT)/fuzz/obj/%.o: %.c Makefile VERSION | $(SKELS)

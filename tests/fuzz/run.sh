@@ -11,7 +11,7 @@ secs=${2:-60}
 shift 2 2>/dev/null || shift $#
 cd "$(dirname "$0")/../.." || exit 1
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(prefix list_file webconfig metrics frame geo)
+[ ${#names[@]} -gt 0 ] || names=(prefix list_file webconfig metrics frame geo http)
 failed=()
 for n in "${names[@]}"; do
 	bin=$out/fuzz/fuzz_$n
