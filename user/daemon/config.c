@@ -22,8 +22,9 @@ enum {
 	OPT_NO_DISTINCT, OPT_DISTINCT_INTERVAL,
 	OPT_NO_EVENTS, OPT_SWEEP_INTERVAL, OPT_SCAN_IDLE, OPT_DOS_IDLE, OPT_SCAN_MIN_DST,
 	OPT_SCAN_MIN_RATE, OPT_DOS_MIN_PACKETS, OPT_DOS_MIN_DURATION, OPT_DOS_MIN_WINDOW,
-	OPT_DOS_WINDOW, OPT_SCAN_TABLE_ENTRIES, OPT_DOS_TABLE_ENTRIES, OPT_EVENTS_FILE, OPT_EVENTS_FILE_MAX,
-	OPT_EVENTS_KEEP, OPT_GEO_COUNTRY, OPT_GEO_ASN, OPT_MAX_ASN_SERIES, OPT_WATCH_ASNS,
+	OPT_DOS_WINDOW, OPT_SCAN_TABLE_ENTRIES, OPT_DOS_TABLE_ENTRIES, OPT_EVENTS_FILE,
+	OPT_EVENTS_FILE_MAX, OPT_EVENTS_KEEP, OPT_GEO_COUNTRY, OPT_GEO_ASN, OPT_MAX_ASN_SERIES,
+	OPT_WATCH_ASNS,
 	OPT_VERSION,
 };
 
@@ -146,7 +147,8 @@ static void usage(FILE *out)
 	}
 }
 
-static int parse_uint(const char *opt, const char *text, unsigned int max,
+/* A whole number in min..max, or a message naming the flag and its range. */
+static int parse_uint(const char *opt, const char *text, unsigned int min, unsigned int max,
 		      unsigned int *out)
 {
 	char *end;
@@ -154,9 +156,9 @@ static int parse_uint(const char *opt, const char *text, unsigned int max,
 
 	errno = 0;
 	v = strtoul(text, &end, 10);
-	if (errno || end == text || *end || v > max || text[0] == '-') {
-		fprintf(stderr, "darknet-counter: --%s: '%s' is not a number in 0..%u\n",
-			opt, text, max);
+	if (errno || end == text || *end || v < min || v > max || text[0] == '-') {
+		fprintf(stderr, "darknet-counter: --%s must be %u..%u, not '%s'\n", opt, min, max,
+			text);
 		return -EINVAL;
 	}
 	*out = v;
@@ -195,20 +197,6 @@ static int parse_bytes(const char *text, unsigned long long *out)
 	return 0;
 }
 
-/* Ranges of the event flags that are not thresholds. */
-static int parse_event_uint(const char *opt, const char *text, unsigned int min,
-			    unsigned int max, unsigned int *out)
-{
-	if (parse_uint(opt, text, max, out))
-		return -EINVAL;
-	if (*out < min) {
-		fprintf(stderr, "darknet-counter: --%s must be %u..%u, not %s\n", opt, min, max,
-			text);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int parse_event(struct dn_config *cfg, int c, const char *arg)
 {
 	struct ev_thresholds *t = &cfg->ev_th;
@@ -216,33 +204,33 @@ static int parse_event(struct dn_config *cfg, int c, const char *arg)
 	switch (c) {
 	case OPT_NO_EVENTS: cfg->no_events = true; return 0;
 	case OPT_SWEEP_INTERVAL:
-		return parse_event_uint("event-sweep-interval", arg, 1, 3600,
+		return parse_uint("event-sweep-interval", arg, 1, 3600,
 					&cfg->event_sweep_interval);
 	/* thresholds: any number here, their ranges are checked together */
-	case OPT_SCAN_IDLE: return parse_uint("scan-idle-timeout", arg, UINT_MAX, &t->scan_idle_s);
-	case OPT_DOS_IDLE: return parse_uint("dos-idle-timeout", arg, UINT_MAX, &t->dos_idle_s);
+	case OPT_SCAN_IDLE: return parse_uint("scan-idle-timeout", arg, 0, UINT_MAX, &t->scan_idle_s);
+	case OPT_DOS_IDLE: return parse_uint("dos-idle-timeout", arg, 0, UINT_MAX, &t->dos_idle_s);
 	case OPT_SCAN_MIN_DST:
-		return parse_uint("scan-min-destinations", arg, UINT_MAX, &t->scan_min_dst);
+		return parse_uint("scan-min-destinations", arg, 0, UINT_MAX, &t->scan_min_dst);
 	case OPT_SCAN_MIN_RATE: return parse_rate(arg, &t->scan_min_rate);
 	case OPT_DOS_MIN_PACKETS:
-		return parse_uint("dos-min-packets", arg, UINT_MAX, &t->dos_min_packets);
+		return parse_uint("dos-min-packets", arg, 0, UINT_MAX, &t->dos_min_packets);
 	case OPT_DOS_MIN_DURATION:
-		return parse_uint("dos-min-duration", arg, UINT_MAX, &t->dos_min_duration_s);
+		return parse_uint("dos-min-duration", arg, 0, UINT_MAX, &t->dos_min_duration_s);
 	case OPT_DOS_MIN_WINDOW:
-		return parse_uint("dos-min-window-packets", arg, UINT_MAX, &t->dos_min_window);
+		return parse_uint("dos-min-window-packets", arg, 0, UINT_MAX, &t->dos_min_window);
 	case OPT_DOS_WINDOW:
-		return parse_event_uint("dos-window", arg, 1, 3600, &cfg->dos_window);
+		return parse_uint("dos-window", arg, 1, 3600, &cfg->dos_window);
 	/* a table's memory is fixed when the map is made (docs/events.md) */
 	case OPT_SCAN_TABLE_ENTRIES:
-		return parse_event_uint("scan-table-entries", arg, 1, DN_EVENT_TABLE_MAX,
+		return parse_uint("scan-table-entries", arg, 1, DN_EVENT_TABLE_MAX,
 					&cfg->scan_table_entries);
 	case OPT_DOS_TABLE_ENTRIES:
-		return parse_event_uint("dos-table-entries", arg, 1, DN_EVENT_TABLE_MAX,
+		return parse_uint("dos-table-entries", arg, 1, DN_EVENT_TABLE_MAX,
 					&cfg->dos_table_entries);
 	case OPT_EVENTS_FILE: cfg->events_file = arg; return 0;
 	case OPT_EVENTS_FILE_MAX: return parse_bytes(arg, &cfg->events_file_max_bytes);
 	case OPT_EVENTS_KEEP:
-		return parse_event_uint("events-keep", arg, 1, 100000, &cfg->events_keep);
+		return parse_uint("events-keep", arg, 1, 100000, &cfg->events_keep);
 	default:
 		return 1;   /* not an event flag */
 	}
@@ -357,17 +345,17 @@ static int parse_one(struct dn_config *cfg, int c, const char *arg)
 	case OPT_PIN_ROOT: cfg->pin_root = arg; return 0;
 	case OPT_USER: cfg->user = arg; return 0;
 	case OPT_MAX_PORT_SERIES:
-		return parse_uint("max-port-series", arg, DN_NR_PORTS, &cfg->max_port_series);
+		return parse_uint("max-port-series", arg, 0, DN_NR_PORTS, &cfg->max_port_series);
 	case OPT_WATCH_PORTS: cfg->watch_ports = arg; return 0;
 	case OPT_MAX_ASN_SERIES:
-		return parse_uint("max-asn-series", arg, DN_GEO_ASN_SLOTS - 1, &cfg->max_asn_series);
+		return parse_uint("max-asn-series", arg, 0, DN_GEO_ASN_SLOTS - 1, &cfg->max_asn_series);
 	case OPT_WATCH_ASNS: cfg->watch_asns = arg; return 0;
 	case OPT_RELOAD_INTERVAL:
-		return parse_uint("reload-interval", arg, 86400, &cfg->reload_interval);
+		return parse_uint("reload-interval", arg, 0, 86400, &cfg->reload_interval);
 	case OPT_DETACH_ON_EXIT: cfg->detach_on_exit = true; return 0;
 	case OPT_NO_DISTINCT: cfg->no_distinct = true; return 0;
 	case OPT_DISTINCT_INTERVAL:
-		if (parse_uint("distinct-interval", arg, 300, &cfg->distinct_interval))
+		if (parse_uint("distinct-interval", arg, 0, 300, &cfg->distinct_interval))
 			return -EINVAL;
 		if (!dwin_interval_ok(cfg->distinct_interval)) {
 			fprintf(stderr, "darknet-counter: --distinct-interval must divide 300 "
